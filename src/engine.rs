@@ -1,0 +1,1026 @@
+//! The individual-level Markov microsimulation and the shared per-parameter-set preparation.
+//!
+//! Timeline: boundaries t = 0..=T (T = number of cycles); cycle c (1-based) spans
+//! boundaries c−1 to c. An individual in state s at boundary t spends cycle t+1 there
+//! and its transition is drawn at the end of that cycle. Payoffs are accrued per
+//! boundary with the weights of `Weights`, which encode discounting and the
+//! within-cycle correction, so the microsimulation and the cohort evaluation share one
+//! accounting rule.
+//!
+//! Invariants: the per-individual, per-cycle loop does no allocation, hashing, string
+//! comparison or parsing; individual `i` draws its attributes and transitions from
+//! streams keyed by (seed, draw, i), the same in every strategy (common random numbers);
+//! chunk results are combined in chunk order, so results do not depend on threads.
+
+use std::fmt;
+
+use rayon::prelude::*;
+
+use crate::expr::{Env, Program};
+use crate::model::{AttributeDist, DiscountTiming, Model, Probability, Settings, WithinCycle, var};
+use crate::params::{self, ROW_TOLERANCE};
+use crate::rng::{self, Purpose};
+use crate::table::Table;
+
+/// Individuals per work unit; fixed so that results do not depend on the thread count.
+pub const CHUNK: usize = 256;
+/// Work units simulated between two in-order merges (bounds memory for huge runs).
+const BATCH: usize = 64;
+
+// ---------------------------------------------------------------------------
+// Outcome layout and statistics
+// ---------------------------------------------------------------------------
+
+/// Positions of the outcomes in a per-strategy outcome vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub n_categories: usize,
+    pub n_perspectives: usize,
+    pub n_wtp: usize,
+}
+
+impl Layout {
+    /// Length of an outcome vector.
+    pub fn len(&self) -> usize {
+        2 * self.n_categories + 4 + 2 * self.n_perspectives + self.n_perspectives * self.n_wtp
+    }
+
+    /// Layout for a model.
+    pub fn of(model: &Model) -> Self {
+        Layout {
+            n_categories: model.cost_categories.len(),
+            n_perspectives: model.perspectives.len(),
+            n_wtp: model.settings.wtp_per_qaly.len(),
+        }
+    }
+    /// Always false: every layout has QALYs and life-years.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// Cost in one category.
+    pub fn cost(&self, category: usize, discounted: bool) -> usize {
+        2 * category + usize::from(!discounted)
+    }
+    /// Quality-adjusted life-years.
+    pub fn qalys(&self, discounted: bool) -> usize {
+        2 * self.n_categories + usize::from(!discounted)
+    }
+    /// Life-years.
+    pub fn life_years(&self, discounted: bool) -> usize {
+        2 * self.n_categories + 2 + usize::from(!discounted)
+    }
+    /// Total cost counted by one perspective.
+    pub fn perspective(&self, perspective: usize, discounted: bool) -> usize {
+        2 * self.n_categories + 4 + 2 * perspective + usize::from(!discounted)
+    }
+    /// Discounted net monetary benefit, wtp·QALYs − cost, for one perspective and threshold.
+    pub fn nmb(&self, perspective: usize, wtp: usize) -> usize {
+        2 * self.n_categories + 4 + 2 * self.n_perspectives + perspective * self.n_wtp + wtp
+    }
+
+    /// Fill the perspective totals and net monetary benefits from the per-category costs.
+    pub fn complete(&self, model: &Model, out: &mut [f64]) {
+        for (p, persp) in model.perspectives.iter().enumerate() {
+            for disc in [true, false] {
+                out[self.perspective(p, disc)] = persp
+                    .includes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, inc)| **inc)
+                    .map(|(c, _)| out[self.cost(c, disc)])
+                    .sum();
+            }
+            for (w, wtp) in model.settings.wtp_per_qaly.iter().enumerate() {
+                out[self.nmb(p, w)] = wtp * out[self.qalys(true)] - out[self.perspective(p, true)];
+            }
+        }
+    }
+}
+
+/// Running mean and sum of squared deviations (Welford 1962; merge by Chan et al. 1979).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Moments {
+    pub n: u64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Add one observation.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Combine with the moments of a later block of observations.
+    pub fn merge(&mut self, other: &Moments) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.n + other.n;
+        let d = other.mean - self.mean;
+        self.mean += d * other.n as f64 / n as f64;
+        self.m2 += other.m2 + d * d * (self.n as f64 * other.n as f64 / n as f64);
+        self.n = n;
+    }
+
+    /// Monte Carlo standard error of the mean: sample SD / √n.
+    pub fn se(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64 / self.n as f64).sqrt()
+        }
+    }
+}
+
+/// Mean and standard error of one outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    /// Monte Carlo standard error (zero for the cohort evaluation).
+    pub se: f64,
+}
+
+/// What one strategy produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrategySim {
+    /// Per-person outcomes, indexed by `Layout`.
+    pub outcomes: Vec<Estimate>,
+    /// Share of the cohort in each state at each boundary: `trace[t * n_states + s]`.
+    pub trace: Vec<f64>,
+    /// Mean number of transitions per person: `transitions[from * n_states + to]`.
+    pub transitions: Vec<f64>,
+}
+
+/// Results of simulating every strategy on one parameter set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimOutput {
+    pub layout: Layout,
+    pub n_individuals: usize,
+    pub n_states: usize,
+    pub n_cycles: usize,
+    pub strategies: Vec<StrategySim>,
+    /// Differences `strategy j − strategy i` for every pair i < j, in order (0,1), (0,2), …, (1,2), …
+    pub pairs: Vec<Vec<Estimate>>,
+}
+
+impl SimOutput {
+    /// The difference `b − a` in outcome `k`, from the pair table.
+    pub fn difference(&self, a: usize, b: usize, k: usize) -> Estimate {
+        if a == b {
+            return Estimate::default();
+        }
+        let (lo, hi, sign) = if a < b { (a, b, 1.0) } else { (b, a, -1.0) };
+        let e = self.pairs[pair_index(self.strategies.len(), lo, hi)][k];
+        Estimate {
+            mean: sign * e.mean,
+            se: e.se,
+        }
+    }
+}
+
+/// Index of pair (i, j), i < j, among `n` strategies.
+pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
+    i * n - i * (i + 1) / 2 + (j - i - 1)
+}
+
+/// A run-time problem: a probability that leaves [0, 1] for some individual.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimError {
+    pub message: String,
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SimError {}
+
+// ---------------------------------------------------------------------------
+// Discounting and within-cycle weights
+// ---------------------------------------------------------------------------
+
+/// Boundary weights combining discounting with the within-cycle correction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    /// Weight of a per-cycle cost held at boundary t (t = 0..=T).
+    pub cost: Vec<f64>,
+    /// Weight of a per-cycle effect held at boundary t.
+    pub effect: Vec<f64>,
+    /// Undiscounted weight at boundary t.
+    pub plain: Vec<f64>,
+    /// Discount factor of cycle c (index c−1) for one-off transition costs.
+    pub cycle_cost: Vec<f64>,
+    /// Discount factor of cycle c (index c−1) for one-off QALY losses.
+    pub cycle_effect: Vec<f64>,
+}
+
+/// Composite Simpson weights over boundaries 0..=T (Elbasha & Chhatwal 2016):
+/// the 1/3 rule on pairs of cycles, the 3/8 rule on the last three cycles when T is odd,
+/// and the trapezoid rule when T = 1.
+pub fn simpson_weights(n_cycles: usize) -> Vec<f64> {
+    let t = n_cycles;
+    let mut w = vec![0.0; t + 1];
+    if t == 1 {
+        w[0] = 0.5;
+        w[1] = 0.5;
+        return w;
+    }
+    let simpson_end = if t.is_multiple_of(2) { t } else { t - 3 };
+    for k in (0..simpson_end).step_by(2) {
+        w[k] += 1.0 / 3.0;
+        w[k + 1] += 4.0 / 3.0;
+        w[k + 2] += 1.0 / 3.0;
+    }
+    if !t.is_multiple_of(2) {
+        let k = t - 3;
+        w[k] += 3.0 / 8.0;
+        w[k + 1] += 9.0 / 8.0;
+        w[k + 2] += 9.0 / 8.0;
+        w[k + 3] += 3.0 / 8.0;
+    }
+    w
+}
+
+/// Boundary weights for one annual discount rate.
+///
+/// With D_c the discount factor of cycle c, (1 + r)^−τ where τ is the cycle's start
+/// (c−1)Δ or middle (c−½)Δ in years (Dutch guideline 2024, Zorginstituut Nederland):
+/// - none: Σ_c v_{c−1}·D_c (the state at the start of a cycle is held all cycle);
+/// - half-cycle: the same, minus half of the first cycle, plus half a cycle of the
+///   final state (v_T·D_T / 2) (Sonnenberg & Beck 1993);
+/// - trapezoid: Σ_c ½(v_{c−1} + v_c)·D_c (life-table method);
+/// - Simpson: composite Simpson weights on v_t·(1 + r)^−tΔ, the discounted value at the
+///   boundary's own time (the start/middle setting does not apply).
+pub fn boundary_weights(settings: &Settings, rate: f64) -> (Vec<f64>, Vec<f64>) {
+    let t_max = settings.n_cycles;
+    let dt = settings.cycle_years();
+    let shift = match settings.discount_timing {
+        DiscountTiming::Start => 0.0,
+        DiscountTiming::Middle => 0.5,
+    };
+    let cycle: Vec<f64> = (1..=t_max)
+        .map(|c| (1.0 + rate).powf(-((c as f64 - 1.0 + shift) * dt)))
+        .collect();
+    let mut w = vec![0.0; t_max + 1];
+    match settings.within_cycle {
+        WithinCycle::None => w[..t_max].copy_from_slice(&cycle),
+        WithinCycle::HalfCycle => {
+            w[..t_max].copy_from_slice(&cycle);
+            w[0] -= 0.5 * cycle[0];
+            w[t_max] += 0.5 * cycle[t_max - 1];
+        }
+        WithinCycle::Trapezoid => {
+            for (c, d) in cycle.iter().enumerate() {
+                w[c] += 0.5 * d;
+                w[c + 1] += 0.5 * d;
+            }
+        }
+        WithinCycle::Simpson => {
+            for (t, s) in simpson_weights(t_max).into_iter().enumerate() {
+                w[t] = s * (1.0 + rate).powf(-(t as f64 * dt));
+            }
+        }
+    }
+    (w, cycle)
+}
+
+/// All weights for a model's settings.
+pub fn weights(settings: &Settings) -> Weights {
+    let (cost, cycle_cost) = boundary_weights(settings, settings.discount_rate_costs_annual);
+    let (effect, cycle_effect) = boundary_weights(settings, settings.discount_rate_effects_annual);
+    let (plain, _) = boundary_weights(settings, 0.0);
+    Weights {
+        cost,
+        effect,
+        plain,
+        cycle_cost,
+        cycle_effect,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Preparation: everything that is constant for one parameter set
+// ---------------------------------------------------------------------------
+
+/// A number that is either fixed for the parameter set or evaluated per individual-cycle.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Val<'m> {
+    Const(f64),
+    Dyn(&'m Program),
+}
+
+impl<'m> Val<'m> {
+    fn new(p: &'m Program, params: &[f64], tables: &[Table]) -> Self {
+        if p.is_param_only() {
+            Val::Const(params::eval(p, params, tables))
+        } else {
+            Val::Dyn(p)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get<E: Env>(&self, env: &E) -> f64 {
+        match self {
+            Val::Const(x) => *x,
+            Val::Dyn(p) => p.eval(env),
+        }
+    }
+
+    fn as_const(&self) -> Option<f64> {
+        match self {
+            Val::Const(x) => Some(*x),
+            Val::Dyn(_) => None,
+        }
+    }
+}
+
+pub(crate) struct PrepTransition<'m> {
+    pub to: usize,
+    /// `None` for the complement.
+    pub probability: Option<Val<'m>>,
+    pub costs: Vec<(usize, Val<'m>)>,
+    pub qaly_loss: Option<Val<'m>>,
+    pub origin: &'m str,
+}
+
+pub(crate) struct PrepRow<'m> {
+    pub transitions: Vec<PrepTransition<'m>>,
+    /// Probabilities (complement filled in) when none depends on the individual.
+    pub fixed: Option<Vec<f64>>,
+}
+
+pub(crate) struct PrepState<'m> {
+    pub costs: Vec<(usize, Val<'m>)>,
+    pub utility: Val<'m>,
+    pub alive: bool,
+    pub absorbing: bool,
+    /// For an absorbing state whose payoffs are all fixed: per-cycle (costs by category, utility).
+    pub frozen: Option<(Vec<(usize, f64)>, f64)>,
+}
+
+pub(crate) struct PrepStrategy<'m> {
+    pub params: Vec<f64>,
+    pub states: Vec<PrepState<'m>>,
+    pub rows: Vec<PrepRow<'m>>,
+    pub start_costs: Vec<(usize, f64)>,
+    /// Cumulative starting shares with their states.
+    pub initial: Vec<(usize, f64)>,
+    pub name: &'m str,
+}
+
+/// Evaluate everything fixed for one parameter set; checks fixed rows.
+pub(crate) fn prepare<'m>(
+    model: &'m Model,
+    base: &[f64],
+) -> Result<Vec<PrepStrategy<'m>>, SimError> {
+    let tables = &model.tables;
+    let mut out = Vec::with_capacity(model.strategies.len());
+    for strategy in &model.strategies {
+        let values = params::evaluate(model, strategy, base);
+        let problems = params::check_rows(model, strategy, &values);
+        if let Some(p) = problems.first() {
+            return Err(SimError {
+                message: format!("strategy `{}`: {p}", strategy.name),
+            });
+        }
+        let states = model
+            .states
+            .iter()
+            .map(|s| {
+                let costs: Vec<(usize, Val)> = s
+                    .costs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, c)| c.as_ref().map(|p| (k, Val::new(p, &values, tables))))
+                    .collect();
+                let utility = Val::new(&s.utility, &values, tables);
+                let frozen = if s.absorbing {
+                    let fixed: Option<Vec<(usize, f64)>> = costs
+                        .iter()
+                        .map(|(k, v)| v.as_const().map(|x| (*k, x)))
+                        .collect();
+                    fixed.zip(utility.as_const())
+                } else {
+                    None
+                };
+                PrepState {
+                    costs,
+                    utility,
+                    alive: s.alive,
+                    absorbing: s.absorbing,
+                    frozen,
+                }
+            })
+            .collect();
+        let rows = strategy
+            .rows
+            .iter()
+            .map(|row| {
+                let transitions: Vec<PrepTransition> = row
+                    .iter()
+                    .map(|t| PrepTransition {
+                        to: t.to.0,
+                        probability: match &t.probability {
+                            Probability::Complement => None,
+                            Probability::Expr(p) => Some(Val::new(p, &values, tables)),
+                        },
+                        costs: t
+                            .costs
+                            .iter()
+                            .map(|(k, p)| (*k, Val::new(p, &values, tables)))
+                            .collect(),
+                        qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, &values, tables)),
+                        origin: &t.origin,
+                    })
+                    .collect();
+                let fixed: Option<Vec<f64>> = transitions
+                    .iter()
+                    .map(|t| match &t.probability {
+                        None => Some(f64::NAN),
+                        Some(v) => v.as_const(),
+                    })
+                    .collect();
+                let fixed = fixed.map(|mut p| {
+                    let rest: f64 = p.iter().filter(|x| !x.is_nan()).sum();
+                    for x in &mut p {
+                        if x.is_nan() {
+                            *x = (1.0 - rest).max(0.0);
+                        }
+                    }
+                    p
+                });
+                PrepRow { transitions, fixed }
+            })
+            .collect();
+        let start_costs = strategy
+            .start_costs
+            .iter()
+            .map(|(k, p)| (*k, params::eval(p, &values, tables)))
+            .collect();
+        let mut cum = 0.0;
+        let initial = strategy
+            .initial
+            .iter()
+            .map(|(s, p)| {
+                cum += p;
+                (s.0, cum)
+            })
+            .collect();
+        out.push(PrepStrategy {
+            params: values,
+            states,
+            rows,
+            start_costs,
+            initial,
+            name: &strategy.name,
+        });
+    }
+    Ok(out)
+}
+
+/// Per-individual variables visible to expressions.
+pub(crate) struct IndEnv<'a> {
+    pub params: &'a [f64],
+    pub vars: &'a [f64],
+    pub tables: &'a [Table],
+}
+
+impl Env for IndEnv<'_> {
+    #[inline]
+    fn param(&self, i: usize) -> f64 {
+        self.params[i]
+    }
+    #[inline]
+    fn var(&self, i: usize) -> f64 {
+        self.vars[i]
+    }
+    #[inline]
+    fn lookup(&self, table: usize, args: &[f64]) -> f64 {
+        self.tables[table].lookup(args)
+    }
+}
+
+/// Set the time variables for boundary `t` (the individual is about to live cycle t+1).
+#[inline]
+pub(crate) fn set_time(
+    vars: &mut [f64],
+    age: Option<(usize, f64)>,
+    t: usize,
+    state_time: usize,
+    dt: f64,
+) {
+    vars[var::MODEL_TIME] = (t + 1) as f64;
+    vars[var::STATE_TIME] = state_time as f64;
+    vars[var::MODEL_YEARS] = t as f64 * dt;
+    vars[var::STATE_YEARS] = (state_time - 1) as f64 * dt;
+    if let Some((slot, age0)) = age {
+        vars[var::FIRST_ATTRIBUTE + slot] = age0 + t as f64 * dt;
+    }
+}
+
+/// Evaluate a row's probabilities into `out` (complement filled in) and check them.
+#[inline]
+pub(crate) fn row_probabilities<E: Env>(
+    row: &PrepRow,
+    env: &E,
+    out: &mut [f64],
+) -> Result<(), usize> {
+    let mut sum = 0.0;
+    let mut complement = None;
+    for (j, t) in row.transitions.iter().enumerate() {
+        match &t.probability {
+            None => complement = Some(j),
+            Some(v) => {
+                let p = v.get(env);
+                if !(-ROW_TOLERANCE..=1.0 + ROW_TOLERANCE).contains(&p) {
+                    return Err(j);
+                }
+                out[j] = p;
+                sum += p;
+            }
+        }
+    }
+    match complement {
+        Some(j) => {
+            if sum > 1.0 + ROW_TOLERANCE {
+                return Err(j);
+            }
+            out[j] = (1.0 - sum).max(0.0);
+        }
+        None if (sum - 1.0).abs() > ROW_TOLERANCE => return Err(usize::MAX),
+        None => {}
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Microsimulation
+// ---------------------------------------------------------------------------
+
+/// Everything one chunk of individuals accumulates.
+struct ChunkAcc {
+    /// `[strategy][outcome]`.
+    moments: Vec<Moments>,
+    /// `[pair][outcome]`.
+    pair_moments: Vec<Moments>,
+    /// Occupancy counts `[strategy][t][state]`, excluding frozen absorbing states.
+    trace: Vec<u64>,
+    /// Entries into frozen absorbing states `[strategy][t][state]` (prefix-summed at the end).
+    frozen_entries: Vec<u64>,
+    /// `[strategy][from][to]`.
+    transitions: Vec<u64>,
+}
+
+impl ChunkAcc {
+    fn new(n_strategies: usize, k: usize, n_states: usize, n_cycles: usize) -> Self {
+        let n_pairs = n_strategies * n_strategies.saturating_sub(1) / 2;
+        let trace = n_strategies * (n_cycles + 1) * n_states;
+        ChunkAcc {
+            moments: vec![Moments::default(); n_strategies * k],
+            pair_moments: vec![Moments::default(); n_pairs * k],
+            trace: vec![0; trace],
+            frozen_entries: vec![0; trace],
+            transitions: vec![0; n_strategies * n_states * n_states],
+        }
+    }
+
+    fn merge(&mut self, other: &ChunkAcc) {
+        for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+            a.merge(b);
+        }
+        for (a, b) in self.pair_moments.iter_mut().zip(&other.pair_moments) {
+            a.merge(b);
+        }
+        for (a, b) in self.trace.iter_mut().zip(&other.trace) {
+            *a += b;
+        }
+        for (a, b) in self.frozen_entries.iter_mut().zip(&other.frozen_entries) {
+            *a += b;
+        }
+        for (a, b) in self.transitions.iter_mut().zip(&other.transitions) {
+            *a += b;
+        }
+    }
+}
+
+/// Suffix sums of the boundary weights, for states that never change again.
+struct Suffix {
+    cost: Vec<f64>,
+    effect: Vec<f64>,
+    plain: Vec<f64>,
+}
+
+fn suffix(w: &[f64]) -> Vec<f64> {
+    let mut s = vec![0.0; w.len() + 1];
+    for t in (0..w.len()).rev() {
+        s[t] = s[t + 1] + w[t];
+    }
+    s
+}
+
+/// Fixed inputs shared by every chunk.
+struct Ctx<'a, 'm> {
+    model: &'m Model,
+    prep: &'a [PrepStrategy<'m>],
+    weights: &'a Weights,
+    suffix: Suffix,
+    layout: Layout,
+    seed: u64,
+    draw: u64,
+    max_row: usize,
+}
+
+/// Simulate every strategy for `n_individuals` individuals on one parameter set.
+///
+/// `base` holds the base parameter values (point values or a probabilistic draw);
+/// `draw` keys the random streams; `progress` is told how many individuals finished.
+pub fn simulate(
+    model: &Model,
+    base: &[f64],
+    draw: u64,
+    n_individuals: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<SimOutput, SimError> {
+    let prep = prepare(model, base)?;
+    let weights = weights(&model.settings);
+    let layout = Layout::of(model);
+    let ctx = Ctx {
+        model,
+        prep: &prep,
+        suffix: Suffix {
+            cost: suffix(&weights.cost),
+            effect: suffix(&weights.effect),
+            plain: suffix(&weights.plain),
+        },
+        weights: &weights,
+        layout,
+        seed,
+        draw,
+        max_row: model
+            .strategies
+            .iter()
+            .flat_map(|s| s.rows.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0),
+    };
+    let n_strategies = model.strategies.len();
+    let n_states = model.states.len();
+    let n_cycles = model.settings.n_cycles;
+    let mut total = ChunkAcc::new(n_strategies, layout.len(), n_states, n_cycles);
+    let n_chunks = n_individuals.div_ceil(CHUNK);
+    let mut first = 0;
+    while first < n_chunks {
+        let last = (first + BATCH).min(n_chunks);
+        let results: Vec<Result<ChunkAcc, SimError>> = (first..last)
+            .into_par_iter()
+            .map(|c| {
+                let lo = c * CHUNK;
+                let hi = (lo + CHUNK).min(n_individuals);
+                let acc = simulate_chunk(&ctx, lo..hi);
+                progress(hi - lo);
+                acc
+            })
+            .collect();
+        for r in results {
+            total.merge(&r?);
+        }
+        first = last;
+    }
+    Ok(finish(&total, layout, n_individuals, n_states, n_cycles))
+}
+
+fn finish(acc: &ChunkAcc, layout: Layout, n: usize, n_states: usize, n_cycles: usize) -> SimOutput {
+    let k = layout.len();
+    let n_strategies = acc.moments.len() / k;
+    let per_boundary = n_states * (n_cycles + 1);
+    let strategies = (0..n_strategies)
+        .map(|s| {
+            let outcomes = acc.moments[s * k..(s + 1) * k]
+                .iter()
+                .map(|m| Estimate {
+                    mean: m.mean,
+                    se: m.se(),
+                })
+                .collect();
+            let counts = &acc.trace[s * per_boundary..(s + 1) * per_boundary];
+            let entries = &acc.frozen_entries[s * per_boundary..(s + 1) * per_boundary];
+            let mut frozen = vec![0u64; n_states];
+            let mut trace = vec![0.0; per_boundary];
+            for t in 0..=n_cycles {
+                for (st, f) in frozen.iter_mut().enumerate() {
+                    let i = t * n_states + st;
+                    *f += entries[i];
+                    trace[i] = (counts[i] + *f) as f64 / n as f64;
+                }
+            }
+            let transitions = acc.transitions
+                [s * n_states * n_states..(s + 1) * n_states * n_states]
+                .iter()
+                .map(|c| *c as f64 / n as f64)
+                .collect();
+            StrategySim {
+                outcomes,
+                trace,
+                transitions,
+            }
+        })
+        .collect();
+    let pairs = acc
+        .pair_moments
+        .chunks(k)
+        .map(|ms| {
+            ms.iter()
+                .map(|m| Estimate {
+                    mean: m.mean,
+                    se: m.se(),
+                })
+                .collect()
+        })
+        .collect();
+    SimOutput {
+        layout,
+        n_individuals: n,
+        n_states,
+        n_cycles,
+        strategies,
+        pairs,
+    }
+}
+
+/// Draw an individual's attributes into `vars` and return its starting-state number.
+pub(crate) fn draw_individual(
+    model: &Model,
+    seed: u64,
+    draw: u64,
+    individual: u64,
+    vars: &mut [f64],
+) -> f64 {
+    let mut r = rng::stream(seed, Purpose::Attributes, draw, individual);
+    let pop = &model.population;
+    if let Some(e) = &pop.empirical {
+        let u = params::uniform(&mut r);
+        let row = e
+            .cumulative_weights
+            .partition_point(|c| *c <= u)
+            .min(e.cumulative_weights.len() - 1);
+        let width = e.columns.len();
+        for (j, slot) in e.columns.iter().enumerate() {
+            vars[var::FIRST_ATTRIBUTE + slot] = e.rows[row * width + j];
+        }
+    }
+    for (i, a) in pop.attributes.iter().enumerate() {
+        if pop
+            .empirical
+            .as_ref()
+            .is_some_and(|e| e.columns.contains(&i))
+        {
+            continue;
+        }
+        let u = params::uniform(&mut r);
+        vars[var::FIRST_ATTRIBUTE + i] = match &a.dist {
+            AttributeDist::Continuous { dist, min, max } => {
+                // Inverse-CDF sampling restricted to [F(min), F(max)]: truncation without rejection loops.
+                let (lo, hi) = (dist.cdf(*min), dist.cdf(*max));
+                dist.quantile(lo + u * (hi - lo)).clamp(*min, *max)
+            }
+            AttributeDist::Categorical { levels, probs } => {
+                let mut cum = 0.0;
+                let mut chosen = levels[levels.len() - 1];
+                for (l, p) in levels.iter().zip(probs) {
+                    cum += p;
+                    if u < cum {
+                        chosen = *l;
+                        break;
+                    }
+                }
+                chosen as f64
+            }
+        };
+    }
+    params::uniform(&mut r)
+}
+
+fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<ChunkAcc, SimError> {
+    let model = ctx.model;
+    let n_strategies = ctx.prep.len();
+    let n_states = model.states.len();
+    let n_cycles = model.settings.n_cycles;
+    let k = ctx.layout.len();
+    let mut acc = ChunkAcc::new(n_strategies, k, n_states, n_cycles);
+    // Scratch buffers, allocated once per chunk.
+    let mut vars = vec![0.0; model.n_vars()];
+    let mut base_vars = vec![0.0; model.n_vars()];
+    let mut outcome = vec![0.0; n_strategies * k];
+    let mut probs = vec![0.0; ctx.max_row.max(1)];
+    let dt = model.settings.cycle_years();
+    for i in individuals {
+        let u_start = draw_individual(model, ctx.seed, ctx.draw, i as u64, &mut base_vars);
+        let age = model
+            .population
+            .age
+            .map(|slot| (slot, base_vars[var::FIRST_ATTRIBUTE + slot]));
+        outcome.fill(0.0);
+        for (si, prep) in ctx.prep.iter().enumerate() {
+            vars.copy_from_slice(&base_vars);
+            let out = &mut outcome[si * k..(si + 1) * k];
+            simulate_individual(
+                ctx, si, prep, i, u_start, age, dt, &mut vars, &mut probs, out, &mut acc,
+            )?;
+            ctx.layout.complete(model, out);
+            for (j, x) in out.iter().enumerate() {
+                acc.moments[si * k + j].push(*x);
+            }
+        }
+        let mut pair = 0;
+        for a in 0..n_strategies {
+            for b in a + 1..n_strategies {
+                for j in 0..k {
+                    acc.pair_moments[pair * k + j].push(outcome[b * k + j] - outcome[a * k + j]);
+                }
+                pair += 1;
+            }
+        }
+    }
+    Ok(acc)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn simulate_individual(
+    ctx: &Ctx,
+    si: usize,
+    prep: &PrepStrategy,
+    individual: usize,
+    u_start: f64,
+    age: Option<(usize, f64)>,
+    dt: f64,
+    vars: &mut [f64],
+    probs: &mut [f64],
+    out: &mut [f64],
+    acc: &mut ChunkAcc,
+) -> Result<(), SimError> {
+    let model = ctx.model;
+    let l = ctx.layout;
+    let w = ctx.weights;
+    let n_states = model.states.len();
+    let n_cycles = model.settings.n_cycles;
+    let trace_base = si * (n_cycles + 1) * n_states;
+    let mut rng = rng::stream(ctx.seed, Purpose::Transitions, ctx.draw, individual as u64);
+    let mut state = prep
+        .initial
+        .iter()
+        .find(|(_, cum)| u_start < *cum)
+        .or(prep.initial.last())
+        .map(|(s, _)| *s)
+        .unwrap_or(0);
+    let mut state_time = 1usize;
+    for (c, x) in &prep.start_costs {
+        out[l.cost(*c, true)] += x;
+        out[l.cost(*c, false)] += x;
+    }
+    for t in 0..=n_cycles {
+        let ps = &prep.states[state];
+        if let Some((costs, utility)) = &ps.frozen {
+            // Nothing changes any more: add the rest of the horizon in closed form.
+            acc.frozen_entries[trace_base + t * n_states + state] += 1;
+            for (c, x) in costs {
+                out[l.cost(*c, true)] += x * ctx.suffix.cost[t];
+                out[l.cost(*c, false)] += x * ctx.suffix.plain[t];
+            }
+            out[l.qalys(true)] += utility * dt * ctx.suffix.effect[t];
+            out[l.qalys(false)] += utility * dt * ctx.suffix.plain[t];
+            if ps.alive {
+                out[l.life_years(true)] += dt * ctx.suffix.effect[t];
+                out[l.life_years(false)] += dt * ctx.suffix.plain[t];
+            }
+            return Ok(());
+        }
+        acc.trace[trace_base + t * n_states + state] += 1;
+        set_time(vars, age, t, state_time, dt);
+        let env = IndEnv {
+            params: &prep.params,
+            vars,
+            tables: &model.tables,
+        };
+        for (c, v) in &ps.costs {
+            let x = v.get(&env);
+            out[l.cost(*c, true)] += x * w.cost[t];
+            out[l.cost(*c, false)] += x * w.plain[t];
+        }
+        let u = ps.utility.get(&env);
+        out[l.qalys(true)] += u * dt * w.effect[t];
+        out[l.qalys(false)] += u * dt * w.plain[t];
+        if ps.alive {
+            out[l.life_years(true)] += dt * w.effect[t];
+            out[l.life_years(false)] += dt * w.plain[t];
+        }
+        if t == n_cycles {
+            break;
+        }
+        if ps.absorbing {
+            state_time += 1;
+            continue;
+        }
+        let row = &prep.rows[state];
+        let p: &[f64] = match &row.fixed {
+            Some(p) => p,
+            None => {
+                let n = row.transitions.len();
+                if let Err(j) = row_probabilities(row, &env, &mut probs[..n]) {
+                    return Err(row_error(model, prep, state, j, &env, individual, t, None));
+                }
+                &probs[..n]
+            }
+        };
+        let u = params::uniform(&mut rng);
+        let mut cum = 0.0;
+        let mut chosen = p.len() - 1;
+        for (j, pj) in p.iter().enumerate() {
+            cum += pj;
+            if u < cum {
+                chosen = j;
+                break;
+            }
+        }
+        let tr = &row.transitions[chosen];
+        acc.transitions[(si * n_states + state) * n_states + tr.to] += 1;
+        for (c, v) in &tr.costs {
+            let x = v.get(&env);
+            out[l.cost(*c, true)] += x * w.cycle_cost[t];
+            out[l.cost(*c, false)] += x;
+        }
+        if let Some(q) = &tr.qaly_loss {
+            let x = q.get(&env);
+            out[l.qalys(true)] -= x * w.cycle_effect[t];
+            out[l.qalys(false)] -= x;
+        }
+        if tr.to == state {
+            state_time += 1;
+        } else {
+            state = tr.to;
+            state_time = 1;
+        }
+    }
+    Ok(())
+}
+
+/// Describe an invalid row for one individual (cold path: allocation is fine here).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn row_error<E: Env>(
+    model: &Model,
+    prep: &PrepStrategy,
+    state: usize,
+    j: usize,
+    env: &E,
+    individual: usize,
+    t: usize,
+    mass: Option<f64>,
+) -> SimError {
+    let row = &prep.rows[state];
+    let values: Vec<String> = row
+        .transitions
+        .iter()
+        .map(|tr| {
+            let v = tr
+                .probability
+                .as_ref()
+                .map(|v| format!("{}", v.get(env)))
+                .unwrap_or_else(|| "complement".into());
+            format!(
+                "{} → {} = {v} ({})",
+                model.states[state].name, model.states[tr.to].name, tr.origin
+            )
+        })
+        .collect();
+    let what = match row.transitions.get(j) {
+        Some(tr) => format!(
+            "transition {} is outside [0, 1] or leaves a negative complement",
+            tr.origin
+        ),
+        None => "the probabilities do not sum to 1".to_string(),
+    };
+    let who = match mass {
+        None => format!("individual {individual}"),
+        Some(_) => "the cohort".to_string(),
+    };
+    SimError {
+        message: format!(
+            "strategy `{}`, {who}, cycle {}: {what}: {}; a table lookup with no matching row or out of range gives NaN",
+            prep.name,
+            t + 1,
+            values.join("; ")
+        ),
+    }
+}

@@ -1,0 +1,1925 @@
+//! Scenario loading: YAML text → raw serde mirror → validated `Model`.
+//!
+//! This is the only module that knows about YAML (serde-saphyr, which rejects duplicate
+//! keys and alias bombs). Validation collects every problem before reporting, each with
+//! file, line, column, dotted path, what was found and what was expected.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diag::{Diagnostic, LoadError, Severity};
+use crate::dist::{self, Dist, DistKind, DistSpec};
+use crate::expr::{self, Program, Resolver, Symbol};
+use crate::model::{
+    Attribute, AttributeDist, DirichletGroup, DiscountTiming, EmpiricalPopulation, Meta, Model,
+    Param, ParamDef, ParamId, Perspective, Population, Probability, Settings, State, StateId,
+    Strategy, StrategyId, TimeUnit, Transition, WithinCycle, var,
+};
+use crate::params;
+use crate::suggest::did_you_mean;
+use crate::table::{self, Interpolation, OutOfRange, Table, TableSpec};
+
+/// The scenario format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest accepted number of individuals (memory does not grow with it, time does).
+pub const MAX_INDIVIDUALS: f64 = 1e9;
+/// Largest accepted number of cycles.
+pub const MAX_CYCLES: f64 = 100_000.0;
+/// Largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
+// Raw serde mirror
+// ---------------------------------------------------------------------------
+
+/// A number or a text (a parameter name or an expression).
+#[derive(Clone, Debug)]
+pub enum Scalar {
+    Num(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, a parameter name or an expression")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A state name or a distribution over states.
+#[derive(Clone, Debug)]
+enum RawInitial {
+    One(String),
+    Shares(Vec<(String, f64)>),
+}
+
+impl<'de> Deserialize<'de> for RawInitial {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawInitial;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a state id or a mapping from state id to share")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawInitial, E> {
+                Ok(RawInitial::One(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawInitial, A::Error> {
+                let mut shares = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, f64>()? {
+                    shares.push((k, v));
+                }
+                Ok(RawInitial::Shares(shares))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    version: Spanned<u32>,
+    meta: RawMeta,
+    settings: Spanned<RawSettings>,
+    #[serde(default)]
+    parameters: BTreeMap<String, Spanned<RawParam>>,
+    #[serde(default)]
+    dirichlet: BTreeMap<String, Spanned<RawDirichlet>>,
+    #[serde(default)]
+    tables: BTreeMap<String, Spanned<RawTable>>,
+    #[serde(default)]
+    population: Option<Spanned<RawPopulation>>,
+    states: Vec<Spanned<RawState>>,
+    transitions: Vec<Spanned<RawTransition>>,
+    strategies: Vec<Spanned<RawStrategy>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    price_year: Option<i64>,
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawDuration {
+    length: Spanned<f64>,
+    unit: Spanned<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawDiscount {
+    costs: Spanned<f64>,
+    effects: Spanned<f64>,
+    #[serde(default)]
+    timing: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    cycle: Spanned<RawDuration>,
+    horizon: Spanned<RawDuration>,
+    discount: Spanned<RawDiscount>,
+    #[serde(default)]
+    within_cycle: Option<Spanned<String>>,
+    individuals: Spanned<f64>,
+    seed: Spanned<u64>,
+    cost_categories: Vec<Spanned<String>>,
+    perspectives: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    wtp: Vec<Spanned<f64>>,
+    #[serde(default)]
+    reference_strategy: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDist {
+    #[serde(rename = "type")]
+    kind: Option<Spanned<String>>,
+    alpha: Option<f64>,
+    beta: Option<f64>,
+    shape: Option<f64>,
+    scale: Option<f64>,
+    meanlog: Option<f64>,
+    sdlog: Option<f64>,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    se: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    ci95: Option<Vec<f64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawParam {
+    #[serde(default)]
+    value: Option<Spanned<f64>>,
+    #[serde(default)]
+    expr: Option<Spanned<String>>,
+    #[serde(default)]
+    dist: Option<Spanned<RawDist>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    low: Option<Spanned<f64>>,
+    #[serde(default)]
+    high: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawDirichlet {
+    alpha: BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    file: Spanned<String>,
+    value: Spanned<String>,
+    #[serde(default)]
+    numeric_key: Option<Spanned<String>>,
+    #[serde(default)]
+    categorical_keys: Vec<String>,
+    #[serde(default)]
+    lookup: Option<Spanned<String>>,
+    #[serde(default)]
+    out_of_range: Option<Spanned<String>>,
+    #[serde(default)]
+    filter: BTreeMap<String, Scalar>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawAttribute {
+    #[serde(default)]
+    dist: Option<Spanned<RawDist>>,
+    #[serde(default)]
+    categorical: Option<BTreeMap<String, Spanned<f64>>>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawPopTable {
+    file: Spanned<String>,
+    columns: Vec<Spanned<String>>,
+    #[serde(default)]
+    weight: Option<Spanned<String>>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawPopulation {
+    #[serde(default)]
+    attributes: BTreeMap<String, Spanned<RawAttribute>>,
+    #[serde(default)]
+    table: Option<Spanned<RawPopTable>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    id: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    utility: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    costs: Option<BTreeMap<String, Spanned<Scalar>>>,
+    #[serde(default)]
+    absorbing: bool,
+    #[serde(default)]
+    alive: Option<bool>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawTransition {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    probability: Spanned<Scalar>,
+    #[serde(default)]
+    cost: BTreeMap<String, Spanned<Scalar>>,
+    #[serde(default)]
+    qaly_loss: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawStrategy {
+    id: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    initial: Spanned<RawInitial>,
+    #[serde(default)]
+    parameters: BTreeMap<String, Spanned<Scalar>>,
+    #[serde(default)]
+    start_costs: BTreeMap<String, Spanned<Scalar>>,
+    #[serde(default)]
+    transitions: Vec<Spanned<RawTransition>>,
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+/// Load and validate a scenario file; warnings are returned inside the model.
+pub fn load(path: &Path) -> Result<Model, LoadError> {
+    let file = path.display().to_string();
+    let fail = |message: String| LoadError {
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            path: String::new(),
+            message,
+        }],
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "the file is {} bytes; a scenario may be at most {MAX_FILE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| fail(format!("the file is not valid UTF-8: {e}")))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_str(&text, &file, &name, &dir)
+}
+
+/// Load and validate scenario text; `dir` is where relative table paths are resolved.
+pub fn load_str(text: &str, file: &str, name: &str, dir: &Path) -> Result<Model, LoadError> {
+    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
+        LoadError {
+            diagnostics: vec![Diagnostic {
+                severity: Severity::Error,
+                file: file.to_string(),
+                line,
+                column,
+                path: String::new(),
+                message: first_line(&e.to_string()),
+            }],
+        }
+    })?;
+    let mut v = Validator {
+        file: file.to_string(),
+        dir: dir.to_path_buf(),
+        diags: Vec::new(),
+    };
+    let model = v.model(raw, name);
+    let errors = v.diags.iter().any(|d| d.severity == Severity::Error);
+    match model {
+        Some(mut m) if !errors => {
+            m.warnings = v.diags.iter().map(|d| d.to_string()).collect();
+            Ok(m)
+        }
+        _ => Err(LoadError {
+            diagnostics: v.diags,
+        }),
+    }
+}
+
+/// serde-saphyr renders a source snippet after the first line; keep only the message.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message);
+    // "error: line 4 column 3: duplicate mapping key: x, ..." → drop the repeated position.
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.find(": ") {
+        Some(i) if line.starts_with("line ") => line[i + 2..].to_string(),
+        _ => line.to_string(),
+    }
+}
+
+fn loc<T>(s: &Spanned<T>) -> (u64, u64) {
+    (s.referenced.line(), s.referenced.column())
+}
+
+/// Map entries in file order (a BTreeMap sorts by key; the span restores the author's order).
+fn in_file_order<T>(map: BTreeMap<String, Spanned<T>>) -> Vec<(String, Spanned<T>)> {
+    let mut entries: Vec<_> = map.into_iter().collect();
+    entries.sort_by_key(|(_, v)| (v.referenced.line(), v.referenced.column()));
+    entries
+}
+
+struct Validator {
+    file: String,
+    dir: PathBuf,
+    diags: Vec<Diagnostic>,
+}
+
+/// Names an expression may use, depending on where it is.
+struct Names<'a> {
+    params: &'a HashMap<String, usize>,
+    tables: &'a [Table],
+    attributes: &'a [Attribute],
+    levels: &'a [String],
+    /// Whether individual variables (time, attributes) are in scope.
+    with_vars: bool,
+    cycle_years: f64,
+}
+
+impl Resolver for Names<'_> {
+    fn resolve(&self, name: &str) -> Option<Symbol> {
+        if let Some(i) = self.params.get(name) {
+            return Some(Symbol::Param(*i));
+        }
+        if let Some(i) = self.tables.iter().position(|t| t.name == name) {
+            return Some(Symbol::Table {
+                index: i,
+                arity: self.tables[i].arity(),
+            });
+        }
+        if name == "cycle_years" {
+            return Some(Symbol::Const(self.cycle_years));
+        }
+        if !self.with_vars {
+            return None;
+        }
+        if let Some(i) = var::BUILTIN.iter().position(|b| *b == name) {
+            return Some(Symbol::Var(i));
+        }
+        self.attributes
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| Symbol::Var(var::FIRST_ATTRIBUTE + i))
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.params.keys().cloned().collect();
+        names.sort();
+        names.extend(self.tables.iter().map(|t| t.name.clone()));
+        names.push("cycle_years".into());
+        if self.with_vars {
+            names.extend(var::BUILTIN.iter().map(|s| s.to_string()));
+            names.extend(self.attributes.iter().map(|a| a.name.clone()));
+        }
+        names
+    }
+
+    fn level(&self, var: usize, level: &str) -> Option<f64> {
+        let attr = self
+            .attributes
+            .get(var.checked_sub(var::FIRST_ATTRIBUTE)?)?;
+        match &attr.dist {
+            AttributeDist::Categorical { levels, .. } => levels
+                .iter()
+                .find(|code| self.levels[**code] == level)
+                .map(|code| *code as f64),
+            AttributeDist::Continuous { .. } => None,
+        }
+    }
+
+    fn levels(&self, var: usize) -> Vec<String> {
+        let Some(attr) = var
+            .checked_sub(var::FIRST_ATTRIBUTE)
+            .and_then(|i| self.attributes.get(i))
+        else {
+            return Vec::new();
+        };
+        match &attr.dist {
+            AttributeDist::Categorical { levels, .. } => {
+                levels.iter().map(|c| self.levels[*c].clone()).collect()
+            }
+            AttributeDist::Continuous { .. } => Vec::new(),
+        }
+    }
+
+    fn cycle_years(&self) -> f64 {
+        self.cycle_years
+    }
+}
+
+impl Validator {
+    fn error(&mut self, at: (u64, u64), path: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Error, at, path.into(), message.into());
+    }
+
+    fn warning(&mut self, at: (u64, u64), path: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Warning, at, path.into(), message.into());
+    }
+
+    fn push(&mut self, severity: Severity, at: (u64, u64), path: String, message: String) {
+        self.diags.push(Diagnostic {
+            severity,
+            file: self.file.clone(),
+            line: at.0,
+            column: at.1,
+            path,
+            message,
+        });
+    }
+
+    fn unknown(&mut self, at: (u64, u64), path: &str, what: &str, name: &str, known: &[String]) {
+        let hint = did_you_mean(name, known.iter().map(String::as_str))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                if known.is_empty() {
+                    String::new()
+                } else {
+                    format!("; expected one of: {}", known.join(", "))
+                }
+            });
+        self.error(at, path, format!("unknown {what} `{name}`{hint}"));
+    }
+
+    /// A finite number, or an error naming what was expected.
+    fn finite(&mut self, v: &Spanned<f64>, path: &str) -> Option<f64> {
+        if v.value.is_finite() {
+            Some(v.value)
+        } else {
+            self.error(
+                loc(v),
+                path,
+                format!("expected a finite number, found {}", v.value),
+            );
+            None
+        }
+    }
+
+    fn compile(
+        &mut self,
+        at: (u64, u64),
+        path: &str,
+        scalar: &Scalar,
+        names: &Names<'_>,
+    ) -> Option<Program> {
+        match scalar {
+            Scalar::Num(x) if x.is_finite() => Some(Program::constant(*x)),
+            Scalar::Num(x) => {
+                self.error(at, path, format!("expected a finite number, found {x}"));
+                None
+            }
+            Scalar::Text(src) => match expr::compile(src, names) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.error(
+                        at,
+                        path,
+                        format!(
+                            "in expression `{src}` at character {}: {}",
+                            e.offset + 1,
+                            e.message
+                        ),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn model(&mut self, raw: RawScenario, name: &str) -> Option<Model> {
+        if raw.version.value != FORMAT_VERSION {
+            self.error(
+                loc(&raw.version),
+                "version",
+                format!(
+                    "unsupported scenario format version {}; expected {FORMAT_VERSION}",
+                    raw.version.value
+                ),
+            );
+        }
+        let meta = Meta {
+            title: raw.meta.title,
+            description: raw.meta.description,
+            currency: raw.meta.currency,
+            price_year: raw.meta.price_year,
+            references: raw.meta.references,
+        };
+
+        // Names first, so every later reference can be checked.
+        self.unique_ids(
+            raw.states.iter().map(|s| &s.value.id).collect(),
+            "states",
+            "state",
+        );
+        let strategy_names = self.unique_ids(
+            raw.strategies.iter().map(|s| &s.value.id).collect(),
+            "strategies",
+            "strategy",
+        );
+        let (categories, perspectives, settings_partial) =
+            self.settings(&raw.settings, &strategy_names);
+
+        let cycle_years = settings_partial
+            .as_ref()
+            .map(|s| s.cycle_years())
+            .unwrap_or(1.0);
+
+        // Categorical levels are global codes shared by attributes and tables.
+        let mut levels: Vec<String> = Vec::new();
+        let mut level_code = |s: &str| -> usize {
+            levels.iter().position(|l| l == s).unwrap_or_else(|| {
+                levels.push(s.to_string());
+                levels.len() - 1
+            })
+        };
+
+        let tables = self.tables(raw.tables, &mut level_code);
+        let population = self.population(raw.population, &mut level_code);
+
+        // Parameters: plain, Dirichlet members, derived.
+        let mut params: Vec<Param> = Vec::new();
+        let mut param_index: HashMap<String, usize> = HashMap::new();
+        let mut param_locs: Vec<(u64, u64)> = Vec::new();
+        let raw_params = in_file_order(raw.parameters);
+        for (pname, p) in &raw_params {
+            param_index.insert(pname.clone(), params.len());
+            param_locs.push(loc(p));
+            params.push(Param {
+                name: pname.clone(),
+                def: ParamDef::Value {
+                    value: f64::NAN,
+                    dist: None,
+                },
+                source: p.value.source.clone(),
+                low: None,
+                high: None,
+            });
+        }
+        let mut dirichlet = Vec::new();
+        for (gname, g) in in_file_order(raw.dirichlet) {
+            let path = format!("dirichlet.{gname}");
+            let at = loc(&g);
+            let members = in_file_order(g.value.alpha);
+            let mut alpha = Vec::new();
+            let mut ids = Vec::new();
+            for (mname, a) in &members {
+                let mpath = format!("{path}.alpha.{mname}");
+                if param_index.contains_key(mname) {
+                    self.error(
+                        loc(a),
+                        &mpath,
+                        format!("parameter `{mname}` is defined twice (also in `parameters`)"),
+                    );
+                    continue;
+                }
+                let value = self.finite(a, &mpath).unwrap_or(1.0);
+                param_index.insert(mname.clone(), params.len());
+                param_locs.push(loc(a));
+                ids.push(ParamId(params.len()));
+                alpha.push(value);
+                params.push(Param {
+                    name: mname.clone(),
+                    def: ParamDef::Dirichlet {
+                        group: dirichlet.len(),
+                        value: f64::NAN,
+                    },
+                    source: g.value.source.clone(),
+                    low: None,
+                    high: None,
+                });
+            }
+            if let Err(e) = dist::check_dirichlet(&alpha) {
+                self.error(at, format!("{path}.alpha"), e.to_string());
+            } else {
+                let total: f64 = alpha.iter().sum();
+                for (id, a) in ids.iter().zip(&alpha) {
+                    params[id.0].def = ParamDef::Dirichlet {
+                        group: dirichlet.len(),
+                        value: a / total,
+                    };
+                }
+            }
+            let _ = g.value.description;
+            dirichlet.push(DirichletGroup {
+                name: gname,
+                members: ids,
+                alpha,
+                source: g.value.source,
+            });
+        }
+
+        let param_names = Names {
+            params: &param_index,
+            tables: &tables,
+            attributes: &population.attributes,
+            levels: &levels,
+            with_vars: false,
+            cycle_years,
+        };
+        for (pname, p) in &raw_params {
+            let path = format!("parameters.{pname}");
+            let id = param_index[pname];
+            let p = &p.value;
+            let _ = &p.description;
+            if p.source.is_none() {
+                self.warning(
+                    param_locs[id],
+                    &path,
+                    "no `source`: the parameter is listed as an assumption in every output",
+                );
+            }
+            params[id].low = p
+                .low
+                .as_ref()
+                .and_then(|v| self.finite(v, &format!("{path}.low")));
+            params[id].high = p
+                .high
+                .as_ref()
+                .and_then(|v| self.finite(v, &format!("{path}.high")));
+            match (&p.value, &p.expr) {
+                (Some(v), None) => {
+                    let value = self.finite(v, &format!("{path}.value")).unwrap_or(0.0);
+                    let dist = p
+                        .dist
+                        .as_ref()
+                        .and_then(|d| self.dist(d, Some(value), &format!("{path}.dist")));
+                    params[id].def = ParamDef::Value { value, dist };
+                }
+                (None, Some(e)) => {
+                    if let Some(d) = &p.dist {
+                        self.error(
+                            loc(d),
+                            format!("{path}.dist"),
+                            "a derived parameter (`expr`) takes its uncertainty from the parameters it uses; remove `dist` or give a `value`",
+                        );
+                    }
+                    if let Some(prog) = self.compile(
+                        loc(e),
+                        &format!("{path}.expr"),
+                        &Scalar::Text(e.value.clone()),
+                        &param_names,
+                    ) {
+                        params[id].def = ParamDef::Derived(prog);
+                    }
+                }
+                (Some(v), Some(_)) => self.error(
+                    loc(v),
+                    &path,
+                    "both `value` and `expr` given; expected exactly one",
+                ),
+                (None, None) => self.error(
+                    param_locs[id],
+                    &path,
+                    "neither `value` nor `expr` given; expected exactly one",
+                ),
+            }
+        }
+
+        // States.
+        let all_state_names: Vec<String> = raw
+            .states
+            .iter()
+            .map(|s| s.value.id.value.clone())
+            .collect();
+        let state_index: HashMap<String, usize> = all_state_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .rev()
+            .collect();
+        let var_names = Names {
+            with_vars: true,
+            ..param_names
+        };
+        let mut states = Vec::new();
+        let mut state_has_payoff = Vec::new();
+        for (i, s) in raw.states.iter().enumerate() {
+            let path = format!("states[{i}]");
+            let rs = &s.value;
+            let _ = &rs.description;
+            let mut costs = vec![None; categories.len()];
+            if let Some(cmap) = &rs.costs {
+                for (cat, c) in cmap {
+                    let cpath = format!("{path}.costs.{cat}");
+                    match categories.iter().position(|k| k == cat) {
+                        Some(k) => costs[k] = self.compile(loc(c), &cpath, &c.value, &var_names),
+                        None => self.unknown(loc(c), &cpath, "cost category", cat, &categories),
+                    }
+                }
+            }
+            let utility = rs
+                .utility
+                .as_ref()
+                .and_then(|u| {
+                    self.compile(loc(u), &format!("{path}.utility"), &u.value, &var_names)
+                })
+                .unwrap_or_else(|| Program::constant(0.0));
+            state_has_payoff.push((rs.utility.is_some(), rs.costs.is_some()));
+            states.push(State {
+                name: rs.id.value.clone(),
+                label: rs.label.clone().unwrap_or_else(|| rs.id.value.clone()),
+                costs,
+                utility,
+                absorbing: rs.absorbing,
+                alive: rs.alive.unwrap_or(true),
+            });
+        }
+
+        // Base transitions, then strategies with their overrides.
+        let base_rows = self.transitions(
+            &raw.transitions,
+            "transitions",
+            &state_index,
+            &all_state_names,
+            &categories,
+            &var_names,
+        );
+
+        let mut strategies = Vec::new();
+        for (si, s) in raw.strategies.iter().enumerate() {
+            let path = format!("strategies[{si}]");
+            let rs = &s.value;
+            let _ = &rs.description;
+            let initial = self.initial(
+                &rs.initial,
+                &format!("{path}.initial"),
+                &state_index,
+                &all_state_names,
+            );
+            // Parameter overrides.
+            let mut defs: Vec<ParamDef> = params.iter().map(|p| p.def.clone()).collect();
+            let mut overridden = vec![false; params.len()];
+            let known_params: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+            for (pname, o) in in_file_order(rs.parameters.clone()) {
+                let ppath = format!("{path}.parameters.{pname}");
+                let Some(&id) = param_index.get(&pname) else {
+                    self.unknown(loc(&o), &ppath, "parameter", &pname, &known_params);
+                    continue;
+                };
+                overridden[id] = true;
+                defs[id] = match &o.value {
+                    Scalar::Num(x) if x.is_finite() => ParamDef::Value {
+                        value: *x,
+                        dist: None,
+                    },
+                    other => match self.compile(loc(&o), &ppath, other, &param_names) {
+                        Some(p) => ParamDef::Derived(p),
+                        None => continue,
+                    },
+                };
+            }
+            let start_costs = self.cost_list(
+                &rs.start_costs,
+                &format!("{path}.start_costs"),
+                &categories,
+                &param_names,
+            );
+            let mut rows = base_rows.clone();
+            let overrides = self.transitions(
+                &rs.transitions,
+                &format!("{path}.transitions"),
+                &state_index,
+                &all_state_names,
+                &categories,
+                &var_names,
+            );
+            for (from, row) in overrides.into_iter().enumerate() {
+                for t in row {
+                    match rows[from].iter_mut().find(|b| b.to == t.to) {
+                        Some(b) => *b = t,
+                        None => rows[from].push(t),
+                    }
+                }
+            }
+            let param_order = self.param_order(&defs, &params, &path, loc(s));
+            strategies.push((
+                Strategy {
+                    name: rs.id.value.clone(),
+                    label: rs.label.clone().unwrap_or_else(|| rs.id.value.clone()),
+                    initial,
+                    params: defs,
+                    overridden,
+                    param_order,
+                    start_costs,
+                    rows,
+                },
+                loc(s),
+            ));
+        }
+
+        // Row rules that hold whatever the parameter values.
+        for (si, (strategy, at)) in strategies.iter().enumerate() {
+            for (from, row) in strategy.rows.iter().enumerate() {
+                let complements = row
+                    .iter()
+                    .filter(|t| matches!(t.probability, Probability::Complement))
+                    .count();
+                let sname = &strategy.name;
+                let fname = &states[from].name;
+                if complements > 1 {
+                    let origins: Vec<&str> = row
+                        .iter()
+                        .filter(|t| matches!(t.probability, Probability::Complement))
+                        .map(|t| t.origin.as_str())
+                        .collect();
+                    self.error(
+                        *at,
+                        format!("strategies[{si}]"),
+                        format!(
+                            "strategy `{sname}`: the row from `{fname}` has {complements} `complement` probabilities ({}); expected at most one per row",
+                            origins.join(", ")
+                        ),
+                    );
+                }
+                if states[from].absorbing && !row.is_empty() {
+                    self.error(
+                        *at,
+                        format!("strategies[{si}]"),
+                        format!(
+                            "strategy `{sname}`: state `{fname}` is absorbing but has transitions out of it ({}); remove them or set `absorbing: false`",
+                            row[0].origin
+                        ),
+                    );
+                }
+            }
+        }
+
+        // Reachability: every state reachable from a starting state needs a cost and a utility.
+        let mut reachable = vec![false; states.len()];
+        for (strategy, _) in &strategies {
+            let mut stack: Vec<usize> = strategy.initial.iter().map(|(s, _)| s.0).collect();
+            while let Some(s) = stack.pop() {
+                if std::mem::replace(&mut reachable[s], true) {
+                    continue;
+                }
+                stack.extend(strategy.rows[s].iter().map(|t| t.to.0));
+            }
+        }
+        for (i, s) in raw.states.iter().enumerate() {
+            let (has_utility, has_costs) = state_has_payoff[i];
+            let path = format!("states[{i}]");
+            let sname = &s.value.id.value;
+            if reachable[i] {
+                if !has_utility {
+                    self.error(loc(s), &path, format!("state `{sname}` is reachable but has no `utility`; expected a number, a parameter or an expression (use 0 for death)"));
+                }
+                if !has_costs {
+                    self.error(loc(s), &path, format!("state `{sname}` is reachable but has no `costs`; expected a mapping of cost category to cost per cycle (use `costs: {{}}` for none)"));
+                }
+                if !states[i].absorbing && strategies.iter().any(|(st, _)| st.rows[i].is_empty()) {
+                    self.error(loc(s), &path, format!("state `{sname}` is not absorbing but has no transitions out of it; add transitions (use `complement` for staying) or set `absorbing: true`"));
+                }
+            } else if !strategies.is_empty() {
+                self.warning(
+                    loc(s),
+                    &path,
+                    format!(
+                        "state `{sname}` cannot be reached from any strategy's starting states"
+                    ),
+                );
+            }
+        }
+
+        let settings = settings_partial?;
+        let mut model = Model {
+            name: name.to_string(),
+            meta,
+            settings,
+            params,
+            dirichlet,
+            tables,
+            population,
+            levels,
+            cost_categories: categories,
+            perspectives,
+            states,
+            strategies: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let mut strategy_locs = Vec::new();
+        for (s, at) in strategies {
+            strategy_locs.push(at);
+            model.strategies.push(s);
+        }
+        if self.diags.iter().any(|d| d.severity == Severity::Error) {
+            return None;
+        }
+        // Numbers at the point values: probabilities in [0, 1], rows that sum to one.
+        let base = params::point_values(&model);
+        for (si, strategy) in model.strategies.iter().enumerate() {
+            let values = params::evaluate(&model, strategy, &base);
+            for (pi, v) in values.iter().enumerate() {
+                if !v.is_finite() {
+                    let p = &model.params[pi];
+                    self.error(
+                        strategy_locs[si],
+                        format!("strategies[{si}]"),
+                        format!(
+                            "strategy `{}`: parameter `{}` evaluates to {v}; expected a finite number",
+                            strategy.name, p.name
+                        ),
+                    );
+                }
+            }
+            let problems = params::check_rows(&model, strategy, &values);
+            for problem in problems {
+                self.error(
+                    strategy_locs[si],
+                    format!("strategies[{si}]"),
+                    format!("strategy `{}`: {problem}", strategy.name),
+                );
+            }
+        }
+        Some(model)
+    }
+
+    fn unique_ids(&mut self, ids: Vec<&Spanned<String>>, section: &str, what: &str) -> Vec<String> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut names = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let n = id.value.as_str();
+            if !is_identifier(n) {
+                self.error(loc(id), format!("{section}[{i}].id"), format!("invalid {what} id `{n}`; expected letters, digits and underscores, starting with a letter"));
+            }
+            if let Some(first) = seen.insert(n, i) {
+                self.error(
+                    loc(id),
+                    format!("{section}[{i}].id"),
+                    format!("duplicate {what} id `{n}` (first defined at {section}[{first}])"),
+                );
+            }
+            names.push(n.to_string());
+        }
+        if ids.is_empty() {
+            self.error(
+                (0, 0),
+                section,
+                format!("no {what}s defined; expected at least one"),
+            );
+        }
+        names
+    }
+
+    fn settings(
+        &mut self,
+        s: &Spanned<RawSettings>,
+        strategy_names: &[String],
+    ) -> (Vec<String>, Vec<Perspective>, Option<Settings>) {
+        let rs = &s.value;
+        let mut ok = true;
+        let unit =
+            |v: &mut Self, d: &Spanned<RawDuration>, path: &str| -> Option<(f64, TimeUnit)> {
+                let length = v.finite(&d.value.length, &format!("{path}.length"))?;
+                if length <= 0.0 {
+                    v.error(
+                        loc(&d.value.length),
+                        format!("{path}.length"),
+                        format!("expected a positive length, found {length}"),
+                    );
+                    return None;
+                }
+                let u = match d.value.unit.value.as_str() {
+                    "days" | "day" => TimeUnit::Days,
+                    "weeks" | "week" => TimeUnit::Weeks,
+                    "months" | "month" => TimeUnit::Months,
+                    "years" | "year" => TimeUnit::Years,
+                    other => {
+                        let known: Vec<String> = ["days", "weeks", "months", "years"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect();
+                        v.unknown(
+                            loc(&d.value.unit),
+                            &format!("{path}.unit"),
+                            "time unit",
+                            other,
+                            &known,
+                        );
+                        return None;
+                    }
+                };
+                Some((length, u))
+            };
+        let cycle = unit(self, &rs.cycle, "settings.cycle");
+        let horizon = unit(self, &rs.horizon, "settings.horizon");
+        let mut n_cycles = 0usize;
+        if let (Some((cl, cu)), Some((hl, hu))) = (cycle, horizon) {
+            let ratio = hl * hu.years() / (cl * cu.years());
+            let rounded = ratio.round();
+            if (ratio - rounded).abs() > 1e-6 * ratio.max(1.0) || rounded < 1.0 {
+                self.error(loc(&rs.horizon), "settings.horizon", format!("the horizon ({hl} {}) is {ratio:.4} cycles of {cl} {}; expected a whole number of cycles, at least one", hu.as_str(), cu.as_str()));
+                ok = false;
+            } else if rounded > MAX_CYCLES {
+                self.error(loc(&rs.horizon), "settings.horizon", format!("the horizon is {rounded} cycles; expected at most {MAX_CYCLES} (use a longer cycle)"));
+                ok = false;
+            } else {
+                n_cycles = rounded as usize;
+            }
+        } else {
+            ok = false;
+        }
+        let d = &rs.discount.value;
+        let mut rate = |v: &mut Self, x: &Spanned<f64>, path: &str| -> f64 {
+            match v.finite(x, path) {
+                Some(r) if (0.0..1.0).contains(&r) => r,
+                Some(r) => {
+                    v.error(
+                        loc(x),
+                        path,
+                        format!(
+                            "expected an annual discount rate in [0, 1) such as 0.03, found {r}"
+                        ),
+                    );
+                    ok = false;
+                    0.0
+                }
+                None => {
+                    ok = false;
+                    0.0
+                }
+            }
+        };
+        let rc = rate(self, &d.costs, "settings.discount.costs");
+        let re = rate(self, &d.effects, "settings.discount.effects");
+        let timing = match d.timing.as_ref().map(|t| t.value.as_str()) {
+            None | Some("start") => DiscountTiming::Start,
+            Some("middle") => DiscountTiming::Middle,
+            Some(other) => {
+                let t = d.timing.as_ref().map(loc).unwrap_or((0, 0));
+                self.unknown(
+                    t,
+                    "settings.discount.timing",
+                    "discount timing",
+                    other,
+                    &["start".into(), "middle".into()],
+                );
+                ok = false;
+                DiscountTiming::Start
+            }
+        };
+        let within = match rs.within_cycle.as_ref().map(|t| t.value.as_str()) {
+            None | Some("none") => WithinCycle::None,
+            Some("half-cycle") => WithinCycle::HalfCycle,
+            Some("trapezoid") => WithinCycle::Trapezoid,
+            Some("simpson") => WithinCycle::Simpson,
+            Some(other) => {
+                let t = rs.within_cycle.as_ref().map(loc).unwrap_or((0, 0));
+                let known: Vec<String> = ["none", "half-cycle", "trapezoid", "simpson"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                self.unknown(
+                    t,
+                    "settings.within_cycle",
+                    "within-cycle correction",
+                    other,
+                    &known,
+                );
+                ok = false;
+                WithinCycle::None
+            }
+        };
+        let n_individuals = match self.finite(&rs.individuals, "settings.individuals") {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= MAX_INDIVIDUALS => n as usize,
+            Some(n) => {
+                self.error(loc(&rs.individuals), "settings.individuals", format!("expected a whole number of individuals from 1 to {MAX_INDIVIDUALS:e}, found {n}"));
+                ok = false;
+                0
+            }
+            None => {
+                ok = false;
+                0
+            }
+        };
+        let mut categories = Vec::new();
+        for (i, c) in rs.cost_categories.iter().enumerate() {
+            if !is_identifier(&c.value) {
+                self.error(
+                    loc(c),
+                    format!("settings.cost_categories[{i}]"),
+                    format!(
+                        "invalid cost category `{}`; expected letters, digits and underscores",
+                        c.value
+                    ),
+                );
+            }
+            if categories.contains(&c.value) {
+                self.error(
+                    loc(c),
+                    format!("settings.cost_categories[{i}]"),
+                    format!("duplicate cost category `{}`", c.value),
+                );
+            }
+            categories.push(c.value.clone());
+        }
+        let mut perspectives = Vec::new();
+        for (pname, list) in in_file_order(rs.perspectives.clone()) {
+            let mut includes = vec![false; categories.len()];
+            for (i, c) in list.value.iter().enumerate() {
+                match categories.iter().position(|k| *k == c.value) {
+                    Some(k) => includes[k] = true,
+                    None => self.unknown(
+                        loc(c),
+                        &format!("settings.perspectives.{pname}[{i}]"),
+                        "cost category",
+                        &c.value,
+                        &categories,
+                    ),
+                }
+            }
+            perspectives.push(Perspective {
+                name: pname,
+                includes,
+            });
+        }
+        if perspectives.is_empty() {
+            self.error(
+                loc(s),
+                "settings.perspectives",
+                "no perspective defined; expected at least one, e.g. `societal: [all categories]`",
+            );
+            ok = false;
+        }
+        let mut wtp = Vec::new();
+        for (i, w) in rs.wtp.iter().enumerate() {
+            match self.finite(w, &format!("settings.wtp[{i}]")) {
+                Some(x) if x >= 0.0 => wtp.push(x),
+                Some(x) => self.error(
+                    loc(w),
+                    format!("settings.wtp[{i}]"),
+                    format!("expected a non-negative willingness to pay per QALY, found {x}"),
+                ),
+                None => {}
+            }
+        }
+        let reference = match &rs.reference_strategy {
+            None => 0,
+            Some(r) => match strategy_names.iter().position(|n| *n == r.value) {
+                Some(i) => i,
+                None => {
+                    self.unknown(
+                        loc(r),
+                        "settings.reference_strategy",
+                        "strategy",
+                        &r.value,
+                        strategy_names,
+                    );
+                    ok = false;
+                    0
+                }
+            },
+        };
+        let (cycle_length, cycle_unit) = cycle.unwrap_or((1.0, TimeUnit::Years));
+        let settings = Settings {
+            cycle_length,
+            cycle_unit,
+            n_cycles,
+            discount_rate_costs_annual: rc,
+            discount_rate_effects_annual: re,
+            discount_timing: timing,
+            within_cycle: within,
+            n_individuals,
+            seed: rs.seed.value,
+            wtp_per_qaly: wtp,
+            reference_strategy: StrategyId(reference),
+        };
+        (categories, perspectives, ok.then_some(settings))
+    }
+
+    fn dist(&mut self, d: &Spanned<RawDist>, value: Option<f64>, path: &str) -> Option<Dist> {
+        let rd = &d.value;
+        let at = loc(d);
+        let kinds = ["fixed", "beta", "gamma", "lognormal", "normal", "uniform"];
+        let Some(kind_name) = rd.kind.as_ref() else {
+            self.error(
+                at,
+                path,
+                format!("no `type`; expected one of: {}", kinds.join(", ")),
+            );
+            return None;
+        };
+        let kind = match kind_name.value.as_str() {
+            "fixed" => DistKind::Fixed,
+            "beta" => DistKind::Beta,
+            "gamma" => DistKind::Gamma,
+            "lognormal" => DistKind::LogNormal,
+            "normal" => DistKind::Normal,
+            "uniform" => DistKind::Uniform,
+            other => {
+                let known: Vec<String> = kinds.iter().map(|s| s.to_string()).collect();
+                self.unknown(
+                    loc(kind_name),
+                    &format!("{path}.type"),
+                    "distribution",
+                    other,
+                    &known,
+                );
+                return None;
+            }
+        };
+        let natural = match kind {
+            DistKind::Fixed => Some(Dist::Fixed(rd.mean.or(value).unwrap_or(0.0))),
+            DistKind::Beta => rd
+                .alpha
+                .zip(rd.beta)
+                .map(|(alpha, beta)| Dist::Beta { alpha, beta }),
+            DistKind::Gamma => rd
+                .shape
+                .zip(rd.scale)
+                .map(|(shape, scale)| Dist::Gamma { shape, scale }),
+            DistKind::LogNormal => rd
+                .meanlog
+                .zip(rd.sdlog)
+                .map(|(meanlog, sdlog)| Dist::LogNormal { meanlog, sdlog }),
+            DistKind::Normal => rd.sd.map(|sd| Dist::Normal {
+                mean: rd.mean.or(value).unwrap_or(0.0),
+                sd,
+            }),
+            DistKind::Uniform => rd
+                .min
+                .zip(rd.max)
+                .map(|(min, max)| Dist::Uniform { min, max }),
+        };
+        let spec = if let Some(ci) = &rd.ci95 {
+            if ci.len() != 2 {
+                self.error(
+                    at,
+                    format!("{path}.ci95"),
+                    format!("expected two numbers [low, high], found {}", ci.len()),
+                );
+                return None;
+            }
+            DistSpec::Ci95 {
+                kind,
+                low: ci[0],
+                high: ci[1],
+                mean: rd.mean,
+            }
+        } else if let Some(se) = rd.se {
+            let Some(mean) = rd.mean.or(value) else {
+                self.error(at, path, "`se` given without `mean` or a parameter `value`");
+                return None;
+            };
+            DistSpec::MeanSe { kind, mean, se }
+        } else if let Some(n) = natural {
+            DistSpec::Natural(n)
+        } else {
+            let expected = match kind {
+                DistKind::Fixed => "nothing else",
+                DistKind::Beta => {
+                    "`alpha` and `beta`, or `se` (with `mean` or the value), or `ci95`"
+                }
+                DistKind::Gamma => "`shape` and `scale`, or `se`, or `ci95`",
+                DistKind::LogNormal => "`meanlog` and `sdlog`, or `se`, or `ci95`",
+                DistKind::Normal => "`sd`, or `se`, or `ci95`",
+                DistKind::Uniform => "`min` and `max`, or `ci95`",
+            };
+            self.error(
+                at,
+                path,
+                format!(
+                    "incomplete {} distribution; expected {expected}",
+                    kind_name.value
+                ),
+            );
+            return None;
+        };
+        match dist::fit(&spec) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.error(at, path, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn tables(
+        &mut self,
+        raw: BTreeMap<String, Spanned<RawTable>>,
+        level_code: &mut dyn FnMut(&str) -> usize,
+    ) -> Vec<Table> {
+        let mut tables = Vec::new();
+        for (tname, t) in in_file_order(raw) {
+            let path = format!("tables.{tname}");
+            let rt = &t.value;
+            let interpolation = match rt.lookup.as_ref().map(|l| l.value.as_str()) {
+                None | Some("step") => Interpolation::Step,
+                Some("linear") => Interpolation::Linear,
+                Some(other) => {
+                    let at = rt.lookup.as_ref().map(loc).unwrap_or((0, 0));
+                    self.unknown(
+                        at,
+                        &format!("{path}.lookup"),
+                        "lookup rule",
+                        other,
+                        &["step".into(), "linear".into()],
+                    );
+                    continue;
+                }
+            };
+            let out_of_range = match rt.out_of_range.as_ref().map(|l| l.value.as_str()) {
+                None | Some("clamp") => OutOfRange::Clamp,
+                Some("error") => OutOfRange::Error,
+                Some(other) => {
+                    let at = rt.out_of_range.as_ref().map(loc).unwrap_or((0, 0));
+                    self.unknown(
+                        at,
+                        &format!("{path}.out_of_range"),
+                        "out-of-range rule",
+                        other,
+                        &["clamp".into(), "error".into()],
+                    );
+                    continue;
+                }
+            };
+            let file = self.dir.join(&rt.file.value);
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.error(
+                        loc(&rt.file),
+                        format!("{path}.file"),
+                        format!("cannot read table file `{}`: {e}", file.display()),
+                    );
+                    continue;
+                }
+            };
+            let filters: Vec<(String, String)> = rt
+                .filter
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Scalar::Num(x) => format!("{x}"),
+                        Scalar::Text(s) => s.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect();
+            let spec = TableSpec {
+                name: &tname,
+                numeric_key: rt.numeric_key.as_ref().map(|k| k.value.as_str()),
+                categorical_keys: &rt.categorical_keys,
+                value: &rt.value.value,
+                interpolation,
+                out_of_range,
+                filters: &filters,
+            };
+            match table::parse(&text, &spec, level_code) {
+                Ok(mut table) => {
+                    if rt.source.is_none() {
+                        self.warning(
+                            loc(&t),
+                            &path,
+                            "no `source`: say where the table's numbers come from",
+                        );
+                    }
+                    table.source = rt.source.clone();
+                    tables.push(table)
+                }
+                Err(e) => {
+                    // The problem is inside the CSV: point there, and name the scenario field.
+                    self.diags.push(Diagnostic {
+                        severity: Severity::Error,
+                        file: file.display().to_string(),
+                        line: e.line as u64,
+                        column: 1,
+                        path: format!("{path} (in {})", self.file),
+                        message: e.message,
+                    });
+                }
+            }
+        }
+        tables
+    }
+
+    fn population(
+        &mut self,
+        raw: Option<Spanned<RawPopulation>>,
+        level_code: &mut dyn FnMut(&str) -> usize,
+    ) -> Population {
+        let mut pop = Population::default();
+        let Some(raw) = raw else { return pop };
+        for (aname, a) in in_file_order(raw.value.attributes) {
+            let path = format!("population.attributes.{aname}");
+            if !is_identifier(&aname) || var::BUILTIN.contains(&aname.as_str()) {
+                self.error(
+                    loc(&a),
+                    &path,
+                    format!(
+                        "invalid attribute name `{aname}`; expected an identifier other than {}",
+                        var::BUILTIN.join(", ")
+                    ),
+                );
+                continue;
+            }
+            let ra = &a.value;
+            let dist = match (&ra.dist, &ra.categorical) {
+                (Some(d), None) => {
+                    let Some(dist) = self.dist(d, None, &format!("{path}.dist")) else {
+                        continue;
+                    };
+                    let (lo, hi) = dist.support();
+                    let min = ra.min.unwrap_or(lo);
+                    let max = ra.max.unwrap_or(hi);
+                    if min.is_nan() || max.is_nan() || min > max {
+                        self.error(
+                            loc(&a),
+                            &path,
+                            format!("expected min <= max, found min {min} and max {max}"),
+                        );
+                        continue;
+                    }
+                    AttributeDist::Continuous { dist, min, max }
+                }
+                (None, Some(levels)) => {
+                    let mut codes = Vec::new();
+                    let mut probs = Vec::new();
+                    for (level, p) in in_file_order(levels.clone()) {
+                        let Some(x) = self.finite(&p, &format!("{path}.categorical.{level}"))
+                        else {
+                            continue;
+                        };
+                        if !(0.0..=1.0).contains(&x) {
+                            self.error(
+                                loc(&p),
+                                format!("{path}.categorical.{level}"),
+                                format!("expected a probability in [0, 1], found {x}"),
+                            );
+                        }
+                        codes.push(level_code(&level));
+                        probs.push(x);
+                    }
+                    let total: f64 = probs.iter().sum();
+                    if (total - 1.0).abs() > 1e-9 {
+                        self.error(
+                            loc(&a),
+                            format!("{path}.categorical"),
+                            format!("the level probabilities sum to {total}; expected 1"),
+                        );
+                    }
+                    AttributeDist::Categorical {
+                        levels: codes,
+                        probs,
+                    }
+                }
+                _ => {
+                    self.error(
+                        loc(&a),
+                        &path,
+                        "expected exactly one of `dist` or `categorical`",
+                    );
+                    continue;
+                }
+            };
+            if aname == "age" {
+                pop.age = Some(pop.attributes.len());
+            }
+            pop.attributes.push(Attribute {
+                name: aname,
+                dist,
+                source: ra.source.clone(),
+            });
+        }
+        if let Some(t) = raw.value.table {
+            let path = "population.table";
+            let rt = &t.value;
+            let file = self.dir.join(&rt.file.value);
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.error(
+                        loc(&rt.file),
+                        format!("{path}.file"),
+                        format!("cannot read population file `{}`: {e}", file.display()),
+                    );
+                    return pop;
+                }
+            };
+            match empirical(&text, rt, &mut pop, level_code) {
+                Ok(e) => pop.empirical = Some(e),
+                Err(e) => self.diags.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: file.display().to_string(),
+                    line: e.line as u64,
+                    column: 1,
+                    path: format!("{path} (in {})", self.file),
+                    message: e.message,
+                }),
+            }
+        }
+        pop
+    }
+
+    fn initial(
+        &mut self,
+        raw: &Spanned<RawInitial>,
+        path: &str,
+        index: &HashMap<String, usize>,
+        names: &[String],
+    ) -> Vec<(StateId, f64)> {
+        let shares = match &raw.value {
+            RawInitial::One(s) => vec![(s.clone(), 1.0)],
+            RawInitial::Shares(v) => v.clone(),
+        };
+        let mut out = Vec::new();
+        for (s, p) in shares {
+            match index.get(&s) {
+                Some(i) if p.is_finite() && (0.0..=1.0).contains(&p) => out.push((StateId(*i), p)),
+                Some(_) => self.error(
+                    loc(raw),
+                    format!("{path}.{s}"),
+                    format!("expected a share in [0, 1], found {p}"),
+                ),
+                None => self.unknown(loc(raw), path, "state", &s, names),
+            }
+        }
+        let total: f64 = out.iter().map(|x| x.1).sum();
+        if !out.is_empty() && (total - 1.0).abs() > 1e-9 {
+            self.error(
+                loc(raw),
+                path,
+                format!("the starting shares sum to {total}; expected 1"),
+            );
+        }
+        out
+    }
+
+    fn cost_list(
+        &mut self,
+        raw: &BTreeMap<String, Spanned<Scalar>>,
+        path: &str,
+        categories: &[String],
+        names: &Names<'_>,
+    ) -> Vec<(usize, Program)> {
+        let mut out = Vec::new();
+        for (cat, c) in raw {
+            let cpath = format!("{path}.{cat}");
+            match categories.iter().position(|k| k == cat) {
+                Some(k) => {
+                    if let Some(p) = self.compile(loc(c), &cpath, &c.value, names) {
+                        out.push((k, p));
+                    }
+                }
+                None => self.unknown(loc(c), &cpath, "cost category", cat, categories),
+            }
+        }
+        out
+    }
+
+    fn transitions(
+        &mut self,
+        raw: &[Spanned<RawTransition>],
+        section: &str,
+        index: &HashMap<String, usize>,
+        names: &[String],
+        categories: &[String],
+        resolver: &Names<'_>,
+    ) -> Vec<Vec<Transition>> {
+        let mut rows: Vec<Vec<Transition>> = vec![Vec::new(); names.len()];
+        for (i, t) in raw.iter().enumerate() {
+            let path = format!("{section}[{i}]");
+            let rt = &t.value;
+            let _ = &rt.note;
+            let from = index.get(&rt.from.value).copied();
+            if from.is_none() {
+                self.unknown(
+                    loc(&rt.from),
+                    &format!("{path}.from"),
+                    "state",
+                    &rt.from.value,
+                    names,
+                );
+            }
+            let to = index.get(&rt.to.value).copied();
+            if to.is_none() {
+                self.unknown(
+                    loc(&rt.to),
+                    &format!("{path}.to"),
+                    "state",
+                    &rt.to.value,
+                    names,
+                );
+            }
+            let probability = match &rt.probability.value {
+                Scalar::Text(s) if s.trim() == "complement" => Some(Probability::Complement),
+                Scalar::Num(x) if !(0.0..=1.0).contains(x) => {
+                    self.error(
+                        loc(&rt.probability),
+                        format!("{path}.probability"),
+                        format!("expected a probability in [0, 1], found {x}"),
+                    );
+                    None
+                }
+                other => self
+                    .compile(
+                        loc(&rt.probability),
+                        &format!("{path}.probability"),
+                        other,
+                        resolver,
+                    )
+                    .map(Probability::Expr),
+            };
+            let costs = self.cost_list(&rt.cost, &format!("{path}.cost"), categories, resolver);
+            let qaly_loss = rt.qaly_loss.as_ref().and_then(|q| {
+                self.compile(loc(q), &format!("{path}.qaly_loss"), &q.value, resolver)
+            });
+            let (Some(from), Some(to), Some(probability)) = (from, to, probability) else {
+                continue;
+            };
+            if let Some(prev) = rows[from].iter().find(|x| x.to.0 == to) {
+                self.error(loc(&rt.to), format!("{path}.to"), format!("a second transition from `{}` to `{}` (first at {}); expected one per pair", rt.from.value, rt.to.value, prev.origin));
+                continue;
+            }
+            rows[from].push(Transition {
+                to: StateId(to),
+                probability,
+                costs,
+                qaly_loss,
+                origin: path,
+            });
+        }
+        rows
+    }
+
+    /// Topological order of the parameters for one strategy; reports cycles.
+    fn param_order(
+        &mut self,
+        defs: &[ParamDef],
+        params: &[Param],
+        path: &str,
+        at: (u64, u64),
+    ) -> Vec<ParamId> {
+        let n = defs.len();
+        // 0 = unvisited, 1 = in progress, 2 = done.
+        let mut mark = vec![0u8; n];
+        let mut order = Vec::with_capacity(n);
+        let mut reported = false;
+        for start in 0..n {
+            if mark[start] != 0 {
+                continue;
+            }
+            // Iterative DFS so a long chain cannot overflow the stack.
+            let mut stack: Vec<(usize, Vec<usize>)> = vec![(start, deps(&defs[start]))];
+            mark[start] = 1;
+            while let Some((node, pending)) = stack.last_mut() {
+                let node = *node;
+                match pending.pop() {
+                    Some(d) if mark[d] == 0 => {
+                        mark[d] = 1;
+                        stack.push((d, deps(&defs[d])));
+                    }
+                    Some(d) if mark[d] == 1 => {
+                        if !reported {
+                            let mut cycle: Vec<&str> = stack
+                                .iter()
+                                .map(|(x, _)| params[*x].name.as_str())
+                                .skip_while(|x| *x != params[d].name)
+                                .collect();
+                            cycle.push(&params[d].name);
+                            self.error(at, path, format!("cyclic derived parameters: {}; expected each parameter to depend only on parameters defined without it", cycle.join(" → ")));
+                            reported = true;
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        mark[node] = 2;
+                        order.push(ParamId(node));
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+fn deps(def: &ParamDef) -> Vec<usize> {
+    match def {
+        ParamDef::Derived(p) => p.params().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn empirical(
+    text: &str,
+    rt: &RawPopTable,
+    pop: &mut Population,
+    level_code: &mut dyn FnMut(&str) -> usize,
+) -> Result<EmpiricalPopulation, table::TableError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or(table::TableError {
+        line: 1,
+        message: "the file is empty; expected a header row".into(),
+    })?;
+    let header = table::split_csv_line(header);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| table::TableError {
+                line: 1,
+                message: format!(
+                    "no column `{name}` in the header (columns: {})",
+                    header.join(", ")
+                ),
+            })
+    };
+    let cols = rt
+        .columns
+        .iter()
+        .map(|c| col(&c.value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let weight_col = rt.weight.as_ref().map(|w| col(&w.value)).transpose()?;
+    let data: Vec<(usize, Vec<String>)> = lines
+        .map(|(i, l)| (i + 1, table::split_csv_line(l)))
+        .collect();
+    if data.is_empty() {
+        return Err(table::TableError {
+            line: 1,
+            message: "no data rows".into(),
+        });
+    }
+    let mut slots = Vec::new();
+    let mut rows = vec![0.0; data.len() * cols.len()];
+    for (j, (&c, name)) in cols.iter().zip(&rt.columns).enumerate() {
+        let numeric = data.iter().all(|(_, f)| {
+            f.get(c)
+                .is_some_and(|v| v.parse::<f64>().is_ok_and(f64::is_finite))
+        });
+        let mut levels = Vec::new();
+        for (r, (line, fields)) in data.iter().enumerate() {
+            let raw = fields.get(c).ok_or(table::TableError {
+                line: *line,
+                message: format!("expected {} fields, found {}", header.len(), fields.len()),
+            })?;
+            rows[r * cols.len() + j] = if numeric {
+                raw.parse::<f64>().unwrap_or(f64::NAN)
+            } else {
+                let code = level_code(raw);
+                if !levels.contains(&code) {
+                    levels.push(code);
+                }
+                code as f64
+            };
+        }
+        let slot = match pop.attributes.iter().position(|a| a.name == name.value) {
+            Some(s) => s,
+            None => {
+                pop.attributes.push(Attribute {
+                    name: name.value.clone(),
+                    dist: if numeric {
+                        AttributeDist::Continuous {
+                            dist: Dist::Fixed(f64::NAN),
+                            min: f64::NEG_INFINITY,
+                            max: f64::INFINITY,
+                        }
+                    } else {
+                        let n = levels.len();
+                        AttributeDist::Categorical {
+                            levels,
+                            probs: vec![1.0 / n as f64; n],
+                        }
+                    },
+                    source: rt.source.clone(),
+                });
+                pop.attributes.len() - 1
+            }
+        };
+        if name.value == "age" {
+            pop.age = Some(slot);
+        }
+        slots.push(slot);
+    }
+    let mut cumulative = Vec::with_capacity(data.len());
+    let mut total = 0.0;
+    for (line, fields) in &data {
+        let w = match weight_col {
+            Some(c) => match fields.get(c).and_then(|v| v.parse::<f64>().ok()) {
+                Some(w) if w.is_finite() && w >= 0.0 => w,
+                _ => {
+                    return Err(table::TableError {
+                        line: *line,
+                        message: format!("column `{}`: expected a non-negative weight", header[c]),
+                    });
+                }
+            },
+            None => 1.0,
+        };
+        total += w;
+        cumulative.push(total);
+    }
+    if total.is_nan() || total <= 0.0 {
+        return Err(table::TableError {
+            line: 1,
+            message: "the weights sum to zero".into(),
+        });
+    }
+    for c in &mut cumulative {
+        *c /= total;
+    }
+    Ok(EmpiricalPopulation {
+        columns: slots,
+        rows,
+        cumulative_weights: cumulative,
+    })
+}

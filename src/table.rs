@@ -1,0 +1,353 @@
+//! Lookup tables read from CSV files next to a scenario (for example a life table).
+//!
+//! A table has at most one numeric key (looked up by step or linear interpolation),
+//! any number of categorical keys (matched exactly by level code) and one value column.
+//! Parsing happens once at load time; `lookup` does no allocation, hashing or string work.
+
+use std::fmt;
+
+/// How a numeric key between two table rows is looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interpolation {
+    /// The row with the largest key not above the argument (age 45.7 reads the row for 45).
+    Step,
+    /// Linear interpolation between the two neighbouring rows.
+    Linear,
+}
+
+/// What happens when the numeric argument lies outside the table's keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutOfRange {
+    /// Use the first or last row.
+    Clamp,
+    /// Return NaN, which the engine reports as an error naming the transition.
+    Error,
+}
+
+/// One combination of categorical keys with its sorted numeric curve.
+#[derive(Clone, Debug)]
+struct Group {
+    codes: Vec<f64>,
+    keys: Vec<f64>,
+    values: Vec<f64>,
+}
+
+/// A parsed lookup table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub name: String,
+    /// Name of the numeric key column, if any.
+    pub numeric_key: Option<String>,
+    /// Names of the categorical key columns, in argument order after the numeric key.
+    pub categorical_keys: Vec<String>,
+    pub interpolation: Interpolation,
+    pub out_of_range: OutOfRange,
+    /// Where the numbers come from, as the scenario states it.
+    pub source: Option<String>,
+    groups: Vec<Group>,
+}
+
+/// A problem in a table file, with the 1-based line it was found on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// What to read from a CSV file.
+#[derive(Clone, Debug)]
+pub struct TableSpec<'a> {
+    pub name: &'a str,
+    pub numeric_key: Option<&'a str>,
+    pub categorical_keys: &'a [String],
+    pub value: &'a str,
+    pub interpolation: Interpolation,
+    pub out_of_range: OutOfRange,
+    /// Rows are kept only when every `(column, value)` filter matches (e.g. `year: 2019`).
+    pub filters: &'a [(String, String)],
+}
+
+/// Split one CSV line on commas, honouring double quotes (RFC 4180 without embedded newlines).
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields.iter().map(|f| f.trim().to_string()).collect()
+}
+
+/// Parse CSV text into a table; `level_code` maps a categorical value to its global level code.
+pub fn parse(
+    text: &str,
+    spec: &TableSpec<'_>,
+    level_code: &mut dyn FnMut(&str) -> usize,
+) -> Result<Table, TableError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or(TableError {
+        line: 1,
+        message: "the file is empty; expected a header row".into(),
+    })?;
+    let header = split_csv_line(header);
+    let column = |name: &str| -> Result<usize, TableError> {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            let hint = crate::suggest::did_you_mean(name, header.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            TableError {
+                line: 1,
+                message: format!(
+                    "no column `{name}` in the header (columns: {}){hint}",
+                    header.join(", ")
+                ),
+            }
+        })
+    };
+    let value_col = column(spec.value)?;
+    let numeric_col = spec.numeric_key.map(column).transpose()?;
+    let cat_cols = spec
+        .categorical_keys
+        .iter()
+        .map(|k| column(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filter_cols = spec
+        .filters
+        .iter()
+        .map(|(c, v)| Ok((column(c)?, v.as_str())))
+        .collect::<Result<Vec<_>, TableError>>()?;
+
+    let mut groups: Vec<Group> = Vec::new();
+    for (idx, line) in lines {
+        let line_no = idx + 1;
+        let fields = split_csv_line(line);
+        if fields.len() != header.len() {
+            return Err(TableError {
+                line: line_no,
+                message: format!(
+                    "expected {} fields as in the header, found {}",
+                    header.len(),
+                    fields.len()
+                ),
+            });
+        }
+        if filter_cols.iter().any(|(c, v)| fields[*c] != *v) {
+            continue;
+        }
+        let number = |col: usize| -> Result<f64, TableError> {
+            let raw = &fields[col];
+            match raw.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(TableError {
+                    line: line_no,
+                    message: format!(
+                        "column `{}`: expected a finite number, found `{raw}`",
+                        header[col]
+                    ),
+                }),
+            }
+        };
+        let value = number(value_col)?;
+        let key = numeric_col.map(number).transpose()?.unwrap_or(0.0);
+        let codes: Vec<f64> = cat_cols
+            .iter()
+            .map(|c| level_code(&fields[*c]) as f64)
+            .collect();
+        let group = match groups.iter_mut().position(|g| g.codes == codes) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(Group {
+                    codes,
+                    keys: Vec::new(),
+                    values: Vec::new(),
+                });
+                groups.last_mut().expect("a group was just pushed")
+            }
+        };
+        if group.keys.contains(&key) {
+            return Err(TableError {
+                line: line_no,
+                message: if numeric_col.is_some() {
+                    format!("duplicate row for key {key} (add a filter or a categorical key)")
+                } else {
+                    "duplicate row for the same categorical keys".to_string()
+                },
+            });
+        }
+        group.keys.push(key);
+        group.values.push(value);
+    }
+    if groups.is_empty() {
+        return Err(TableError {
+            line: 1,
+            message: "no data rows (after filters)".into(),
+        });
+    }
+    for g in &mut groups {
+        let mut pairs: Vec<(f64, f64)> = g
+            .keys
+            .iter()
+            .copied()
+            .zip(g.values.iter().copied())
+            .collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        g.keys = pairs.iter().map(|p| p.0).collect();
+        g.values = pairs.iter().map(|p| p.1).collect();
+    }
+    Ok(Table {
+        name: spec.name.to_string(),
+        numeric_key: spec.numeric_key.map(str::to_string),
+        categorical_keys: spec.categorical_keys.to_vec(),
+        interpolation: spec.interpolation,
+        out_of_range: spec.out_of_range,
+        source: None,
+        groups,
+    })
+}
+
+impl Table {
+    /// Number of arguments `lookup` expects.
+    pub fn arity(&self) -> usize {
+        usize::from(self.numeric_key.is_some()) + self.categorical_keys.len()
+    }
+
+    /// Look up a value: `args` is the numeric key (if any) then the categorical level codes.
+    /// Returns NaN when no row matches or the key is out of range under `OutOfRange::Error`.
+    pub fn lookup(&self, args: &[f64]) -> f64 {
+        let (x, codes) = if self.numeric_key.is_some() {
+            match args.split_first() {
+                Some((x, rest)) => (*x, rest),
+                None => return f64::NAN,
+            }
+        } else {
+            (0.0, args)
+        };
+        let Some(group) = self.groups.iter().find(|g| g.codes == codes) else {
+            return f64::NAN;
+        };
+        if self.numeric_key.is_none() {
+            return group.values[0];
+        }
+        if x.is_nan() {
+            return f64::NAN;
+        }
+        let keys = &group.keys;
+        let last = keys.len() - 1;
+        if x < keys[0] || x > keys[last] {
+            return match self.out_of_range {
+                OutOfRange::Error => f64::NAN,
+                OutOfRange::Clamp if x < keys[0] => group.values[0],
+                OutOfRange::Clamp => group.values[last],
+            };
+        }
+        // Index of the last key <= x.
+        let i = keys.partition_point(|k| *k <= x) - 1;
+        match self.interpolation {
+            Interpolation::Step => group.values[i],
+            Interpolation::Linear if i == last => group.values[last],
+            Interpolation::Linear => {
+                let w = (x - keys[i]) / (keys[i + 1] - keys[i]);
+                group.values[i] + w * (group.values[i + 1] - group.values[i])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str, interpolation: Interpolation, out_of_range: OutOfRange) -> Table {
+        let mut levels: Vec<String> = Vec::new();
+        let cats = vec!["sex".to_string()];
+        let spec = TableSpec {
+            name: "t",
+            numeric_key: Some("age"),
+            categorical_keys: &cats,
+            value: "qx",
+            interpolation,
+            out_of_range,
+            filters: &[],
+        };
+        parse(text, &spec, &mut |s| {
+            levels.iter().position(|l| l == s).unwrap_or_else(|| {
+                levels.push(s.to_string());
+                levels.len() - 1
+            })
+        })
+        .unwrap()
+    }
+
+    const CSV: &str =
+        "age,sex,qx\n40,male,0.010\n41,male,0.020\n40,female,0.005\n41,female,0.007\n";
+
+    #[test]
+    fn step_and_linear_lookup() {
+        let t = table(CSV, Interpolation::Step, OutOfRange::Clamp);
+        assert_eq!(t.lookup(&[40.7, 0.0]), 0.010);
+        assert_eq!(t.lookup(&[41.0, 1.0]), 0.007);
+        let t = table(CSV, Interpolation::Linear, OutOfRange::Clamp);
+        assert!((t.lookup(&[40.25, 0.0]) - 0.0125).abs() < 1e-15);
+    }
+
+    #[test]
+    fn out_of_range_policies() {
+        let t = table(CSV, Interpolation::Step, OutOfRange::Clamp);
+        assert_eq!(t.lookup(&[20.0, 0.0]), 0.010);
+        assert_eq!(t.lookup(&[90.0, 1.0]), 0.007);
+        let t = table(CSV, Interpolation::Step, OutOfRange::Error);
+        assert!(t.lookup(&[90.0, 1.0]).is_nan());
+        assert!(t.lookup(&[40.0, 7.0]).is_nan(), "unknown level");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let spec = TableSpec {
+            name: "t",
+            numeric_key: Some("age"),
+            categorical_keys: &[],
+            value: "qx",
+            interpolation: Interpolation::Step,
+            out_of_range: OutOfRange::Clamp,
+            filters: &[],
+        };
+        let err = parse("age,qx\n1,0.1\n2,abc\n", &spec, &mut |_| 0).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(
+            err.message
+                .contains("expected a finite number, found `abc`")
+        );
+        let err = parse("age,q\n1,0.1\n", &spec, &mut |_| 0).unwrap_err();
+        assert!(err.message.contains("no column `qx`"), "{}", err.message);
+        let err = parse("age,qx\n1,0.1\n1,0.2\n", &spec, &mut |_| 0).unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+
+    #[test]
+    fn quoted_fields() {
+        assert_eq!(
+            split_csv_line(r#""a,b",c,"d""e""#),
+            vec!["a,b", "c", "d\"e"]
+        );
+    }
+}
