@@ -1,1 +1,8 @@
-mod placeholder {}
+//! One integration-test binary (compiled once): end-to-end runs, invalid scenarios,
+//! bad input, and the microsimulation against its oracles.
+
+mod bad_input;
+mod common;
+mod end_to_end;
+mod invalid;
+mod oracle;

@@ -1,0 +1,200 @@
+//! End-to-end runs of the command line: shipped scenarios, reproducibility, outputs.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
+
+/// Every scenario file shipped under `scenarios/` (not the data files).
+fn shipped_scenarios() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("scenarios"), &mut out);
+    out.sort();
+    out
+}
+
+/// Every file of a result directory with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_runs() {
+    let scenarios = shipped_scenarios();
+    assert!(
+        scenarios.len() >= 2,
+        "expected the examples, found {scenarios:?}"
+    );
+    let tmp = tempdir();
+    for (i, sc) in scenarios.iter().enumerate() {
+        let out = trdsim(&["validate", s(sc)]);
+        assert_eq!(
+            code(&out),
+            0,
+            "{} does not validate:\n{}",
+            sc.display(),
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("valid"), "{}", stdout(&out));
+        let dir = tmp.path().join(format!("run{i}"));
+        let out = trdsim(&["run", s(sc), "--out", s(&dir), "--quiet"]);
+        assert_eq!(
+            code(&out),
+            0,
+            "{} does not run:\n{}",
+            sc.display(),
+            stderr(&out)
+        );
+        for f in [
+            "results.csv",
+            "icer.csv",
+            "pairwise.csv",
+            "nmb.csv",
+            "trace.csv",
+            "transitions.csv",
+            "assumptions.csv",
+            "trace.png",
+            "trace.svg",
+            "run.json",
+        ] {
+            let p = dir.join(f);
+            assert!(
+                p.is_file() && fs::metadata(&p).unwrap().len() > 0,
+                "{} missing {f}",
+                sc.display()
+            );
+        }
+    }
+}
+
+fn run_to(dir: &Path, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let sc = root().join("scenarios/examples/relapse-life-table.yaml");
+    let mut args = vec![
+        "run",
+        s(&sc),
+        "--out",
+        s(dir),
+        "--individuals",
+        "3000",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let out = trdsim(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut f = files(dir);
+    // run.json records timings and the thread count, so it is compared separately.
+    f.remove("run.json");
+    f
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_for_any_thread_count() {
+    let tmp = tempdir();
+    let a = run_to(&tmp.path().join("a"), &["--threads", "1"]);
+    let b = run_to(&tmp.path().join("b"), &["--threads", "2"]);
+    let c = run_to(&tmp.path().join("c"), &["--threads", "2"]);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(
+            bytes == &b[name],
+            "{name} differs between --threads 1 and --threads 2"
+        );
+        assert!(
+            bytes == &c[name],
+            "{name} differs between two identical runs"
+        );
+    }
+    let d = run_to(&tmp.path().join("d"), &["--seed", "99"]);
+    assert_ne!(
+        a["results.csv"], d["results.csv"],
+        "another seed must give other numbers"
+    );
+}
+
+#[test]
+fn run_json_records_the_run_and_hashes_every_file() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    run_to(&dir, &["--seed", "5"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(json["seed"], 5);
+    assert_eq!(json["individuals"], 3000);
+    assert_eq!(json["tool_version"], env!("CARGO_PKG_VERSION"));
+    let scenario = fs::read(root().join("scenarios/examples/relapse-life-table.yaml")).unwrap();
+    assert_eq!(
+        json["scenario"]["sha256"],
+        trdsim::output::sha256_hex(&scenario)
+    );
+    let listed = json["files"].as_object().unwrap();
+    let on_disk = files(&dir);
+    assert_eq!(
+        listed.len() + 1,
+        on_disk.len(),
+        "every file but run.json is listed"
+    );
+    for (name, hash) in listed {
+        assert_eq!(
+            hash.as_str().unwrap(),
+            trdsim::output::sha256_hex(&on_disk[name]),
+            "{name}"
+        );
+    }
+    // Assumptions are listed, with their sources.
+    let assumptions = json["assumptions"].as_array().unwrap();
+    assert!(
+        assumptions
+            .iter()
+            .any(|a| a["parameter"] == "p_remission_later")
+    );
+    assert!(
+        !assumptions
+            .iter()
+            .any(|a| a["parameter"] == "hr_maintenance")
+    );
+}
+
+#[test]
+fn cohort_run_writes_the_same_files() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("c");
+    let sc = root().join("scenarios/examples/three-state.yaml");
+    let out = trdsim(&["run", s(&sc), "--cohort", "--out", s(&dir)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let icer = fs::read_to_string(dir.join("icer.csv")).unwrap();
+    assert!(
+        icer.starts_with("perspective,strategy,cost,qalys,"),
+        "{icer}"
+    );
+    // The trace of a cohort is occupancy; every boundary sums to one.
+    let trace = fs::read_to_string(dir.join("trace.csv")).unwrap();
+    let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for line in trace.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        *sums.entry((f[0].into(), f[1].into())).or_default() += f[3].parse::<f64>().unwrap();
+    }
+    assert_eq!(sums.len(), 2 * 31);
+    for (k, v) in sums {
+        assert!((v - 1.0).abs() < 1e-12, "{k:?} sums to {v}");
+    }
+}

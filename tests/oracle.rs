@@ -1,0 +1,256 @@
+//! The engines against independent oracles: closed forms for discounting and
+//! within-cycle correction, and the cohort evaluation for the microsimulation.
+
+use trdsim::engine::{self, SimOutput};
+use trdsim::model::Model;
+use trdsim::{cohort, params, scenario};
+
+use crate::common::root;
+
+fn load(text: &str) -> Model {
+    match scenario::load_str(
+        text,
+        "test.yaml",
+        "test",
+        &root().join("scenarios/examples"),
+    ) {
+        Ok(m) => m,
+        Err(e) => panic!("test scenario is invalid:\n{e}"),
+    }
+}
+
+fn simulate(model: &Model, n: usize) -> SimOutput {
+    let base = params::point_values(model);
+    engine::simulate(model, &base, 0, n, model.settings.seed, &|_| {}).expect("simulation runs")
+}
+
+fn cohort(model: &Model) -> SimOutput {
+    cohort::evaluate(model, &params::point_values(model)).expect("cohort evaluation runs")
+}
+
+/// A one-state model with constant cost and utility and no way out.
+fn one_state(within: &str, timing: &str, cycle: &str, n_cycles: usize) -> String {
+    format!(
+        r#"
+version: 1
+meta: {{title: one state}}
+settings:
+  cycle: {{length: 1, unit: {cycle}}}
+  horizon: {{length: {n_cycles}, unit: {cycle}}}
+  discount: {{costs: 0.04, effects: 0.015, timing: {timing}}}
+  within_cycle: {within}
+  individuals: 10
+  seed: 3
+  cost_categories: [care]
+  perspectives: {{all: [care]}}
+  wtp: [1000]
+parameters:
+  c: {{value: 250, source: test}}
+  u: {{value: 0.8, source: test}}
+states:
+  - {{id: alive, utility: u, costs: {{care: c}}}}
+transitions:
+  - {{from: alive, to: alive, probability: 1}}
+strategies:
+  - {{id: only, initial: alive}}
+"#
+    )
+}
+
+/// Σ_{k=0}^{n−1} q^k.
+fn geometric(q: f64, n: usize) -> f64 {
+    (1.0 - q.powi(n as i32)) / (1.0 - q)
+}
+
+#[test]
+fn one_state_model_equals_the_discounted_geometric_sum() {
+    let (cost, utility) = (250.0, 0.8);
+    for unit in ["years", "months"] {
+        let dt = if unit == "years" { 1.0 } else { 1.0 / 12.0 };
+        for n in [1usize, 2, 3, 7, 10] {
+            for timing in ["start", "middle"] {
+                for within in ["none", "half-cycle", "trapezoid", "simpson"] {
+                    let model = load(&one_state(within, timing, unit, n));
+                    let shift = if timing == "middle" { 0.5 } else { 0.0 };
+                    // Closed forms, with q the per-cycle discount factor and D_c = q^(c−1+shift).
+                    let expected = |rate: f64| -> f64 {
+                        let q = (1.0f64 + rate).powf(-dt);
+                        let d1 = q.powf(shift);
+                        let d_last = q.powf(n as f64 - 1.0 + shift);
+                        match within {
+                            "none" | "trapezoid" => d1 * geometric_or_n(q, n),
+                            "half-cycle" => d1 * geometric_or_n(q, n) - 0.5 * d1 + 0.5 * d_last,
+                            _ => f64::NAN,
+                        }
+                    };
+                    let l = engine::Layout::of(&model);
+                    for out in [cohort(&model), simulate(&model, 10)] {
+                        let o = &out.strategies[0].outcomes;
+                        let got_cost = o[l.cost(0, true)].mean;
+                        let got_qaly = o[l.qalys(true)].mean;
+                        let got_plain = o[l.cost(0, false)].mean;
+                        let ctx = format!("{within}, {timing}, {n} {unit}");
+                        if within == "simpson" {
+                            // Simpson integrates the continuously discounted value: compare with
+                            // ∫_0^T (1+r)^−t dt = (1 − q^T)/ln(1/q) per unit of time, in cycles.
+                            for (rate, got, per) in
+                                [(0.04, got_cost, cost), (0.015, got_qaly, utility * dt)]
+                            {
+                                let q = (1.0f64 + rate).powf(-dt);
+                                let integral = (1.0 - q.powi(n as i32)) / (-q.ln());
+                                let tol = if n == 1 { 1e-3 } else { 1e-6 };
+                                assert!(
+                                    ((got / per) - integral).abs() < tol * integral,
+                                    "{ctx}: Simpson {got} vs integral {}",
+                                    integral * per
+                                );
+                            }
+                            assert!(
+                                (got_plain - cost * n as f64).abs() < 1e-9,
+                                "{ctx}: undiscounted"
+                            );
+                        } else {
+                            let want_cost = cost * expected(0.04);
+                            let want_qaly = utility * dt * expected(0.015);
+                            assert!(
+                                (got_cost - want_cost).abs() < 1e-9 * want_cost,
+                                "{ctx}: cost {got_cost} vs {want_cost}"
+                            );
+                            assert!(
+                                (got_qaly - want_qaly).abs() < 1e-9 * want_qaly,
+                                "{ctx}: QALYs {got_qaly} vs {want_qaly}"
+                            );
+                            // Every rule counts exactly n cycles of a constant value.
+                            assert!(
+                                (got_plain - cost * n as f64).abs() < 1e-9,
+                                "{ctx}: undiscounted"
+                            );
+                        }
+                        let ly = o[l.life_years(false)].mean;
+                        assert!((ly - n as f64 * dt).abs() < 1e-9, "{ctx}: life-years {ly}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn geometric_or_n(q: f64, n: usize) -> f64 {
+    if q == 1.0 { n as f64 } else { geometric(q, n) }
+}
+
+/// |micro − cohort| ≤ 4 standard errors (plus a rounding floor), for every outcome.
+fn assert_agrees(model: &Model, micro: &SimOutput, exact: &SimOutput) {
+    let n = micro.n_individuals as f64;
+    for (si, (m, c)) in micro.strategies.iter().zip(&exact.strategies).enumerate() {
+        let name = &model.strategies[si].name;
+        for (k, (a, b)) in m.outcomes.iter().zip(&c.outcomes).enumerate() {
+            let tol = 4.0 * a.se + 1e-9 * b.mean.abs().max(1.0);
+            assert!(
+                (a.mean - b.mean).abs() <= tol,
+                "strategy {name}, outcome {k}: microsimulation {} ± {} vs cohort {}",
+                a.mean,
+                a.se,
+                b.mean
+            );
+        }
+        for (i, (a, b)) in m.trace.iter().zip(&c.trace).enumerate() {
+            // A share is a binomial proportion: SE = √(p(1−p)/n).
+            let se = (b * (1.0 - b) / n).sqrt();
+            assert!(
+                (a - b).abs() <= 4.0 * se + 1e-12,
+                "strategy {name}, trace cell {i} (cycle {}, state {}): {a} vs {b}",
+                i / micro.n_states,
+                model.states[i % micro.n_states].name
+            );
+        }
+    }
+    // Differences between strategies too (common random numbers make their SE small).
+    for (p, (a, b)) in micro.pairs.iter().zip(&exact.pairs).enumerate() {
+        for (k, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x.mean - y.mean).abs() <= 4.0 * x.se + 1e-9 * y.mean.abs().max(1.0),
+                "pair {p}, outcome {k}: {} ± {} vs {}",
+                x.mean,
+                x.se,
+                y.mean
+            );
+        }
+    }
+}
+
+#[test]
+fn memoryless_microsimulation_matches_the_cohort() {
+    let text = std::fs::read_to_string(root().join("scenarios/examples/three-state.yaml")).unwrap();
+    let model = load(&text);
+    let micro = simulate(&model, 20_000);
+    assert_agrees(&model, &micro, &cohort(&model));
+}
+
+/// The relapse example with age and sex fixed, so the cohort evaluation applies.
+fn relapse_fixed_population() -> Model {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/examples/relapse-life-table.yaml")).unwrap();
+    let start = text.find("population:").unwrap();
+    let end = text.find("parameters:").unwrap();
+    let fixed = "population:\n  attributes:\n    age: {dist: {type: fixed, mean: 62}, source: test}\n    sex: {categorical: {female: 1.0, male: 0.0}, source: test}\n\n";
+    load(&format!("{}{fixed}{}", &text[..start], &text[end..]))
+}
+
+#[test]
+fn time_in_state_microsimulation_matches_the_cohort() {
+    let model = relapse_fixed_population();
+    let exact = cohort(&model);
+    let micro = simulate(&model, 20_000);
+    assert_agrees(&model, &micro, &exact);
+}
+
+#[test]
+fn cohort_refuses_varying_attributes() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/examples/relapse-life-table.yaml")).unwrap();
+    let model = load(&text);
+    let err = cohort::evaluate(&model, &params::point_values(&model)).unwrap_err();
+    assert!(err.message.contains("`age` varies"), "{}", err.message);
+}
+
+#[test]
+fn weibull_relapse_reproduces_its_survival_curve() {
+    // Remitters relapse with S(t) = exp(−(λt)^k): the cohort's share still in remission
+    // among those who entered it at month 3 and never died follows S exactly when
+    // death is switched off; check the cumulative relapse at 6 and 12 months.
+    let mut text =
+        std::fs::read_to_string(root().join("scenarios/examples/relapse-life-table.yaml")).unwrap();
+    text = text.replace(
+        "p_remission_acute:\n    value: 0.48",
+        "p_remission_acute:\n    value: 1",
+    );
+    text = text.replace(
+        "p_remission_later:\n    value: 0.02",
+        "p_remission_later:\n    value: 0",
+    );
+    let start = text.find("population:").unwrap();
+    let end = text.find("parameters:").unwrap();
+    let no_death = "population:\n  attributes:\n    age: {dist: {type: fixed, mean: 62}, source: test}\n    sex: {categorical: {female: 1.0}, source: test}\n\n";
+    let text = format!("{}{no_death}{}", &text[..start], &text[end..])
+        .replace("lookup(life_table, age, sex)", "0");
+    let model = load(&text);
+    let out = cohort(&model);
+    let ns = out.n_states;
+    let remission = model
+        .states
+        .iter()
+        .position(|s| s.name == "remission")
+        .unwrap();
+    let s = |t_months: f64| (-(0.0475f64 * t_months).powf(0.596)).exp();
+    for (months, published) in [(6usize, 0.377), (12, 0.511)] {
+        let share = out.strategies[0].trace[(3 + months) * ns + remission];
+        assert!((1.0 - share - (1.0 - s(months as f64))).abs() < 1e-12);
+        // The fitted Weibull reproduces Jelovac et al. 2013 to the published precision.
+        assert!(
+            (1.0 - share - published).abs() < 0.005,
+            "{months} months: {}",
+            1.0 - share
+        );
+    }
+}
