@@ -7,16 +7,32 @@
 //! moments helpers of heemod (`define_psa`), hesim (`mom_beta`, `mom_gamma`)
 //! and dampack (`beta_params`, `gamma_params`), whose conventions this follows.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use rand::Rng;
 use rand_distr::Distribution;
 use statrs::distribution::ContinuousCDF;
 use statrs::function::beta::checked_beta_reg;
+use statrs::function::gamma::checked_gamma_lr;
 
 /// Φ⁻¹(0.975): a central 95% interval spans ±`Z975` standard errors. The full
 /// value (not 1.96) lets fitted quantiles reproduce the given bounds exactly.
 const Z975: f64 = 1.959_963_984_540_054;
+
+/// Largest gamma shape accepted (cv ≥ 1e-4). statrs evaluates the gamma cdf
+/// by a series whose length grows with √shape and which stops advancing past
+/// 2⁵³, so quantiles beyond this would be slow or never return; a quantity
+/// known this precisely is better modelled as normal or fixed.
+const MAX_GAMMA_SHAPE: f64 = 1e8;
+
+/// Largest beta concentration α + β that quantile matching may return. Checked
+/// against exact binomial sums, statrs's incomplete beta function is good to
+/// ~1e-9 up to α + β = 2e5 and ~3e-8 at (20, 1e8), but it forms
+/// ln Γ(α+β) − ln Γ(β) by subtraction and caps its continued fraction at 140
+/// terms, so it degrades beyond. This still allows intervals for rare events
+/// down to about (1e-6, 1e-5); tighter betas can be given by their mean.
+const MAX_BETA_CONCENTRATION: f64 = 1e7;
 
 /// Relative error within which a fitted distribution's 2.5% and 97.5%
 /// quantiles must reproduce the interval it was fitted to.
@@ -32,13 +48,13 @@ const CI_REL_TOL: f64 = 1e-6;
 pub enum Dist {
     /// A known constant.
     Fixed(f64),
-    /// Beta(α, β) on (0, 1), for probabilities and utilities (Briggs et al. §4.3.1).
+    /// Beta(α, β) on (0, 1), for probabilities and utilities (Briggs et al. ch. 4).
     Beta { alpha: f64, beta: f64 },
     /// Gamma with shape k and scale θ (mean kθ), for costs and other positive
-    /// skewed quantities (Briggs et al. §4.3.2).
+    /// skewed quantities (Briggs et al. ch. 4); shape at most 1e8, see `fit`.
     Gamma { shape: f64, scale: f64 },
     /// exp(Normal(meanlog, sdlog)), for ratios such as relative risks and
-    /// hazard ratios (Briggs et al. §4.3.3).
+    /// hazard ratios (Briggs et al. ch. 4).
     LogNormal { meanlog: f64, sdlog: f64 },
     /// Normal(mean, sd); sd = 0 is allowed and degenerate.
     Normal { mean: f64, sd: f64 },
@@ -62,7 +78,7 @@ pub enum DistKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum DistSpec {
     /// Natural parameters, checked: alpha, beta, shape, scale > 0; sdlog, sd ≥ 0;
-    /// min < max; all finite.
+    /// min < max; all finite; shape ≤ 1e8.
     Natural(Dist),
     /// A mean and its standard error, converted by the method of moments.
     MeanSe { kind: DistKind, mean: f64, se: f64 },
@@ -104,7 +120,7 @@ impl DistKind {
 
 /// Turns a specification into a validated distribution.
 ///
-/// Method of moments (`MeanSe`, var = se²), after Briggs et al. §4.3 and the
+/// Method of moments (`MeanSe`, var = se²), after Briggs et al. ch. 4 and the
 /// heemod/hesim/dampack helpers:
 /// - beta: needs 0 < mean < 1 and var < mean(1 − mean);
 ///   α = mean·c, β = (1 − mean)·c with c = mean(1 − mean)/var − 1
@@ -121,7 +137,7 @@ impl DistKind {
 /// From a 95% interval (`Ci95`, low < high), with se = (high − low)/(2·z),
 /// z = Φ⁻¹(0.975) ≈ 1.959964; a given `mean` must lie within [low, high]:
 /// - normal: mean = the given one or (low + high)/2, sd = se;
-/// - lognormal (ratios, Briggs et al. §4.3.3: ln ratio is normal and the
+/// - lognormal (ratios, Briggs et al. ch. 4: ln ratio is normal and the
 ///   interval is symmetric on the log scale): low > 0,
 ///   meanlog = (ln low + ln high)/2, sdlog = (ln high − ln low)/(2z); the point
 ///   estimate of a ratio is taken as the geometric mean of the bounds, so a
@@ -129,7 +145,9 @@ impl DistKind {
 /// - beta and gamma without `mean`: both parameters are solved numerically so
 ///   that the 2.5% and 97.5% quantiles equal low and high (no closed form
 ///   exists), which needs the interval strictly inside the support, and fails
-///   unless both are reproduced within 1e-6 relative error;
+///   unless both are reproduced within 1e-6 relative error with α + β ≤ 1e7
+///   or shape ≤ 1e8 (where statrs's special functions stay accurate and fast;
+///   give the mean for anything tighter);
 /// - beta and gamma with `mean`: method of moments with that mean and se, as
 ///   when a paper reports a mean and a (symmetric, normal-theory) interval;
 ///   the interval must lie within the closed support;
@@ -139,7 +157,9 @@ impl DistKind {
 /// - fixed: an error, a constant has no interval.
 ///
 /// Every result is checked as a `Natural` spec is, so NaN, infinities and
-/// parameters that overflow are reported rather than returned.
+/// parameters that overflow are reported rather than returned. That check also
+/// caps the gamma shape at 1e8 (cv ≥ 1e-4), beyond which statrs's gamma cdf,
+/// and so [`Dist::quantile`], becomes too slow or never returns.
 pub fn fit(spec: &DistSpec) -> Result<Dist, DistError> {
     let dist = match spec {
         DistSpec::Natural(dist) => dist.clone(),
@@ -185,7 +205,7 @@ fn from_mean_se(kind: DistKind, mean: f64, se: f64) -> Result<Dist, DistError> {
             }
         }
         DistKind::Beta => {
-            if !(mean > 0.0 && mean < 1.0) {
+            if mean <= 0.0 || mean >= 1.0 {
                 return fail(format!(
                     "beta mean {} is outside (0, 1); expected a probability strictly between 0 and 1",
                     show(mean)
@@ -209,7 +229,7 @@ fn from_mean_se(kind: DistKind, mean: f64, se: f64) -> Result<Dist, DistError> {
             }
         }
         DistKind::Gamma | DistKind::LogNormal => {
-            if !(mean > 0.0) {
+            if mean <= 0.0 {
                 return fail(format!(
                     "{name} mean {} must be > 0; {name} is for positive quantities",
                     show(mean)
@@ -240,7 +260,7 @@ fn from_ci95(kind: DistKind, low: f64, high: f64, mean: Option<f64>) -> Result<D
     finite(name, "95% interval low", low)?;
     finite(name, "95% interval high", high)?;
     let interval = format!("({}, {})", show(low), show(high));
-    if !(low < high) {
+    if low >= high {
         return fail(format!(
             "{name} 95% interval {interval} is empty; expected low < high"
         ));
@@ -271,7 +291,7 @@ fn from_ci95(kind: DistKind, low: f64, high: f64, mean: Option<f64>) -> Result<D
             })
         }
         DistKind::LogNormal => {
-            if !(low > 0.0) {
+            if low <= 0.0 {
                 return fail(format!(
                     "lognormal 95% interval {interval} must lie above 0; expected the interval of a ratio"
                 ));
@@ -331,6 +351,7 @@ fn fit_beta_ci(low: f64, high: f64) -> Option<Dist> {
     let kappa = log_bisect(
         |kappa| mean_logit(kappa).map_or(f64::NAN, |t| cdf(high, t, kappa) - 0.975),
         guess,
+        MAX_BETA_CONCENTRATION,
     )?;
     let t = mean_logit(kappa)?;
     Some(Dist::Beta {
@@ -345,19 +366,17 @@ fn fit_beta_ci(low: f64, high: f64) -> Option<Dist> {
 /// as the shape grows, so one bisection finds the shape; the scale then maps
 /// the unit-scale 2.5% quantile onto `low`.
 fn fit_gamma_ci(low: f64, high: f64) -> Option<Dist> {
-    let unit_quantile = |shape: f64, p: f64| {
-        statrs::distribution::Gamma::new(shape, 1.0).map_or(f64::NAN, |g| g.inverse_cdf(p))
-    };
     let ratio = high / low;
     let mid = low + (high - low) / 2.0;
     let se = (high - low) / (2.0 * Z975);
     let shape = log_bisect(
-        |shape| ratio - unit_quantile(shape, 0.975) / unit_quantile(shape, 0.025),
+        |shape| ratio - unit_gamma_quantile(shape, 0.975) / unit_gamma_quantile(shape, 0.025),
         (mid / se).powi(2),
+        MAX_GAMMA_SHAPE,
     )?;
     Some(Dist::Gamma {
         shape,
-        scale: low / unit_quantile(shape, 0.025),
+        scale: low / unit_gamma_quantile(shape, 0.025),
     })
 }
 
@@ -385,30 +404,32 @@ fn check_ci_fit(name: &str, dist: Option<Dist>, low: f64, high: f64) -> Result<D
     ))
 }
 
-/// Zero of an increasing function on (0, ∞). Shapes and concentrations span
+/// Zero of an increasing function on (0, `max`]. Shapes and concentrations span
 /// orders of magnitude, so the bracket grows geometrically from `guess` and is
 /// bisected on the log scale; extreme values, where the special functions are
 /// slow and inaccurate, are only tried when the answer lies there.
-fn log_bisect(mut f: impl FnMut(f64) -> f64, guess: f64) -> Option<f64> {
+fn log_bisect(mut f: impl FnMut(f64) -> f64, guess: f64, max: f64) -> Option<f64> {
     const MIN: f64 = 1e-8;
-    const MAX: f64 = 1e12;
     let start = if guess.is_finite() {
-        guess.clamp(MIN, MAX)
+        guess.clamp(MIN, max)
     } else {
         1.0
     };
-    let (mut lo, mut hi) = (start, start);
-    while !(f(lo) < 0.0) {
+    // Grow until f is negative at lo and positive at hi; NaN counts as
+    // neither, so a bracket must be found where f is defined.
+    let mut lo = start;
+    while f(lo).partial_cmp(&0.0) != Some(Ordering::Less) {
         if lo <= MIN {
             return None;
         }
         lo = (lo / 8.0).max(MIN);
     }
-    while !(f(hi) > 0.0) {
-        if hi >= MAX {
+    let mut hi = start;
+    while f(hi).partial_cmp(&0.0) != Some(Ordering::Greater) {
+        if hi >= max {
             return None;
         }
-        hi = (hi * 8.0).min(MAX);
+        hi = (hi * 8.0).min(max);
     }
     bisect(|u| f(u.exp()), lo.ln(), hi.ln()).map(f64::exp)
 }
@@ -451,7 +472,7 @@ impl Dist {
 
     /// Expected value: α/(α+β) for beta, kθ for gamma,
     /// exp(meanlog + sdlog²/2) for lognormal, (min+max)/2 for uniform
-    /// (Briggs et al. §4.3). NaN for invalid parameters.
+    /// (Briggs et al. ch. 4). NaN for invalid parameters.
     pub fn mean(&self) -> f64 {
         if !self.is_valid() {
             return f64::NAN;
@@ -468,7 +489,7 @@ impl Dist {
 
     /// Standard deviation: √(αβ/(α+β+1))/(α+β) for beta, √k·θ for gamma,
     /// mean·√(exp(sdlog²) − 1) for lognormal, (max − min)/√12 for uniform,
-    /// 0 for fixed (Briggs et al. §4.3). NaN for invalid parameters.
+    /// 0 for fixed (Briggs et al. ch. 4). NaN for invalid parameters.
     pub fn sd(&self) -> f64 {
         if !self.is_valid() {
             return f64::NAN;
@@ -487,9 +508,12 @@ impl Dist {
         }
     }
 
-    /// Inverse cdf at probability `p` (statrs `ContinuousCDF::inverse_cdf`,
-    /// closed forms for lognormal, normal and uniform); a fixed value is its
-    /// own quantile. NaN if `p` is outside [0, 1] or the parameters are
+    /// Inverse cdf at probability `p`: closed forms for lognormal, normal and
+    /// uniform (Φ⁻¹ from statrs); for beta and gamma, bisection to adjacent
+    /// floats on statrs's regularised incomplete beta and gamma functions, so
+    /// as accurate as those (with α and β both above ~1e5, quantiles near the
+    /// median are good only to a small fraction of an sd). A fixed value is
+    /// its own quantile. NaN if `p` is outside [0, 1] or the parameters are
     /// invalid.
     pub fn quantile(&self, p: f64) -> f64 {
         if !(0.0..=1.0).contains(&p) || !self.is_valid() {
@@ -505,13 +529,15 @@ impl Dist {
         };
         match *self {
             Dist::Fixed(value) => value,
-            Dist::Beta { alpha, beta } => {
-                statrs::distribution::Beta::new(alpha, beta).map_or(f64::NAN, |d| d.inverse_cdf(p))
-            }
-            // Scale the unit-scale quantile: statrs takes a rate, and 1/scale
-            // could overflow where the product does not.
-            Dist::Gamma { shape, scale } => statrs::distribution::Gamma::new(shape, 1.0)
-                .map_or(f64::NAN, |d| d.inverse_cdf(p) * scale),
+            // The bisection below cannot return the ends of the support.
+            Dist::Beta { .. } | Dist::Gamma { .. } if p == 0.0 => 0.0,
+            Dist::Beta { .. } | Dist::Gamma { .. } if p == 1.0 => self.support().1,
+            Dist::Beta { alpha, beta } => invert_cdf(
+                |x| checked_beta_reg(alpha, beta, x).unwrap_or(f64::NAN),
+                p,
+                1.0,
+            ),
+            Dist::Gamma { shape, scale } => unit_gamma_quantile(shape, p) * scale,
             Dist::LogNormal { meanlog, sdlog } => normal(meanlog, sdlog).exp(),
             Dist::Normal { mean, sd } => normal(mean, sd),
             Dist::Uniform { min, max } => min + p * (max - min),
@@ -575,7 +601,7 @@ impl Dist {
         }
     }
 
-    /// Closure of the set of possible values: (0, 1) for beta, (0, ∞) for
+    /// Bounds of the support: (0, 1) for beta, (0, ∞) for
     /// gamma and lognormal, (−∞, ∞) for normal, (min, max) for uniform and
     /// (value, value) for fixed.
     pub fn support(&self) -> (f64, f64) {
@@ -603,7 +629,15 @@ impl Dist {
             }
             Dist::Gamma { shape, scale } => {
                 positive(name, "shape", shape)?;
-                positive(name, "scale", scale)
+                positive(name, "scale", scale)?;
+                if shape > MAX_GAMMA_SHAPE {
+                    return fail(format!(
+                        "gamma shape {} is too large; expected at most {} (cv at least 1e-4), use normal for so precise a quantity",
+                        show(shape),
+                        show(MAX_GAMMA_SHAPE)
+                    ));
+                }
+                Ok(())
             }
             Dist::LogNormal { meanlog, sdlog } => {
                 finite(name, "meanlog", meanlog)?;
@@ -616,7 +650,7 @@ impl Dist {
             Dist::Uniform { min, max } => {
                 finite(name, "min", min)?;
                 finite(name, "max", max)?;
-                if !(min < max) {
+                if min >= max {
                     fail(format!(
                         "uniform min {} must be below max {}",
                         show(min),
@@ -636,8 +670,40 @@ impl Dist {
     }
 }
 
+/// The smallest x in (0, `max`] with `cdf(x) ≥ p`, by bisection on the bit
+/// patterns of x: for non-negative floats these order like the values, so at
+/// most 64 steps reach adjacent floats, however far into a tail the quantile
+/// lies. statrs's own inverses are not used: its beta inverse can loop forever
+/// (e.g. Beta(1, 1e9)) and its gamma inverse stops at an absolute tolerance,
+/// so 2.5% quantiles below ~1e-8 (gamma shapes below ~0.3) come out wrong.
+fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, max: f64) -> f64 {
+    let (mut below, mut above) = (0u64, max.to_bits());
+    while above - below > 1 {
+        let mid = below + (above - below) / 2;
+        let value = cdf(f64::from_bits(mid));
+        if value < p {
+            below = mid;
+        } else if value >= p {
+            above = mid;
+        } else {
+            return f64::NAN;
+        }
+    }
+    f64::from_bits(above)
+}
+
+/// Quantile of Gamma(shape, scale 1); scaling afterwards avoids statrs's rate
+/// parameter, whose 1/scale could overflow where the product does not.
+fn unit_gamma_quantile(shape: f64, p: f64) -> f64 {
+    invert_cdf(
+        |x| checked_gamma_lr(shape, x).unwrap_or(f64::NAN),
+        p,
+        f64::INFINITY,
+    )
+}
+
 /// Draws one Dirichlet vector into `out`: Gamma(αᵢ, 1) draws normalised by
-/// their sum (Briggs et al. §4.3.1, for multinomial transition probabilities),
+/// their sum (Briggs et al. ch. 4, for multinomial transition probabilities),
 /// via rand_distr's `Dirichlet`, which switches to stick-breaking with beta
 /// draws when every αᵢ ≤ 0.1, where the gamma draws could all underflow to 0.
 ///
@@ -937,13 +1003,23 @@ mod tests {
             (0.9, 0.99),
             (1e-4, 2e-3),
             (0.5, 0.51),
+            (0.5, 0.501),
+            // A rare event: near the largest concentration allowed.
+            (1e-6, 1e-5),
         ];
         for (low, high) in beta_intervals {
             let dist = ci(DistKind::Beta, low, high, None).expect("beta fit");
             assert!(matches!(dist, Dist::Beta { .. }));
             assert_reproduces(&dist, low, high);
         }
-        let gamma_intervals = [(500.0, 2000.0), (0.01, 100.0), (99.0, 101.0), (3.2, 4.1)];
+        // (1e-6, 1e6) needs shape ≈ 0.12, where statrs's own gamma inverse fails.
+        let gamma_intervals = [
+            (500.0, 2000.0),
+            (0.01, 100.0),
+            (99.0, 101.0),
+            (3.2, 4.1),
+            (1e-6, 1e6),
+        ];
         for (low, high) in gamma_intervals {
             let dist = ci(DistKind::Gamma, low, high, None).expect("gamma fit");
             assert!(matches!(dist, Dist::Gamma { .. }));
@@ -953,9 +1029,82 @@ mod tests {
             let dist = ci(kind, 0.29, 0.84, None).expect("closed form");
             assert_reproduces(&dist, 0.29, 0.84);
         }
+        // Too tight for the special functions: say so, and suggest the mean.
+        for (kind, low, high) in [
+            (DistKind::Beta, 0.5, 0.5001),
+            (DistKind::Gamma, 100.0, 100.001),
+        ] {
+            let message = ci(kind, low, high, None).expect_err("too tight").0;
+            assert!(message.contains("give the mean as well"), "{message}");
+        }
         let normal = ci(DistKind::Normal, -1.0, 3.0, None).expect("normal");
         assert_reproduces(&normal, -1.0, 3.0);
         assert!(rel(normal.mean(), 1.0) < 1e-15);
+    }
+
+    #[test]
+    fn quantiles_match_closed_forms() {
+        let z = |p: f64| statrs::distribution::Normal::standard().inverse_cdf(p);
+        for p in [1e-10_f64, 0.025, 0.5, 0.975] {
+            let cases = [
+                // Exponential with mean 2.
+                (
+                    Dist::Gamma {
+                        shape: 1.0,
+                        scale: 2.0,
+                    },
+                    -2.0 * (-p).ln_1p(),
+                ),
+                // Chi-squared with 1 df, the square of a standard normal, has
+                // cdf erf(√(x/2)); erf_inv avoids Φ⁻¹((1 + p)/2) cancelling.
+                (
+                    Dist::Gamma {
+                        shape: 0.5,
+                        scale: 2.0,
+                    },
+                    2.0 * statrs::function::erf::erf_inv(p).powi(2),
+                ),
+                // Beta(1, 3) has cdf 1 − (1 − x)³.
+                (
+                    Dist::Beta {
+                        alpha: 1.0,
+                        beta: 3.0,
+                    },
+                    -((-p).ln_1p() / 3.0).exp_m1(),
+                ),
+                // Arcsine: Beta(½, ½) has cdf (2/π)·asin(√x).
+                (
+                    Dist::Beta {
+                        alpha: 0.5,
+                        beta: 0.5,
+                    },
+                    (std::f64::consts::FRAC_PI_2 * p).sin().powi(2),
+                ),
+                (
+                    Dist::LogNormal {
+                        meanlog: 0.3,
+                        sdlog: 0.5,
+                    },
+                    (0.3 + 0.5 * z(p)).exp(),
+                ),
+                (Dist::Uniform { min: 2.0, max: 4.0 }, 2.0 + 2.0 * p),
+            ];
+            for (dist, expected) in cases {
+                let q = dist.quantile(p);
+                assert!(
+                    rel(q, expected) < 1e-9,
+                    "{dist:?} q({p}) = {q}, expected {expected}"
+                );
+            }
+        }
+        let gamma = Dist::Gamma {
+            shape: 2.0,
+            scale: 3.0,
+        };
+        assert_eq!(
+            (gamma.quantile(0.0), gamma.quantile(1.0)),
+            (0.0, f64::INFINITY)
+        );
     }
 
     #[test]
@@ -1138,31 +1287,101 @@ mod tests {
                     alpha: 31.5,
                     beta: 51.2,
                 },
-                [0.0, 0.0, 0.0],
+                [0.35352150189630477, 0.2955029904642234, 0.41490768166556735],
             ),
             (
                 Dist::Gamma {
                     shape: 9.8,
                     scale: 120.0,
                 },
-                [0.0, 0.0, 0.0],
+                [894.5988093775057, 759.1589971121182, 1339.620500835806],
             ),
             (
                 Dist::Normal {
                     mean: -3.0,
                     sd: 2.0,
                 },
-                [0.0, 0.0, 0.0],
+                [-4.413043294024021, -2.8246851176951515, -5.320853452170841],
             ),
         ];
         for (dist, expected) in cases {
             let mut rng = Pcg64::new(0xcafef00dd15ea5e5, 0xa02bdbf7bb3c0a7ac28fa16a64abf96);
-            let found: Vec<f64> = (0..3).map(|_| dist.sample(&mut rng)).collect();
-            println!("{dist:?} {found:?}");
-            for (x, e) in found.iter().zip(expected) {
-                assert!(rel(*x, e) < 1e-14, "{dist:?}: {found:?}");
+            for e in expected {
+                let x = dist.sample(&mut rng);
+                assert!(rel(x, e) < 1e-14, "{dist:?}: drew {x}, pinned {e}");
             }
         }
+    }
+
+    #[test]
+    fn extreme_valid_parameters_terminate() {
+        // statrs's beta inverse never returns for Beta(1, 1e9), nor its gamma
+        // cdf for shapes past 2⁵³; these must.
+        let extreme = [
+            Dist::Beta {
+                alpha: 1.0,
+                beta: 1e9,
+            },
+            Dist::Beta {
+                alpha: 1e-300,
+                beta: 1.0,
+            },
+            Dist::Beta {
+                alpha: 1e300,
+                beta: 1e300,
+            },
+            Dist::Beta {
+                alpha: 1e-3,
+                beta: 1e-3,
+            },
+            Dist::Gamma {
+                shape: 1e-300,
+                scale: 1.0,
+            },
+            Dist::Gamma {
+                shape: MAX_GAMMA_SHAPE,
+                scale: 1e-300,
+            },
+            Dist::Gamma {
+                shape: 0.5,
+                scale: 1e300,
+            },
+            Dist::LogNormal {
+                meanlog: 700.0,
+                sdlog: 1e3,
+            },
+            Dist::Normal {
+                mean: 1e308,
+                sd: 1e308,
+            },
+            Dist::Uniform {
+                min: -1e307,
+                max: 1e307,
+            },
+        ];
+        let mut rng = Pcg64::seed_from_u64(9);
+        for dist in extreme {
+            let _ = (dist.mean(), dist.sd());
+            for p in [0.0, 1e-300, 0.025, 0.5, 0.975, 1.0] {
+                let q = dist.quantile(p);
+                let (low, high) = dist.support();
+                assert!(
+                    q.is_nan() || (low..=high).contains(&q),
+                    "{dist:?} q({p}) = {q}"
+                );
+            }
+            for _ in 0..10 {
+                let _ = dist.sample(&mut rng);
+            }
+        }
+        let beta = Dist::Beta {
+            alpha: 1.0,
+            beta: 1e9,
+        };
+        // Beta(1, b) has cdf 1 − (1 − x)^b ≈ 1 − exp(−bx), so the median is
+        // ln 2 / b. Only to 1e-5: statrs forms ln Γ(a+b) − ln Γ(b) by
+        // subtracting two numbers near 2e10, losing about six digits.
+        assert!(rel(beta.quantile(0.5), 2f64.ln() / 1e9) < 1e-5);
     }
 
     #[test]

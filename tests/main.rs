@@ -4,5 +4,6 @@
 mod bad_input;
 mod common;
 mod end_to_end;
+mod flagship;
 mod invalid;
 mod oracle;

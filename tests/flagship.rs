@@ -1,0 +1,302 @@
+//! The flagship model (scenarios/eko-vs-ect.yaml): calibration targets, the week-8
+//! branch, AdViSHE extreme-value checks and trace checks.
+
+use trdsim::engine::{self, Layout, SimOutput};
+use trdsim::model::{Model, StateId};
+use trdsim::{params, scenario};
+
+use crate::common::{code, root, s, stderr, tempdir, trdsim};
+
+fn flagship() -> Model {
+    scenario::load(&root().join("scenarios/eko-vs-ect.yaml"))
+        .expect("the flagship scenario is valid")
+}
+
+fn param(model: &Model, name: &str) -> usize {
+    model
+        .params
+        .iter()
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter {name}"))
+}
+
+fn state(model: &Model, name: &str) -> usize {
+    model.states.iter().position(|s| s.name == name).unwrap()
+}
+
+fn run(model: &Model, base: &[f64], n: usize) -> SimOutput {
+    engine::simulate(model, base, 0, n, model.settings.seed, &|_| {}).expect("simulation runs")
+}
+
+/// Weibull survival of Jelovac et al. 2013 as fitted: S(t) = exp(−(λt)^k), t in months.
+fn weibull_s(months: f64) -> f64 {
+    (-(0.0475f64 * months).powf(0.596)).exp()
+}
+
+#[test]
+fn flagship_runs_in_its_default_configuration() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("flagship");
+    let sc = root().join("scenarios/eko-vs-ect.yaml");
+    let out = trdsim(&["run", s(&sc), "--out", s(&dir), "--quiet"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(json["individuals"], 20000);
+    // The transfer of SUSTAIN-1 to oral esketamine is labelled an assumption in the outputs.
+    let assumptions = std::fs::read_to_string(dir.join("assumptions.csv")).unwrap();
+    assert!(
+        assumptions.contains("hr_sustain_remitters,"),
+        "{assumptions}"
+    );
+    assert!(
+        assumptions.contains("c_day_treatment_day,"),
+        "{assumptions}"
+    );
+    assert!(!assumptions.contains("c_inpatient_day,"), "{assumptions}");
+}
+
+/// Everyone starts in remission with background mortality off, so the trace is the
+/// relapse-free survival of remitters.
+fn remitters(strategy: usize, n: usize) -> (Model, Vec<f64>) {
+    let mut model = flagship();
+    let remission = state(&model, "remission");
+    let base = {
+        let mut b = params::point_values(&model);
+        b[param(&model, "hr_background_mortality")] = 0.0;
+        b
+    };
+    for st in &mut model.strategies {
+        st.initial = vec![(StateId(remission), 1.0)];
+    }
+    let out = run(&model, &base, n);
+    let ns = out.n_states;
+    let share = (0..=out.n_cycles)
+        .map(|t| out.strategies[strategy].trace[t * ns + remission])
+        .collect();
+    (model, share)
+}
+
+#[test]
+fn ect_relapse_matches_jelovac_at_26_and_52_weeks() {
+    let n = 20_000;
+    let (model, remission_share) = remitters(0, n);
+    assert_eq!(model.strategies[0].name, "ect");
+    let months_per_week = model.settings.cycle_years() * 12.0;
+    for (weeks, published) in [(26usize, 0.377), (52, 0.511)] {
+        let relapsed = 1.0 - remission_share[weeks];
+        let expected = 1.0 - weibull_s(weeks as f64 * months_per_week);
+        let se = (expected * (1.0 - expected) / n as f64).sqrt();
+        assert!(
+            (relapsed - expected).abs() <= 4.0 * se,
+            "{weeks} weeks: simulated {relapsed}, Weibull {expected} (SE {se})"
+        );
+        // 26 and 52 weeks are 5.98 and 11.96 months: the published 6- and 12-month
+        // values differ from the curve there by less than the rounding of 0.001 plus 0.002.
+        assert!(
+            (expected - published).abs() < 0.003,
+            "{weeks} weeks: {expected} vs {published}"
+        );
+        assert!((relapsed - published).abs() <= 4.0 * se + 0.003);
+    }
+}
+
+#[test]
+fn eko_maintenance_scales_the_relapse_hazard_by_the_sustain_ratio() {
+    let n = 20_000;
+    let (model, ect) = remitters(0, n);
+    let (_, eko) = remitters(1, n);
+    assert_eq!(model.strategies[1].name, "eko");
+    for weeks in [26usize, 52] {
+        // Cumulative hazards H = −ln S; under proportional hazards H_eko / H_ect = HR.
+        let (s_ect, s_eko) = (ect[weeks], eko[weeks]);
+        let ratio = s_eko.ln() / s_ect.ln();
+        // Delta method: var(ln Ŝ) ≈ (1 − S)/(n S); var of the ratio of two logs.
+        let v = |s: f64| (1.0 - s) / (n as f64 * s);
+        let se = ratio * (v(s_eko) / s_eko.ln().powi(2) + v(s_ect) / s_ect.ln().powi(2)).sqrt();
+        assert!(
+            (ratio - 0.49).abs() <= 4.0 * se,
+            "{weeks} weeks: hazard ratio {ratio} (SE {se}), expected 0.49"
+        );
+    }
+}
+
+#[test]
+fn week_8_branch_probabilities_come_out_as_specified() {
+    let model = flagship();
+    let base = params::point_values(&model);
+    let n = 20_000;
+    let out = run(&model, &base, n);
+    let ns = out.n_states;
+    let acute = state(&model, "acute");
+    let targets = ["remission", "response", "partial", "depressed"];
+    for (si, strategy) in model.strategies.iter().enumerate() {
+        let values = params::evaluate(&model, strategy, &base);
+        let expected = [
+            "p_w8_remission",
+            "p_w8_response",
+            "p_w8_partial",
+            "p_w8_no_mcid",
+        ]
+        .map(|p| values[param(&model, p)]);
+        assert!((expected.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let flows = targets.map(|t| out.strategies[si].transitions[acute * ns + state(&model, t)]);
+        let assessed: f64 = flows.iter().sum();
+        let n_assessed = assessed * n as f64;
+        assert!(
+            n_assessed > 0.95 * n as f64,
+            "nearly everyone survives to week 8"
+        );
+        for ((target, flow), p) in targets.iter().zip(flows).zip(expected) {
+            let share = flow / assessed;
+            let se = (p * (1.0 - p) / n_assessed).sqrt();
+            assert!(
+                (share - p).abs() <= 4.0 * se,
+                "{}: acute → {target} share {share}, specified {p} (SE {se})",
+                strategy.name
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_loses_nobody_death_is_absorbing_and_acute_lasts_eight_cycles() {
+    let model = flagship();
+    let out = run(&model, &params::point_values(&model), 5_000);
+    let ns = out.n_states;
+    let (acute, dead) = (state(&model, "acute"), state(&model, "dead"));
+    for (si, st) in out.strategies.iter().enumerate() {
+        for t in 0..=out.n_cycles {
+            let total: f64 = st.trace[t * ns..(t + 1) * ns].iter().sum();
+            assert!(
+                (total - 1.0).abs() < 1e-12,
+                "strategy {si}, cycle {t}: occupancy sums to {total}"
+            );
+            if t > 0 {
+                assert!(
+                    st.trace[t * ns + dead] >= st.trace[(t - 1) * ns + dead],
+                    "the dead stay dead"
+                );
+            }
+        }
+        // In acute treatment at the start of cycles 1..8, nobody from cycle 9 on.
+        assert_eq!(st.trace[acute], 1.0);
+        assert!(st.trace[7 * ns + acute] > 0.99);
+        for t in 8..=out.n_cycles {
+            assert_eq!(
+                st.trace[t * ns + acute],
+                0.0,
+                "strategy {si}: acute at boundary {t}"
+            );
+        }
+        for to in 0..ns {
+            if to != dead {
+                assert_eq!(st.transitions[dead * ns + to], 0.0, "nobody leaves death");
+            }
+        }
+    }
+}
+
+#[test]
+fn equal_efficacy_and_costs_give_zero_increments() {
+    let mut model = flagship();
+    // EKO becomes ECT in everything but its name: same efficacy, same costs.
+    let ect = model.strategies[0].clone();
+    let eko = &mut model.strategies[1];
+    eko.params = ect.params;
+    eko.overridden = ect.overridden;
+    eko.param_order = ect.param_order;
+    eko.rows = ect.rows;
+    let out = run(&model, &params::point_values(&model), 5_000);
+    let l = Layout::of(&model);
+    for k in [
+        l.perspective(0, true),
+        l.perspective(1, true),
+        l.qalys(true),
+        l.life_years(true),
+    ] {
+        let d = out.difference(0, 1, k);
+        // Common random numbers make every individual's difference exactly zero.
+        assert!(
+            d.mean.abs() <= 4.0 * d.se + 1e-9,
+            "outcome {k}: {} ± {}",
+            d.mean,
+            d.se
+        );
+        assert_eq!(d.se, 0.0);
+    }
+}
+
+#[test]
+fn all_utilities_one_and_no_deaths_give_the_discounted_horizon() {
+    let model = flagship();
+    let mut base = params::point_values(&model);
+    for name in ["u_remission", "u_response", "u_nonresponse"] {
+        base[param(&model, name)] = 1.0;
+    }
+    base[param(&model, "hr_background_mortality")] = 0.0;
+    let out = run(&model, &base, 2_000);
+    let l = Layout::of(&model);
+    let dt = model.settings.cycle_years();
+    let q = 1.015f64.powf(-dt);
+    let n = model.settings.n_cycles as i32;
+    // Σ_{c=1}^{60} q^(c−1)·Δ: the discounted horizon in years (no within-cycle correction).
+    let horizon = dt * (1.0 - q.powi(n)) / (1.0 - q);
+    for st in &out.strategies {
+        let qalys = st.outcomes[l.qalys(true)];
+        assert!(
+            (qalys.mean - horizon).abs() < 1e-9,
+            "{} vs {horizon}",
+            qalys.mean
+        );
+        assert_eq!(qalys.se, 0.0);
+        assert!((st.outcomes[l.life_years(false)].mean - 60.0 * dt).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn all_costs_zero_give_zero_costs() {
+    let model = flagship();
+    let mut base = params::point_values(&model);
+    for (i, p) in model.params.iter().enumerate() {
+        if p.name.starts_with("c_") && !base[i].is_nan() {
+            base[i] = 0.0;
+        }
+    }
+    let out = run(&model, &base, 2_000);
+    let l = Layout::of(&model);
+    for st in &out.strategies {
+        for c in 0..model.cost_categories.len() {
+            assert_eq!(
+                st.outcomes[l.cost(c, true)].mean,
+                0.0,
+                "{}",
+                model.cost_categories[c]
+            );
+        }
+        assert!(
+            st.outcomes[l.qalys(true)].mean > 0.5,
+            "effects are untouched"
+        );
+    }
+}
+
+#[test]
+fn five_year_variant_differs_only_in_horizon_and_title() {
+    let base = std::fs::read_to_string(root().join("scenarios/eko-vs-ect.yaml")).unwrap();
+    let five = std::fs::read_to_string(root().join("scenarios/eko-vs-ect-5y.yaml")).unwrap();
+    let differing: Vec<(&str, &str)> = base
+        .lines()
+        .zip(five.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(base.lines().count(), five.lines().count());
+    assert_eq!(differing.len(), 2, "{differing:#?}");
+    assert!(
+        differing
+            .iter()
+            .any(|(_, b)| b.contains("horizon: {length: 261, unit: weeks}"))
+    );
+    let model = scenario::load(&root().join("scenarios/eko-vs-ect-5y.yaml")).unwrap();
+    assert_eq!(model.settings.n_cycles, 261);
+}
