@@ -69,6 +69,9 @@ struct RunArgs {
     /// Replace an existing result directory.
     #[arg(long)]
     force: bool,
+    /// Also write the state path of the first N individuals to trajectories.csv.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    trajectories: usize,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -243,9 +246,13 @@ fn run(args: &RunArgs) -> i32 {
     } else {
         let bar = Progress::new(n as u64, args.quiet);
         let r = pool.install(|| {
-            engine::simulate(&model, &base, 0, n, model.settings.seed, &|k| {
-                bar.inc(k as u64)
-            })
+            let spec = engine::SimSpec {
+                draw: 0,
+                n_individuals: n,
+                seed: model.settings.seed,
+                trajectories: args.trajectories,
+            };
+            engine::simulate(&model, &base, &spec, &|k| bar.inc(k as u64))
         });
         bar.finish();
         r.map_err(|e| e.message)
@@ -274,7 +281,11 @@ fn run(args: &RunArgs) -> i32 {
     };
     let json = output::run_json(&model, &info);
     if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
-        output::write_base_case(tmp, &model, &sim)
+        output::write_base_case(tmp, &model, &sim)?;
+        if args.trajectories > 0 {
+            output::write_file(&tmp.join("trajectories.csv"), &output::trajectories_csv(&model, &sim))?;
+        }
+        Ok(())
     }) {
         eprintln!("error: {e}");
         return EXIT_FAILURE;

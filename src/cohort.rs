@@ -234,5 +234,6 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         n_cycles,
         strategies,
         pairs,
+        trajectories: Vec::new(),
     })
 }

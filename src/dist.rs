@@ -12,7 +12,7 @@ use std::fmt;
 
 use rand::Rng;
 use rand_distr::Distribution;
-use statrs::distribution::ContinuousCDF;
+use statrs::distribution::{Continuous, ContinuousCDF};
 use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::checked_gamma_lr;
 
@@ -508,6 +508,35 @@ impl Dist {
         }
     }
 
+    /// Cumulative distribution function P(X ≤ x): statrs's regularised
+    /// incomplete beta and gamma functions, Φ for normal and lognormal, closed
+    /// form for uniform, and a step for fixed and for a zero sd. 0 below and 1
+    /// above the support, infinite `x` included. NaN for NaN `x` or invalid
+    /// parameters.
+    pub fn cdf(&self, x: f64) -> f64 {
+        if x.is_nan() || !self.is_valid() {
+            return f64::NAN;
+        }
+        let step = |at: f64| if x < at { 0.0 } else { 1.0 };
+        let phi = |z: f64| statrs::distribution::Normal::standard().cdf(z);
+        let (low, high) = self.support();
+        match *self {
+            Dist::Fixed(value) => step(value),
+            _ if x <= low => 0.0,
+            _ if x >= high => 1.0,
+            Dist::Beta { alpha, beta } => checked_beta_reg(alpha, beta, x).unwrap_or(f64::NAN),
+            Dist::Gamma { shape, scale } => checked_gamma_lr(shape, x / scale).unwrap_or(f64::NAN),
+            Dist::LogNormal {
+                meanlog,
+                sdlog: 0.0,
+            } => step(meanlog.exp()),
+            Dist::LogNormal { meanlog, sdlog } => phi((x.ln() - meanlog) / sdlog),
+            Dist::Normal { mean, sd: 0.0 } => step(mean),
+            Dist::Normal { mean, sd } => phi((x - mean) / sd),
+            Dist::Uniform { min, max } => (x - min) / (max - min),
+        }
+    }
+
     /// Inverse cdf at probability `p`: closed forms for lognormal, normal and
     /// uniform (Φ⁻¹ from statrs); for beta and gamma, bisection to adjacent
     /// floats on statrs's regularised incomplete beta and gamma functions, so
@@ -532,44 +561,11 @@ impl Dist {
             // The bisection below cannot return the ends of the support.
             Dist::Beta { .. } | Dist::Gamma { .. } if p == 0.0 => 0.0,
             Dist::Beta { .. } | Dist::Gamma { .. } if p == 1.0 => self.support().1,
-            Dist::Beta { alpha, beta } => invert_cdf(
-                |x| checked_beta_reg(alpha, beta, x).unwrap_or(f64::NAN),
-                p,
-                1.0,
-            ),
+            Dist::Beta { alpha, beta } => beta_quantile(alpha, beta, p),
             Dist::Gamma { shape, scale } => unit_gamma_quantile(shape, p) * scale,
             Dist::LogNormal { meanlog, sdlog } => normal(meanlog, sdlog).exp(),
             Dist::Normal { mean, sd } => normal(mean, sd),
             Dist::Uniform { min, max } => min + p * (max - min),
-        }
-    }
-
-    /// Cumulative distribution function at `x` (statrs `ContinuousCDF::cdf`); a fixed
-    /// value is a step at its value. Used to truncate attribute distributions by
-    /// inverse-CDF sampling. NaN for invalid parameters.
-    pub fn cdf(&self, x: f64) -> f64 {
-        use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
-        if !self.is_valid() || x.is_nan() {
-            return f64::NAN;
-        }
-        match *self {
-            Dist::Fixed(value) => f64::from(u8::from(x >= value)),
-            Dist::Beta { alpha, beta } => {
-                Beta::new(alpha, beta).map_or(f64::NAN, |d| d.cdf(x.clamp(0.0, 1.0)))
-            }
-            Dist::Gamma { shape, scale } => {
-                Gamma::new(shape, 1.0).map_or(f64::NAN, |d| d.cdf((x / scale).max(0.0)))
-            }
-            Dist::LogNormal { .. } if x <= 0.0 => 0.0,
-            Dist::LogNormal { meanlog, sdlog } if sdlog == 0.0 => {
-                f64::from(u8::from(x.ln() >= meanlog))
-            }
-            Dist::LogNormal { meanlog, sdlog } => {
-                LogNormal::new(meanlog, sdlog).map_or(f64::NAN, |d| d.cdf(x))
-            }
-            Dist::Normal { mean, sd } if sd == 0.0 => f64::from(u8::from(x >= mean)),
-            Dist::Normal { mean, sd } => Normal::new(mean, sd).map_or(f64::NAN, |d| d.cdf(x)),
-            Dist::Uniform { min, max } => ((x - min) / (max - min)).clamp(0.0, 1.0),
         }
     }
 
@@ -670,36 +666,77 @@ impl Dist {
     }
 }
 
-/// The smallest x in (0, `max`] with `cdf(x) ≥ p`, by bisection on the bit
-/// patterns of x: for non-negative floats these order like the values, so at
-/// most 64 steps reach adjacent floats, however far into a tail the quantile
-/// lies. statrs's own inverses are not used: its beta inverse can loop forever
-/// (e.g. Beta(1, 1e9)) and its gamma inverse stops at an absolute tolerance,
-/// so 2.5% quantiles below ~1e-8 (gamma shapes below ~0.3) come out wrong.
-fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, max: f64) -> f64 {
+/// The x in (0, `max`] where `cdf(x)` reaches `p` ∈ (0, 1), by Newton's
+/// method from `start`, safeguarded by a bracket kept on the bit patterns of
+/// x: for non-negative floats these order like the values, so a bisection
+/// step on them halves the range of representable values and at most 64 reach
+/// adjacent floats, however far into a tail the quantile lies. Newton usually
+/// needs a handful of steps, which matters because the engine draws truncated
+/// attributes by inverse cdf for every individual.
+///
+/// statrs's own inverses are not used: its beta inverse can loop forever (e.g.
+/// Beta(1, 1e9)) and its gamma inverse stops at an absolute tolerance, so
+/// quantiles below ~1e-8 (2.5% quantiles for shapes below ~0.3) come out wrong.
+fn invert_cdf(
+    cdf: impl Fn(f64) -> f64,
+    pdf: impl Fn(f64) -> f64,
+    p: f64,
+    start: f64,
+    max: f64,
+) -> f64 {
+    // Invariant: cdf(below) < p ≤ cdf(above), as bit patterns.
     let (mut below, mut above) = (0u64, max.to_bits());
-    while above - below > 1 {
-        let mid = below + (above - below) / 2;
-        let value = cdf(f64::from_bits(mid));
+    let mut x = start;
+    for _ in 0..200 {
+        // NaN fails both comparisons, so it also takes the bisection step.
+        if !(x > f64::from_bits(below) && x < f64::from_bits(above)) {
+            x = f64::from_bits(below + (above - below) / 2);
+        }
+        let value = cdf(x);
         if value < p {
-            below = mid;
+            below = x.to_bits();
         } else if value >= p {
-            above = mid;
+            above = x.to_bits();
         } else {
             return f64::NAN;
+        }
+        if above - below <= 1 {
+            break;
+        }
+        // Without a usable density (0 or overflowing), bisect instead.
+        let density = pdf(x);
+        if !(density > 0.0 && density.is_finite()) {
+            x = f64::NAN;
+            continue;
+        }
+        let step = (value - p) / density;
+        x -= step;
+        if step.abs() <= 4.0 * f64::EPSILON * x {
+            return x;
         }
     }
     f64::from_bits(above)
 }
 
-/// Quantile of Gamma(shape, scale 1); scaling afterwards avoids statrs's rate
-/// parameter, whose 1/scale could overflow where the product does not.
+/// Quantile of Beta(α, β), Newton from the mean.
+fn beta_quantile(alpha: f64, beta: f64, p: f64) -> f64 {
+    let Ok(d) = statrs::distribution::Beta::new(alpha, beta) else {
+        return f64::NAN;
+    };
+    let cdf = |x| checked_beta_reg(alpha, beta, x).unwrap_or(f64::NAN);
+    // ln_pdf, because statrs's pdf overflows for large parameters.
+    invert_cdf(cdf, |x| d.ln_pdf(x).exp(), p, alpha / (alpha + beta), 1.0)
+}
+
+/// Quantile of Gamma(shape, scale 1), Newton from the mean; scaling afterwards
+/// avoids statrs's rate parameter, whose 1/scale could overflow where the
+/// product does not.
 fn unit_gamma_quantile(shape: f64, p: f64) -> f64 {
-    invert_cdf(
-        |x| checked_gamma_lr(shape, x).unwrap_or(f64::NAN),
-        p,
-        f64::INFINITY,
-    )
+    let Ok(d) = statrs::distribution::Gamma::new(shape, 1.0) else {
+        return f64::NAN;
+    };
+    let cdf = |x| checked_gamma_lr(shape, x).unwrap_or(f64::NAN);
+    invert_cdf(cdf, |x| d.ln_pdf(x).exp(), p, shape, f64::INFINITY)
 }
 
 /// Draws one Dirichlet vector into `out`: Gamma(αᵢ, 1) draws normalised by
@@ -1104,6 +1141,59 @@ mod tests {
         assert_eq!(
             (gamma.quantile(0.0), gamma.quantile(1.0)),
             (0.0, f64::INFINITY)
+        );
+    }
+
+    #[test]
+    fn cdf_inverts_quantile() {
+        let dists = [
+            Dist::Beta {
+                alpha: 31.5,
+                beta: 51.2,
+            },
+            Dist::Beta {
+                alpha: 0.2,
+                beta: 5.0,
+            },
+            Dist::Gamma {
+                shape: 233.0,
+                scale: 0.02,
+            },
+            Dist::Gamma {
+                shape: 0.12,
+                scale: 3.0,
+            },
+            Dist::LogNormal {
+                meanlog: -0.7,
+                sdlog: 0.27,
+            },
+            Dist::Normal { mean: 3.0, sd: 0.5 },
+            Dist::Uniform {
+                min: -1.0,
+                max: 1.0,
+            },
+        ];
+        for dist in dists {
+            for p in [1e-8, 0.025, 0.3, 0.5, 0.975, 1.0 - 1e-8] {
+                let back = dist.cdf(dist.quantile(p));
+                assert!(rel(back, p) < 1e-9, "{dist:?}: cdf(quantile({p})) = {back}");
+            }
+            let (low, high) = dist.support();
+            assert_eq!((dist.cdf(f64::NEG_INFINITY), dist.cdf(low)), (0.0, 0.0));
+            assert_eq!((dist.cdf(high), dist.cdf(f64::INFINITY)), (1.0, 1.0));
+            assert!(dist.cdf(f64::NAN).is_nan());
+        }
+        let fixed = Dist::Fixed(2.0);
+        assert_eq!((fixed.cdf(1.999), fixed.cdf(2.0)), (0.0, 1.0));
+        let point = Dist::Normal { mean: 2.0, sd: 0.0 };
+        assert_eq!((point.cdf(1.999), point.cdf(2.0)), (0.0, 1.0));
+        assert!(
+            Dist::Beta {
+                alpha: 0.0,
+                beta: 1.0
+            }
+            .cdf(0.5)
+            .is_nan()
         );
     }
 

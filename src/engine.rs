@@ -160,6 +160,25 @@ pub struct StrategySim {
     pub transitions: Vec<f64>,
 }
 
+/// What to simulate on one parameter set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimSpec {
+    /// Probabilistic draw index (0 for the base case); keys the random streams.
+    pub draw: u64,
+    pub n_individuals: usize,
+    pub seed: u64,
+    /// Record the state path of the first this-many individuals (0: none).
+    pub trajectories: usize,
+}
+
+/// The state of one individual at every boundary t = 0..=T, in one strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory {
+    pub individual: usize,
+    pub strategy: usize,
+    pub states: Vec<u16>,
+}
+
 /// Results of simulating every strategy on one parameter set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimOutput {
@@ -170,6 +189,8 @@ pub struct SimOutput {
     pub strategies: Vec<StrategySim>,
     /// Differences `strategy j − strategy i` for every pair i < j, in order (0,1), (0,2), …, (1,2), …
     pub pairs: Vec<Vec<Estimate>>,
+    /// Recorded state paths, by individual then strategy (empty unless asked for).
+    pub trajectories: Vec<Trajectory>,
 }
 
 impl SimOutput {
@@ -580,6 +601,8 @@ struct ChunkAcc {
     frozen_entries: Vec<u64>,
     /// `[strategy][from][to]`.
     transitions: Vec<u64>,
+    /// Recorded paths of this chunk's first individuals, in order.
+    trajectories: Vec<Trajectory>,
 }
 
 impl ChunkAcc {
@@ -592,6 +615,7 @@ impl ChunkAcc {
             trace: vec![0; trace],
             frozen_entries: vec![0; trace],
             transitions: vec![0; n_strategies * n_states * n_states],
+            trajectories: Vec::new(),
         }
     }
 
@@ -611,6 +635,7 @@ impl ChunkAcc {
         for (a, b) in self.transitions.iter_mut().zip(&other.transitions) {
             *a += b;
         }
+        self.trajectories.extend_from_slice(&other.trajectories);
     }
 }
 
@@ -639,6 +664,7 @@ struct Ctx<'a, 'm> {
     seed: u64,
     draw: u64,
     max_row: usize,
+    record: usize,
 }
 
 /// Simulate every strategy for `n_individuals` individuals on one parameter set.
@@ -648,11 +674,15 @@ struct Ctx<'a, 'm> {
 pub fn simulate(
     model: &Model,
     base: &[f64],
-    draw: u64,
-    n_individuals: usize,
-    seed: u64,
+    spec: &SimSpec,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<SimOutput, SimError> {
+    let SimSpec {
+        draw,
+        n_individuals,
+        seed,
+        trajectories: record,
+    } = *spec;
     let prep = prepare(model, base)?;
     let weights = weights(&model.settings);
     let layout = Layout::of(model);
@@ -668,6 +698,7 @@ pub fn simulate(
         layout,
         seed,
         draw,
+        record,
         max_row: model
             .strategies
             .iter()
@@ -679,6 +710,7 @@ pub fn simulate(
     let n_states = model.states.len();
     let n_cycles = model.settings.n_cycles;
     let mut total = ChunkAcc::new(n_strategies, layout.len(), n_states, n_cycles);
+    total.trajectories.reserve(record.min(n_individuals) * n_strategies);
     let n_chunks = n_individuals.div_ceil(CHUNK);
     let mut first = 0;
     while first < n_chunks {
@@ -756,6 +788,7 @@ fn finish(acc: &ChunkAcc, layout: Layout, n: usize, n_states: usize, n_cycles: u
         n_cycles,
         strategies,
         pairs,
+        trajectories: acc.trajectories.clone(),
     }
 }
 
@@ -835,9 +868,18 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
         for (si, prep) in ctx.prep.iter().enumerate() {
             vars.copy_from_slice(&base_vars);
             let out = &mut outcome[si * k..(si + 1) * k];
+            let mut path = (i < ctx.record).then(|| Trajectory {
+                individual: i,
+                strategy: si,
+                states: Vec::with_capacity(n_cycles + 1),
+            });
             simulate_individual(
                 ctx, si, prep, i, u_start, age, dt, &mut vars, &mut probs, out, &mut acc,
+                path.as_mut(),
             )?;
+            if let Some(p) = path {
+                acc.trajectories.push(p);
+            }
             ctx.layout.complete(model, out);
             for (j, x) in out.iter().enumerate() {
                 acc.moments[si * k + j].push(*x);
@@ -870,6 +912,7 @@ fn simulate_individual(
     probs: &mut [f64],
     out: &mut [f64],
     acc: &mut ChunkAcc,
+    mut path: Option<&mut Trajectory>,
 ) -> Result<(), SimError> {
     let model = ctx.model;
     let l = ctx.layout;
@@ -905,9 +948,15 @@ fn simulate_individual(
                 out[l.life_years(true)] += dt * ctx.suffix.effect[t];
                 out[l.life_years(false)] += dt * ctx.suffix.plain[t];
             }
+            if let Some(p) = path.as_deref_mut() {
+                p.states.resize(n_cycles + 1, state as u16);
+            }
             return Ok(());
         }
         acc.trace[trace_base + t * n_states + state] += 1;
+        if let Some(p) = path.as_deref_mut() {
+            p.states.push(state as u16);
+        }
         set_time(vars, age, t, state_time, dt);
         let env = IndEnv {
             params: &prep.params,
@@ -1022,5 +1071,86 @@ pub(crate) fn row_error<E: Env>(
             t + 1,
             values.join("; ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_merge_equals_one_pass() {
+        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0).collect();
+        let mut all = Moments::default();
+        xs.iter().for_each(|x| all.push(*x));
+        let mut merged = Moments::default();
+        for chunk in xs.chunks(77) {
+            let mut m = Moments::default();
+            chunk.iter().for_each(|x| m.push(*x));
+            merged.merge(&m);
+        }
+        // Textbook two-pass mean and variance as the oracle.
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        for m in [all, merged] {
+            assert_eq!(m.n, 1000);
+            assert!((m.mean - mean).abs() < 1e-10);
+            assert!((m.se() - (var / n).sqrt()).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn pair_index_enumerates_pairs_in_order() {
+        for n in 2..6 {
+            let mut k = 0;
+            for i in 0..n {
+                for j in i + 1..n {
+                    assert_eq!(pair_index(n, i, j), k);
+                    k += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn simpson_weights_integrate_cubics_exactly() {
+        // Simpson's 1/3 and 3/8 rules are exact for polynomials up to degree 3.
+        for t in 2..12usize {
+            let w = simpson_weights(t);
+            let f = |x: f64| 2.0 * x.powi(3) - x * x + 3.0;
+            let integral = |x: f64| 0.5 * x.powi(4) - x.powi(3) / 3.0 + 3.0 * x;
+            let got: f64 = w.iter().enumerate().map(|(i, wi)| wi * f(i as f64)).sum();
+            let want = integral(t as f64);
+            assert!((got - want).abs() < 1e-9 * want.abs(), "T = {t}: {got} vs {want}");
+        }
+        assert_eq!(simpson_weights(1), vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn layout_positions_are_distinct() {
+        let l = Layout {
+            n_categories: 3,
+            n_perspectives: 2,
+            n_wtp: 3,
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for disc in [true, false] {
+            for c in 0..3 {
+                assert!(seen.insert(l.cost(c, disc)));
+            }
+            assert!(seen.insert(l.qalys(disc)));
+            assert!(seen.insert(l.life_years(disc)));
+            for p in 0..2 {
+                assert!(seen.insert(l.perspective(p, disc)));
+            }
+        }
+        for p in 0..2 {
+            for w in 0..3 {
+                assert!(seen.insert(l.nmb(p, w)));
+            }
+        }
+        assert_eq!(seen.len(), l.len());
+        assert_eq!(*seen.iter().next_back().unwrap(), l.len() - 1);
     }
 }

@@ -218,6 +218,18 @@ pub fn trace_csv(model: &Model, sim: &SimOutput) -> String {
     s
 }
 
+/// `trajectories.csv`: the state of each recorded individual at every cycle boundary.
+pub fn trajectories_csv(model: &Model, sim: &SimOutput) -> String {
+    let mut s = String::from("individual,strategy,cycle,state\n");
+    for tr in &sim.trajectories {
+        let name = &model.strategies[tr.strategy].name;
+        for (t, st) in tr.states.iter().enumerate() {
+            let _ = writeln!(s, "{},{name},{t},{}", tr.individual, model.states[*st as usize].name);
+        }
+    }
+    s
+}
+
 /// `transitions.csv`: mean number of each transition per person.
 pub fn transitions_csv(model: &Model, sim: &SimOutput) -> String {
     let mut s = String::from("strategy,from,to,per_person\n");

@@ -601,6 +601,9 @@ impl Validator {
             "states",
             "state",
         );
+        if raw.states.len() > usize::from(u16::MAX) {
+            self.error((0, 0), "states", format!("{} states defined; expected at most {}", raw.states.len(), u16::MAX));
+        }
         let strategy_names = self.unique_ids(
             raw.strategies.iter().map(|s| &s.value.id).collect(),
             "strategies",
