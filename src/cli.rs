@@ -242,7 +242,7 @@ fn run(args: &RunArgs) -> i32 {
     let n = model.settings.n_individuals;
     let sim_started = Instant::now();
     let sim = if args.cohort {
-        cohort::evaluate(&model, &base).map_err(|e| e.message)
+        cohort::evaluate(&model, &base).map_err(|e| (e.message, e.at))
     } else {
         let bar = Progress::new(n as u64, args.quiet);
         let r = pool.install(|| {
@@ -255,12 +255,16 @@ fn run(args: &RunArgs) -> i32 {
             engine::simulate(&model, &base, &spec, &|k| bar.inc(k as u64))
         });
         bar.finish();
-        r.map_err(|e| e.message)
+        r.map_err(|e| (e.message, e.at))
     };
     let sim = match sim {
         Ok(s) => s,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err((message, at)) => {
+            let file = args.scenario.display();
+            match at {
+                Some((line, column)) => eprintln!("{file}:{line}:{column}: error: {message}"),
+                None => eprintln!("{file}: error: {message}"),
+            }
             return EXIT_FAILURE;
         }
     };
@@ -283,7 +287,10 @@ fn run(args: &RunArgs) -> i32 {
     if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
         output::write_base_case(tmp, &model, &sim)?;
         if args.trajectories > 0 {
-            output::write_file(&tmp.join("trajectories.csv"), &output::trajectories_csv(&model, &sim))?;
+            output::write_file(
+                &tmp.join("trajectories.csv"),
+                &output::trajectories_csv(&model, &sim),
+            )?;
         }
         Ok(())
     }) {

@@ -19,6 +19,8 @@ use crate::model::{Model, Probability, var};
 #[derive(Clone, Debug, PartialEq)]
 pub struct CohortError {
     pub message: String,
+    /// Line and column in the scenario of the transition concerned, when known.
+    pub at: Option<(u64, u64)>,
 }
 
 impl fmt::Display for CohortError {
@@ -82,13 +84,17 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                                 "the cohort evaluation needs every attribute that expressions read to be the same for all individuals, but `{}` varies; use the microsimulation, or fix the attribute (e.g. `dist: {{type: fixed, mean: 45}}`)",
                                 attr.name
                             ),
+                            at: None,
                         });
                     }
                 }
             }
         }
     }
-    let prep = prepare(model, base).map_err(|e| CohortError { message: e.message })?;
+    let prep = prepare(model, base).map_err(|e| CohortError {
+        message: e.message,
+        at: e.at,
+    })?;
     let weights = engine::weights(&model.settings);
     let layout = Layout::of(model);
     let n_states = model.states.len();
@@ -181,8 +187,10 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                     let row = &p.rows[s];
                     let n = row.transitions.len();
                     if let Err(j) = row_probabilities(row, &env, &mut probs[..n]) {
+                        let e = engine::row_error(model, p, s, j, &env, 0, t, Some(m));
                         return Err(CohortError {
-                            message: engine::row_error(model, p, s, j, &env, 0, t, Some(m)).message,
+                            message: e.message,
+                            at: e.at,
                         });
                     }
                     for (tr, pj) in row.transitions.iter().zip(&probs[..n]) {

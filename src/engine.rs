@@ -217,6 +217,8 @@ pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimError {
     pub message: String,
+    /// Line and column in the scenario of the transition concerned, when known.
+    pub at: Option<(u64, u64)>,
 }
 
 impl fmt::Display for SimError {
@@ -373,6 +375,7 @@ pub(crate) struct PrepTransition<'m> {
     pub costs: Vec<(usize, Val<'m>)>,
     pub qaly_loss: Option<Val<'m>>,
     pub origin: &'m str,
+    pub at: (u64, u64),
 }
 
 pub(crate) struct PrepRow<'m> {
@@ -412,7 +415,8 @@ pub(crate) fn prepare<'m>(
         let problems = params::check_rows(model, strategy, &values);
         if let Some(p) = problems.first() {
             return Err(SimError {
-                message: format!("strategy `{}`: {p}", strategy.name),
+                message: format!("strategy `{}`: {}", strategy.name, p.message),
+                at: Some(p.at),
             });
         }
         let states = model
@@ -463,6 +467,7 @@ pub(crate) fn prepare<'m>(
                             .collect(),
                         qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, &values, tables)),
                         origin: &t.origin,
+                        at: t.at,
                     })
                     .collect();
                 let fixed: Option<Vec<f64>> = transitions
@@ -710,7 +715,9 @@ pub fn simulate(
     let n_states = model.states.len();
     let n_cycles = model.settings.n_cycles;
     let mut total = ChunkAcc::new(n_strategies, layout.len(), n_states, n_cycles);
-    total.trajectories.reserve(record.min(n_individuals) * n_strategies);
+    total
+        .trajectories
+        .reserve(record.min(n_individuals) * n_strategies);
     let n_chunks = n_individuals.div_ceil(CHUNK);
     let mut first = 0;
     while first < n_chunks {
@@ -874,7 +881,17 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
                 states: Vec::with_capacity(n_cycles + 1),
             });
             simulate_individual(
-                ctx, si, prep, i, u_start, age, dt, &mut vars, &mut probs, out, &mut acc,
+                ctx,
+                si,
+                prep,
+                i,
+                u_start,
+                age,
+                dt,
+                &mut vars,
+                &mut probs,
+                out,
+                &mut acc,
                 path.as_mut(),
             )?;
             if let Some(p) = path {
@@ -1053,6 +1070,11 @@ pub(crate) fn row_error<E: Env>(
             )
         })
         .collect();
+    let at = row
+        .transitions
+        .get(j)
+        .or(row.transitions.first())
+        .map(|tr| tr.at);
     let what = match row.transitions.get(j) {
         Some(tr) => format!(
             "transition {} is outside [0, 1] or leaves a negative complement",
@@ -1064,13 +1086,19 @@ pub(crate) fn row_error<E: Env>(
         None => format!("individual {individual}"),
         Some(_) => "the cohort".to_string(),
     };
+    let hint = if model.tables.is_empty() {
+        ""
+    } else {
+        "; a table lookup with no matching row or out of range gives NaN"
+    };
     SimError {
         message: format!(
-            "strategy `{}`, {who}, cycle {}: {what}: {}; a table lookup with no matching row or out of range gives NaN",
+            "strategy `{}`, {who}, cycle {}: {what}: {}{hint}",
             prep.name,
             t + 1,
             values.join("; ")
         ),
+        at,
     }
 }
 
@@ -1080,7 +1108,9 @@ mod tests {
 
     #[test]
     fn moments_merge_equals_one_pass() {
-        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0).collect();
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1013) as f64 * 0.37 - 50.0)
+            .collect();
         let mut all = Moments::default();
         xs.iter().for_each(|x| all.push(*x));
         let mut merged = Moments::default();
@@ -1122,7 +1152,10 @@ mod tests {
             let integral = |x: f64| 0.5 * x.powi(4) - x.powi(3) / 3.0 + 3.0 * x;
             let got: f64 = w.iter().enumerate().map(|(i, wi)| wi * f(i as f64)).sum();
             let want = integral(t as f64);
-            assert!((got - want).abs() < 1e-9 * want.abs(), "T = {t}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs(),
+                "T = {t}: {got} vs {want}"
+            );
         }
         assert_eq!(simpson_weights(1), vec![0.5, 0.5]);
     }

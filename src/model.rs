@@ -272,6 +272,8 @@ pub struct Transition {
     pub qaly_loss: Option<Program>,
     /// Where it was defined, for run-time diagnostics (`transitions[3]`).
     pub origin: String,
+    /// Line and column of the definition in the scenario file.
+    pub at: (u64, u64),
 }
 
 /// A strategy (intervention) with its own parameter values and transitions.

@@ -224,7 +224,11 @@ pub fn trajectories_csv(model: &Model, sim: &SimOutput) -> String {
     for tr in &sim.trajectories {
         let name = &model.strategies[tr.strategy].name;
         for (t, st) in tr.states.iter().enumerate() {
-            let _ = writeln!(s, "{},{name},{t},{}", tr.individual, model.states[*st as usize].name);
+            let _ = writeln!(
+                s,
+                "{},{name},{t},{}",
+                tr.individual, model.states[*st as usize].name
+            );
         }
     }
     s
@@ -296,6 +300,12 @@ pub fn default_dir(model: &Model) -> PathBuf {
 
 /// Fail early when the result directory exists and may not be replaced.
 pub fn check_target(dir: &Path, force: bool) -> Result<(), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError(format!(
+            "`{}` exists and is not a directory; expected a result directory (choose another --out)",
+            dir.display()
+        )));
+    }
     if dir.exists() && !force {
         return Err(OutputError(format!(
             "the result directory `{}` already exists; use --force to replace it or --out to choose another",

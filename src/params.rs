@@ -93,7 +93,7 @@ pub fn eval(p: &Program, values: &[f64], tables: &[Table]) -> f64 {
 /// Returns one message per problem: a probability outside [0, 1], or a row that exceeds
 /// one (with a complement) or does not sum to one (without). Rows that depend on
 /// individual variables are checked by the engine as it runs.
-pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<String> {
+pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<RowProblem> {
     let mut problems = Vec::new();
     for (from, row) in strategy.rows.iter().enumerate() {
         let mut sum = 0.0;
@@ -105,10 +105,13 @@ pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<Str
                 Probability::Expr(p) if p.is_param_only() => {
                     let v = eval(p, values, &model.tables);
                     if !(-ROW_TOLERANCE..=1.0 + ROW_TOLERANCE).contains(&v) {
-                        problems.push(format!(
-                            "{}.probability ({} → {}) is {v} at the parameter values; expected a probability in [0, 1]",
-                            t.origin, model.states[from].name, model.states[t.to.0].name
-                        ));
+                        problems.push(RowProblem {
+                            at: t.at,
+                            message: format!(
+                                "{}.probability ({} → {}) is {v} at the parameter values; expected a probability in [0, 1]",
+                                t.origin, model.states[from].name, model.states[t.to.0].name
+                            ),
+                        });
                     }
                     sum += v;
                 }
@@ -119,17 +122,46 @@ pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<Str
             continue;
         }
         let name = &model.states[from].name;
+        let at = row[0].at;
+        let origins: Vec<&str> = row.iter().map(|t| t.origin.as_str()).collect();
+        let origins = origins.join(", ");
         if complement && sum > 1.0 + ROW_TOLERANCE {
-            problems.push(format!(
-                "the probabilities out of `{name}` other than the complement sum to {sum}; expected at most 1"
-            ));
+            problems.push(RowProblem {
+                at,
+                message: format!(
+                    "the probabilities out of `{name}` other than the complement sum to {}; expected at most 1 ({origins})",
+                    round(sum)
+                ),
+            });
         } else if !complement && (sum - 1.0).abs() > ROW_TOLERANCE {
-            problems.push(format!(
-                "the probabilities out of `{name}` sum to {sum}; expected 1 (add a `complement` transition for staying)"
-            ));
+            problems.push(RowProblem {
+                at,
+                message: format!(
+                    "the probabilities out of `{name}` sum to {}; expected 1 (add a `complement` transition for staying) ({origins})",
+                    round(sum)
+                ),
+            });
         }
     }
     problems
+}
+
+/// A transition row that is invalid at some parameter values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowProblem {
+    /// Line and column of the (first) transition concerned.
+    pub at: (u64, u64),
+    pub message: String,
+}
+
+/// Round to 12 significant digits for messages, hiding binary noise such as 0.8999999999999999.
+pub fn round(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let digits = 11 - x.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits.clamp(-300, 300));
+    (x * scale).round() / scale
 }
 
 /// A uniform number in [0, 1) from the top 53 bits of one 64-bit output.

@@ -113,9 +113,9 @@ struct RawScenario {
     tables: BTreeMap<String, Spanned<RawTable>>,
     #[serde(default)]
     population: Option<Spanned<RawPopulation>>,
-    states: Vec<Spanned<RawState>>,
-    transitions: Vec<Spanned<RawTransition>>,
-    strategies: Vec<Spanned<RawStrategy>>,
+    states: Spanned<Vec<Spanned<RawState>>>,
+    transitions: Spanned<Vec<Spanned<RawTransition>>>,
+    strategies: Spanned<Vec<Spanned<RawStrategy>>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -393,10 +393,25 @@ fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message);
     // "error: line 4 column 3: duplicate mapping key: x, ..." → drop the repeated position.
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    match line.find(": ") {
-        Some(i) if line.starts_with("line ") => line[i + 2..].to_string(),
-        _ => line.to_string(),
+    let line = match line.find(": ") {
+        Some(i) if line.starts_with("line ") => &line[i + 2..],
+        _ => line,
+    };
+    // Say what the user did and what is expected, in our words, for the common cases.
+    if let Some(key) = line.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(", set DuplicateKeyPolicy").next().unwrap_or(key);
+        return format!("duplicate key `{key}`; expected each key at most once in a mapping");
     }
+    if line.starts_with("budget breached") {
+        return format!(
+            "the document expands too much through anchors and aliases (an alias bomb?); expected a scenario of ordinary size ({line})"
+        );
+    }
+    if line.starts_with("non-finite float") {
+        let found = line.split('`').nth(1).unwrap_or("a non-finite number");
+        return format!("expected a finite number, found {found}");
+    }
+    line.to_string()
 }
 
 fn loc<T>(s: &Spanned<T>) -> (u64, u64) {
@@ -596,18 +611,31 @@ impl Validator {
         };
 
         // Names first, so every later reference can be checked.
+        let states_at = loc(&raw.states);
+        let raw_states = raw.states.value;
+        let raw_transitions = raw.transitions.value;
+        let strategies_at = loc(&raw.strategies);
+        let raw_strategies = raw.strategies.value;
         self.unique_ids(
-            raw.states.iter().map(|s| &s.value.id).collect(),
-            "states",
-            "state",
+            raw_states.iter().map(|s| &s.value.id).collect(),
+            ("states", "state", "states"),
+            states_at,
         );
-        if raw.states.len() > usize::from(u16::MAX) {
-            self.error((0, 0), "states", format!("{} states defined; expected at most {}", raw.states.len(), u16::MAX));
+        if raw_states.len() > usize::from(u16::MAX) {
+            self.error(
+                states_at,
+                "states",
+                format!(
+                    "{} states defined; expected at most {}",
+                    raw_states.len(),
+                    u16::MAX
+                ),
+            );
         }
         let strategy_names = self.unique_ids(
-            raw.strategies.iter().map(|s| &s.value.id).collect(),
-            "strategies",
-            "strategy",
+            raw_strategies.iter().map(|s| &s.value.id).collect(),
+            ("strategies", "strategy", "strategies"),
+            strategies_at,
         );
         let (categories, perspectives, settings_partial) =
             self.settings(&raw.settings, &strategy_names);
@@ -729,6 +757,16 @@ impl Validator {
                 .high
                 .as_ref()
                 .and_then(|v| self.finite(v, &format!("{path}.high")));
+            if let (Some(lo), Some(hi), Some(at)) =
+                (params[id].low, params[id].high, p.low.as_ref())
+                && lo > hi
+            {
+                self.error(
+                    loc(at),
+                    format!("{path}.low"),
+                    format!("`low` ({lo}) is above `high` ({hi}); expected low <= high"),
+                );
+            }
             match (&p.value, &p.expr) {
                 (Some(v), None) => {
                     let value = self.finite(v, &format!("{path}.value")).unwrap_or(0.0);
@@ -769,8 +807,7 @@ impl Validator {
         }
 
         // States.
-        let all_state_names: Vec<String> = raw
-            .states
+        let all_state_names: Vec<String> = raw_states
             .iter()
             .map(|s| s.value.id.value.clone())
             .collect();
@@ -786,7 +823,7 @@ impl Validator {
         };
         let mut states = Vec::new();
         let mut state_has_payoff = Vec::new();
-        for (i, s) in raw.states.iter().enumerate() {
+        for (i, s) in raw_states.iter().enumerate() {
             let path = format!("states[{i}]");
             let rs = &s.value;
             let _ = &rs.description;
@@ -820,7 +857,7 @@ impl Validator {
 
         // Base transitions, then strategies with their overrides.
         let base_rows = self.transitions(
-            &raw.transitions,
+            &raw_transitions,
             "transitions",
             &state_index,
             &all_state_names,
@@ -829,7 +866,7 @@ impl Validator {
         );
 
         let mut strategies = Vec::new();
-        for (si, s) in raw.strategies.iter().enumerate() {
+        for (si, s) in raw_strategies.iter().enumerate() {
             let path = format!("strategies[{si}]");
             let rs = &s.value;
             let _ = &rs.description;
@@ -948,7 +985,7 @@ impl Validator {
                 stack.extend(strategy.rows[s].iter().map(|t| t.to.0));
             }
         }
-        for (i, s) in raw.states.iter().enumerate() {
+        for (i, s) in raw_states.iter().enumerate() {
             let (has_utility, has_costs) = state_has_payoff[i];
             let path = format!("states[{i}]");
             let sname = &s.value.id.value;
@@ -999,6 +1036,7 @@ impl Validator {
         }
         // Numbers at the point values: probabilities in [0, 1], rows that sum to one.
         let base = params::point_values(&model);
+        let mut reported = std::collections::HashSet::new();
         for (si, strategy) in model.strategies.iter().enumerate() {
             let values = params::evaluate(&model, strategy, &base);
             for (pi, v) in values.iter().enumerate() {
@@ -1014,19 +1052,24 @@ impl Validator {
                     );
                 }
             }
-            let problems = params::check_rows(&model, strategy, &values);
-            for problem in problems {
-                self.error(
-                    strategy_locs[si],
-                    format!("strategies[{si}]"),
-                    format!("strategy `{}`: {problem}", strategy.name),
-                );
+            for problem in params::check_rows(&model, strategy, &values) {
+                // A row shared by strategies that do not override it is reported once.
+                if reported.insert((problem.at, problem.message.clone())) {
+                    let message = format!("strategy `{}`: {}", strategy.name, problem.message);
+                    self.error(problem.at, format!("strategies[{si}]"), message);
+                }
             }
         }
         Some(model)
     }
 
-    fn unique_ids(&mut self, ids: Vec<&Spanned<String>>, section: &str, what: &str) -> Vec<String> {
+    /// Check ids for form and uniqueness; `names` is (section, singular, plural).
+    fn unique_ids(
+        &mut self,
+        ids: Vec<&Spanned<String>>,
+        (section, what, plural): (&str, &str, &str),
+        at: (u64, u64),
+    ) -> Vec<String> {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut names = Vec::new();
         for (i, id) in ids.iter().enumerate() {
@@ -1045,9 +1088,9 @@ impl Validator {
         }
         if ids.is_empty() {
             self.error(
-                (0, 0),
+                at,
                 section,
-                format!("no {what}s defined; expected at least one"),
+                format!("no {plural} defined; expected at least one"),
             );
         }
         names
@@ -1339,6 +1382,17 @@ impl Validator {
                     at,
                     format!("{path}.ci95"),
                     format!("expected two numbers [low, high], found {}", ci.len()),
+                );
+                return None;
+            }
+            if let Some(v) = value
+                && ci[0] < ci[1]
+                && !(ci[0]..=ci[1]).contains(&v)
+            {
+                self.error(
+                    at,
+                    format!("{path}.ci95"),
+                    format!("the parameter value {v} is outside its 95% interval [{}, {}]; expected the point estimate inside its interval", ci[0], ci[1]),
                 );
                 return None;
             }
@@ -1729,6 +1783,7 @@ impl Validator {
                 costs,
                 qaly_loss,
                 origin: path,
+                at: loc(t),
             });
         }
         rows

@@ -542,7 +542,7 @@ fn run_exits_2_when_the_output_directory_cannot_be_created() {
 }
 
 #[test]
-#[ignore = "gap: `run --out FILE --force` replaces a regular file with the result directory and leaves `.FILE.old-PID` behind"]
+
 fn run_with_force_refuses_to_replace_a_regular_file() {
     let case = Case::new(three_state());
     let file = case.dir.path().join("notes.txt");
@@ -595,7 +595,7 @@ fn a_failure_while_simulating_exits_2_and_writes_nothing() {
 }
 
 #[test]
-#[ignore = "gap: errors found while simulating name the transition but not the scenario file or line"]
+
 fn a_failure_while_simulating_names_the_scenario_file() {
     let case = fails_while_running();
     let out = case.run(&["--individuals", "200"]);

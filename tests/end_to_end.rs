@@ -205,21 +205,34 @@ fn trajectories_add_up_to_the_trace() {
     let dir = tmp.path().join("t");
     let sc = root().join("scenarios/examples/relapse-life-table.yaml");
     let out = trdsim(&[
-        "run", s(&sc), "--out", s(&dir), "--individuals", "300", "--trajectories", "300", "--quiet",
+        "run",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "300",
+        "--trajectories",
+        "300",
+        "--quiet",
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let paths = fs::read_to_string(dir.join("trajectories.csv")).unwrap();
     for line in paths.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        *counts.entry((f[1].into(), f[2].into(), f[3].into())).or_default() += 1;
+        *counts
+            .entry((f[1].into(), f[2].into(), f[3].into()))
+            .or_default() += 1;
     }
     let trace = fs::read_to_string(dir.join("trace.csv")).unwrap();
     let mut checked = 0;
     for line in trace.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let share: f64 = f[3].parse().unwrap();
-        let n = counts.get(&(f[0].into(), f[1].into(), f[2].into())).copied().unwrap_or(0);
+        let n = counts
+            .get(&(f[0].into(), f[1].into(), f[2].into()))
+            .copied()
+            .unwrap_or(0);
         assert_eq!(n as f64 / 300.0, share, "{line}");
         checked += 1;
     }

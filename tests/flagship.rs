@@ -25,7 +25,7 @@ fn state(model: &Model, name: &str) -> usize {
 }
 
 fn run(model: &Model, base: &[f64], n: usize) -> SimOutput {
-    engine::simulate(model, base, 0, n, model.settings.seed, &|_| {}).expect("simulation runs")
+    engine::simulate(model, base, &spec(model, n), &|_| {}).expect("simulation runs")
 }
 
 /// Weibull survival of Jelovac et al. 2013 as fitted: S(t) = exp(−(λt)^k), t in months.
@@ -299,4 +299,13 @@ fn five_year_variant_differs_only_in_horizon_and_title() {
     );
     let model = scenario::load(&root().join("scenarios/eko-vs-ect-5y.yaml")).unwrap();
     assert_eq!(model.settings.n_cycles, 261);
+}
+
+fn spec(model: &Model, n: usize) -> engine::SimSpec {
+    engine::SimSpec {
+        draw: 0,
+        n_individuals: n,
+        seed: model.settings.seed,
+        trajectories: 0,
+    }
 }

@@ -21,7 +21,7 @@ fn load(text: &str) -> Model {
 
 fn simulate(model: &Model, n: usize) -> SimOutput {
     let base = params::point_values(model);
-    engine::simulate(model, &base, 0, n, model.settings.seed, &|_| {}).expect("simulation runs")
+    engine::simulate(model, &base, &spec(model, n), &|_| {}).expect("simulation runs")
 }
 
 fn cohort(model: &Model) -> SimOutput {
@@ -252,5 +252,14 @@ fn weibull_relapse_reproduces_its_survival_curve() {
             "{months} months: {}",
             1.0 - share
         );
+    }
+}
+
+fn spec(model: &Model, n: usize) -> engine::SimSpec {
+    engine::SimSpec {
+        draw: 0,
+        n_individuals: n,
+        seed: model.settings.seed,
+        trajectories: 0,
     }
 }
