@@ -47,16 +47,16 @@ fn programs(model: &Model) -> impl Iterator<Item = &Program> {
                 .chain(t.qaly_loss.iter())
         })
     });
-    states.chain(rows)
+    states
+        .chain(rows)
+        .chain(model.variables.iter().map(|v| &v.program))
 }
 
-/// Does any program of state `s` (payoffs or outgoing transitions) read the time in state?
-fn reads_state_time(model: &Model, s: usize) -> bool {
+/// Does any program of state `s` (payoffs or outgoing transitions) read the time in state,
+/// directly or through individual-level variables?
+fn reads_state_time(model: &Model, vdeps: &[engine::Deps], s: usize) -> bool {
     let state = &model.states[s];
-    let uses = |p: &Program| {
-        p.vars()
-            .any(|v| v == var::STATE_TIME || v == var::STATE_YEARS)
-    };
+    let uses = |p: &Program| engine::program_deps(model, vdeps, p).state_time;
     state.costs.iter().flatten().any(uses)
         || uses(&state.utility)
         || model.strategies.iter().any(|st| {
@@ -74,8 +74,10 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
     let mut vars = vec![0.0; model.n_vars()];
     for p in programs(model) {
         for v in p.vars() {
-            if let Some(a) = v.checked_sub(var::FIRST_ATTRIBUTE) {
-                let attr = &model.population.attributes[a];
+            if let Some(attr) = v
+                .checked_sub(var::FIRST_ATTRIBUTE)
+                .and_then(|a| model.population.attributes.get(a))
+            {
                 match attr.fixed_value() {
                     Some(x) if model.population.empirical.is_none() => vars[v] = x,
                     _ => {
@@ -105,9 +107,10 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         .age
         .map(|slot| (slot, vars[var::FIRST_ATTRIBUTE + slot]));
     // Tunnel depth per state: the state_time values 1..=depth are tracked separately.
+    let vdeps = engine::variable_deps(model);
     let depth: Vec<usize> = (0..n_states)
         .map(|s| {
-            if reads_state_time(model, s) {
+            if reads_state_time(model, &vdeps, s) {
                 n_cycles + 1
             } else {
                 1
@@ -130,6 +133,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         .max()
         .unwrap_or(0);
     let mut probs = vec![0.0; max_row.max(1)];
+    let scratch = engine::Scratch::new(model);
 
     let mut strategies = Vec::new();
     let k = layout.len();
@@ -159,10 +163,16 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                     }
                     trace[t * n_states + s] += m;
                     set_time(&mut vars, age, t, d + 1, dt);
+                    scratch.reset();
                     let env = IndEnv {
                         params: &p.params,
                         vars: &vars,
                         tables: &model.tables,
+                        variables: &model.variables,
+                        cache: &scratch.cache,
+                        valid: &scratch.valid,
+                        t,
+                        state_time: d + 1,
                     };
                     for (c, v) in &ps.costs {
                         let x = v.get(&env) * m;

@@ -17,7 +17,9 @@ use std::fmt;
 use rayon::prelude::*;
 
 use crate::expr::{Env, Program};
-use crate::model::{AttributeDist, DiscountTiming, Model, Probability, Settings, WithinCycle, var};
+use crate::model::{
+    AttributeDist, DiscountTiming, Model, Probability, Settings, Variable, WithinCycle, var,
+};
 use crate::params::{self, ROW_TOLERANCE};
 use crate::rng::{self, Purpose};
 use crate::table::Table;
@@ -336,26 +338,125 @@ pub fn weights(settings: &Settings) -> Weights {
 // Preparation: everything that is constant for one parameter set
 // ---------------------------------------------------------------------------
 
-/// A number that is either fixed for the parameter set or evaluated per individual-cycle.
-#[derive(Clone, Copy, Debug)]
+/// Which time variables a program reads, directly or through individual-level variables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Deps {
+    pub model_time: bool,
+    pub state_time: bool,
+    /// Population attributes (which differ between individuals).
+    pub attributes: bool,
+}
+
+/// Dependencies of every individual-level variable, closed over the variables it reads.
+pub(crate) fn variable_deps(model: &Model) -> Vec<Deps> {
+    let first = model.first_variable();
+    let mut out: Vec<Option<Deps>> = vec![None; model.variables.len()];
+    // Validation guarantees the variables form a DAG, so this recursion ends.
+    fn resolve(model: &Model, first: usize, j: usize, out: &mut Vec<Option<Deps>>) -> Deps {
+        if let Some(d) = out[j] {
+            return d;
+        }
+        let d = direct(model, first, &model.variables[j].program, out);
+        out[j] = Some(d);
+        d
+    }
+    fn direct(model: &Model, first: usize, p: &Program, out: &mut Vec<Option<Deps>>) -> Deps {
+        let mut d = Deps::default();
+        for v in p.vars() {
+            match v {
+                var::MODEL_TIME | var::MODEL_YEARS => d.model_time = true,
+                var::STATE_TIME | var::STATE_YEARS => d.state_time = true,
+                v if v >= first => {
+                    let sub = resolve(model, first, v - first, out);
+                    d.model_time |= sub.model_time;
+                    d.state_time |= sub.state_time;
+                    d.attributes |= sub.attributes;
+                }
+                v if Some(v - var::FIRST_ATTRIBUTE) == model.population.age => {
+                    // Age grows with model time as well as differing between individuals.
+                    d.attributes = true;
+                    d.model_time = true;
+                }
+                _ => d.attributes = true,
+            }
+        }
+        d
+    }
+    for j in 0..model.variables.len() {
+        resolve(model, first, j, &mut out);
+    }
+    out.into_iter().map(|d| d.unwrap_or_default()).collect()
+}
+
+/// Dependencies of one program, through the variables it reads.
+pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -> Deps {
+    let first = model.first_variable();
+    let mut d = Deps::default();
+    for v in p.vars() {
+        match v {
+            var::MODEL_TIME | var::MODEL_YEARS => d.model_time = true,
+            var::STATE_TIME | var::STATE_YEARS => d.state_time = true,
+            v if v >= first => {
+                let sub = variable_deps[v - first];
+                d.model_time |= sub.model_time;
+                d.state_time |= sub.state_time;
+                d.attributes |= sub.attributes;
+            }
+            _ => d.attributes = true,
+        }
+    }
+    d
+}
+
+/// Largest table of precomputed values for one expression (entries).
+const MAX_TABULATED: usize = 1 << 20;
+
+/// A number for one parameter set: fixed, precomputed over time, or evaluated per
+/// individual-cycle. Programs that read only model time and/or time in state are
+/// evaluated once per parameter set into tables indexed by boundary t and state_time.
+#[derive(Clone, Debug)]
 pub(crate) enum Val<'m> {
     Const(f64),
+    /// Indexed by boundary t (0..=T).
+    ByModelTime(Box<[f64]>),
+    /// Indexed by state_time − 1 (state_time 1..=T+1).
+    ByStateTime(Box<[f64]>),
+    /// Indexed by t · (T+1) + state_time − 1.
+    ByBoth(Box<[f64]>),
     Dyn(&'m Program),
 }
 
 impl<'m> Val<'m> {
-    fn new(p: &'m Program, params: &[f64], tables: &[Table]) -> Self {
+    fn new(p: &'m Program, cx: &TabulateCx) -> Self {
         if p.is_param_only() {
-            Val::Const(params::eval(p, params, tables))
-        } else {
-            Val::Dyn(p)
+            return Val::Const(params::eval(p, cx.params, &cx.model.tables));
+        }
+        let d = program_deps(cx.model, cx.variable_deps, p);
+        let n = cx.model.settings.n_cycles + 1;
+        if d.attributes {
+            return Val::Dyn(p);
+        }
+        match (d.model_time, d.state_time) {
+            (false, false) => Val::Const(cx.eval(p, 0, 1)),
+            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1)).collect()),
+            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st)).collect()),
+            (true, true) if n * n <= MAX_TABULATED => Val::ByBoth(
+                (0..n)
+                    .flat_map(|t| (1..=n).map(move |st| (t, st)))
+                    .map(|(t, st)| cx.eval(p, t, st))
+                    .collect(),
+            ),
+            (true, true) => Val::Dyn(p),
         }
     }
 
     #[inline]
-    pub(crate) fn get<E: Env>(&self, env: &E) -> f64 {
+    pub(crate) fn get(&self, env: &IndEnv) -> f64 {
         match self {
             Val::Const(x) => *x,
+            Val::ByModelTime(v) => v[env.t],
+            Val::ByStateTime(v) => v[env.state_time - 1],
+            Val::ByBoth(v) => v[env.t * v.len().isqrt() + env.state_time - 1],
             Val::Dyn(p) => p.eval(env),
         }
     }
@@ -363,8 +464,59 @@ impl<'m> Val<'m> {
     fn as_const(&self) -> Option<f64> {
         match self {
             Val::Const(x) => Some(*x),
-            Val::Dyn(_) => None,
+            _ => None,
         }
+    }
+}
+
+/// What tabulation needs: the parameter values and a scratch environment.
+struct TabulateCx<'a> {
+    model: &'a Model,
+    params: &'a [f64],
+    variable_deps: &'a [Deps],
+    scratch: Scratch,
+}
+
+impl TabulateCx<'_> {
+    fn eval(&self, p: &Program, t: usize, state_time: usize) -> f64 {
+        let mut vars = self.scratch.vars.borrow_mut();
+        let dt = self.model.settings.cycle_years();
+        set_time(&mut vars, None, t, state_time, dt);
+        self.scratch.reset();
+        let env = IndEnv {
+            params: self.params,
+            vars: &vars,
+            tables: &self.model.tables,
+            variables: &self.model.variables,
+            cache: &self.scratch.cache,
+            valid: &self.scratch.valid,
+            t,
+            state_time,
+        };
+        p.eval(&env)
+    }
+}
+
+/// Per-worker buffers for evaluating individual-level expressions.
+pub(crate) struct Scratch {
+    pub vars: std::cell::RefCell<Vec<f64>>,
+    pub cache: Vec<std::cell::Cell<f64>>,
+    pub valid: std::cell::Cell<u64>,
+}
+
+impl Scratch {
+    pub(crate) fn new(model: &Model) -> Self {
+        Scratch {
+            vars: std::cell::RefCell::new(vec![0.0; model.n_vars()]),
+            cache: vec![std::cell::Cell::new(0.0); model.variables.len()],
+            valid: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Forget the cached individual-level variables (a new cycle or individual).
+    #[inline]
+    pub(crate) fn reset(&self) {
+        self.valid.set(0);
     }
 }
 
@@ -389,8 +541,10 @@ pub(crate) struct PrepState<'m> {
     pub utility: Val<'m>,
     pub alive: bool,
     pub absorbing: bool,
-    /// For an absorbing state whose payoffs are all fixed: per-cycle (costs by category, utility).
-    pub frozen: Option<(Vec<(usize, f64)>, f64)>,
+    /// When every payoff of the state is fixed for the parameter set: per-cycle costs by
+    /// category and utility. Such payoffs are accrued as sums of weights per state and
+    /// multiplied out once per individual.
+    pub fixed: Option<(Vec<(usize, f64)>, f64)>,
 }
 
 pub(crate) struct PrepStrategy<'m> {
@@ -408,10 +562,16 @@ pub(crate) fn prepare<'m>(
     model: &'m Model,
     base: &[f64],
 ) -> Result<Vec<PrepStrategy<'m>>, SimError> {
-    let tables = &model.tables;
     let mut out = Vec::with_capacity(model.strategies.len());
+    let vdeps = variable_deps(model);
     for strategy in &model.strategies {
         let values = params::evaluate(model, strategy, base);
+        let cx = TabulateCx {
+            model,
+            params: &values,
+            variable_deps: &vdeps,
+            scratch: Scratch::new(model),
+        };
         let problems = params::check_rows(model, strategy, &values);
         if let Some(p) = problems.first() {
             return Err(SimError {
@@ -427,24 +587,20 @@ pub(crate) fn prepare<'m>(
                     .costs
                     .iter()
                     .enumerate()
-                    .filter_map(|(k, c)| c.as_ref().map(|p| (k, Val::new(p, &values, tables))))
+                    .filter_map(|(k, c)| c.as_ref().map(|p| (k, Val::new(p, &cx))))
                     .collect();
-                let utility = Val::new(&s.utility, &values, tables);
-                let frozen = if s.absorbing {
-                    let fixed: Option<Vec<(usize, f64)>> = costs
-                        .iter()
-                        .map(|(k, v)| v.as_const().map(|x| (*k, x)))
-                        .collect();
-                    fixed.zip(utility.as_const())
-                } else {
-                    None
-                };
+                let utility = Val::new(&s.utility, &cx);
+                let fixed: Option<Vec<(usize, f64)>> = costs
+                    .iter()
+                    .map(|(k, v)| v.as_const().map(|x| (*k, x)))
+                    .collect();
+                let fixed = fixed.zip(utility.as_const());
                 PrepState {
                     costs,
                     utility,
                     alive: s.alive,
                     absorbing: s.absorbing,
-                    frozen,
+                    fixed,
                 }
             })
             .collect();
@@ -458,14 +614,14 @@ pub(crate) fn prepare<'m>(
                         to: t.to.0,
                         probability: match &t.probability {
                             Probability::Complement => None,
-                            Probability::Expr(p) => Some(Val::new(p, &values, tables)),
+                            Probability::Expr(p) => Some(Val::new(p, &cx)),
                         },
                         costs: t
                             .costs
                             .iter()
-                            .map(|(k, p)| (*k, Val::new(p, &values, tables)))
+                            .map(|(k, p)| (*k, Val::new(p, &cx)))
                             .collect(),
-                        qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, &values, tables)),
+                        qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, &cx)),
                         origin: &t.origin,
                         at: t.at,
                     })
@@ -492,7 +648,7 @@ pub(crate) fn prepare<'m>(
         let start_costs = strategy
             .start_costs
             .iter()
-            .map(|(k, p)| (*k, params::eval(p, &values, tables)))
+            .map(|(k, p)| (*k, params::eval(p, &values, &model.tables)))
             .collect();
         let mut cum = 0.0;
         let initial = strategy
@@ -515,11 +671,18 @@ pub(crate) fn prepare<'m>(
     Ok(out)
 }
 
-/// Per-individual variables visible to expressions.
+/// Per-individual variables visible to expressions, with lazily cached `variables`.
 pub(crate) struct IndEnv<'a> {
     pub params: &'a [f64],
+    /// Built-in time variables and attributes.
     pub vars: &'a [f64],
     pub tables: &'a [Table],
+    pub variables: &'a [Variable],
+    pub cache: &'a [std::cell::Cell<f64>],
+    pub valid: &'a std::cell::Cell<u64>,
+    /// Boundary index (the individual is about to live cycle t+1).
+    pub t: usize,
+    pub state_time: usize,
 }
 
 impl Env for IndEnv<'_> {
@@ -529,7 +692,19 @@ impl Env for IndEnv<'_> {
     }
     #[inline]
     fn var(&self, i: usize) -> f64 {
-        self.vars[i]
+        match i.checked_sub(self.vars.len()) {
+            None => self.vars[i],
+            Some(j) => {
+                let bit = 1u64 << j;
+                if self.valid.get() & bit != 0 {
+                    return self.cache[j].get();
+                }
+                let x = self.variables[j].program.eval(self);
+                self.cache[j].set(x);
+                self.valid.set(self.valid.get() | bit);
+                x
+            }
+        }
     }
     #[inline]
     fn lookup(&self, table: usize, args: &[f64]) -> f64 {
@@ -557,11 +732,7 @@ pub(crate) fn set_time(
 
 /// Evaluate a row's probabilities into `out` (complement filled in) and check them.
 #[inline]
-pub(crate) fn row_probabilities<E: Env>(
-    row: &PrepRow,
-    env: &E,
-    out: &mut [f64],
-) -> Result<(), usize> {
+pub(crate) fn row_probabilities(row: &PrepRow, env: &IndEnv, out: &mut [f64]) -> Result<(), usize> {
     let mut sum = 0.0;
     let mut complement = None;
     for (j, t) in row.transitions.iter().enumerate() {
@@ -852,6 +1023,16 @@ pub(crate) fn draw_individual(
     params::uniform(&mut r)
 }
 
+/// Buffers one worker reuses for every individual of a chunk (no allocation per cycle).
+struct Worker {
+    base_vars: Vec<f64>,
+    scratch: Scratch,
+    outcome: Vec<f64>,
+    probs: Vec<f64>,
+    /// Sums of boundary weights (cost, effect, undiscounted) per state, for fixed payoffs.
+    occupancy: Vec<[f64; 3]>,
+}
+
 fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<ChunkAcc, SimError> {
     let model = ctx.model;
     let n_strategies = ctx.prep.len();
@@ -859,22 +1040,22 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
     let n_cycles = model.settings.n_cycles;
     let k = ctx.layout.len();
     let mut acc = ChunkAcc::new(n_strategies, k, n_states, n_cycles);
-    // Scratch buffers, allocated once per chunk.
-    let mut vars = vec![0.0; model.n_vars()];
-    let mut base_vars = vec![0.0; model.n_vars()];
-    let mut outcome = vec![0.0; n_strategies * k];
-    let mut probs = vec![0.0; ctx.max_row.max(1)];
-    let dt = model.settings.cycle_years();
+    let mut w = Worker {
+        base_vars: vec![0.0; model.n_vars()],
+        scratch: Scratch::new(model),
+        outcome: vec![0.0; n_strategies * k],
+        probs: vec![0.0; ctx.max_row.max(1)],
+        occupancy: vec![[0.0; 3]; n_states],
+    };
     for i in individuals {
-        let u_start = draw_individual(model, ctx.seed, ctx.draw, i as u64, &mut base_vars);
+        let u_start = draw_individual(model, ctx.seed, ctx.draw, i as u64, &mut w.base_vars);
         let age = model
             .population
             .age
-            .map(|slot| (slot, base_vars[var::FIRST_ATTRIBUTE + slot]));
-        outcome.fill(0.0);
+            .map(|slot| (slot, w.base_vars[var::FIRST_ATTRIBUTE + slot]));
+        w.outcome.fill(0.0);
         for (si, prep) in ctx.prep.iter().enumerate() {
-            vars.copy_from_slice(&base_vars);
-            let out = &mut outcome[si * k..(si + 1) * k];
+            w.scratch.vars.borrow_mut().copy_from_slice(&w.base_vars);
             let mut path = (i < ctx.record).then(|| Trajectory {
                 individual: i,
                 strategy: si,
@@ -887,16 +1068,14 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
                 i,
                 u_start,
                 age,
-                dt,
-                &mut vars,
-                &mut probs,
-                out,
+                &mut w,
                 &mut acc,
                 path.as_mut(),
             )?;
             if let Some(p) = path {
                 acc.trajectories.push(p);
             }
+            let out = &mut w.outcome[si * k..(si + 1) * k];
             ctx.layout.complete(model, out);
             for (j, x) in out.iter().enumerate() {
                 acc.moments[si * k + j].push(*x);
@@ -906,7 +1085,8 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
         for a in 0..n_strategies {
             for b in a + 1..n_strategies {
                 for j in 0..k {
-                    acc.pair_moments[pair * k + j].push(outcome[b * k + j] - outcome[a * k + j]);
+                    acc.pair_moments[pair * k + j]
+                        .push(w.outcome[b * k + j] - w.outcome[a * k + j]);
                 }
                 pair += 1;
             }
@@ -924,19 +1104,22 @@ fn simulate_individual(
     individual: usize,
     u_start: f64,
     age: Option<(usize, f64)>,
-    dt: f64,
-    vars: &mut [f64],
-    probs: &mut [f64],
-    out: &mut [f64],
+    w: &mut Worker,
     acc: &mut ChunkAcc,
     mut path: Option<&mut Trajectory>,
 ) -> Result<(), SimError> {
     let model = ctx.model;
     let l = ctx.layout;
-    let w = ctx.weights;
+    let weights = ctx.weights;
+    let dt = model.settings.cycle_years();
     let n_states = model.states.len();
     let n_cycles = model.settings.n_cycles;
+    let k = l.len();
     let trace_base = si * (n_cycles + 1) * n_states;
+    let out = &mut w.outcome[si * k..(si + 1) * k];
+    let occupancy = &mut w.occupancy;
+    occupancy.fill([0.0; 3]);
+    let mut vars = w.scratch.vars.borrow_mut();
     let mut rng = rng::stream(ctx.seed, Purpose::Transitions, ctx.draw, individual as u64);
     let mut state = prep
         .initial
@@ -952,45 +1135,52 @@ fn simulate_individual(
     }
     for t in 0..=n_cycles {
         let ps = &prep.states[state];
-        if let Some((costs, utility)) = &ps.frozen {
-            // Nothing changes any more: add the rest of the horizon in closed form.
+        if ps.absorbing && ps.fixed.is_some() {
+            // Nothing changes any more: the rest of the horizon in closed form.
             acc.frozen_entries[trace_base + t * n_states + state] += 1;
-            for (c, x) in costs {
-                out[l.cost(*c, true)] += x * ctx.suffix.cost[t];
-                out[l.cost(*c, false)] += x * ctx.suffix.plain[t];
-            }
-            out[l.qalys(true)] += utility * dt * ctx.suffix.effect[t];
-            out[l.qalys(false)] += utility * dt * ctx.suffix.plain[t];
-            if ps.alive {
-                out[l.life_years(true)] += dt * ctx.suffix.effect[t];
-                out[l.life_years(false)] += dt * ctx.suffix.plain[t];
-            }
+            let o = &mut occupancy[state];
+            o[0] += ctx.suffix.cost[t];
+            o[1] += ctx.suffix.effect[t];
+            o[2] += ctx.suffix.plain[t];
             if let Some(p) = path.as_deref_mut() {
                 p.states.resize(n_cycles + 1, state as u16);
             }
-            return Ok(());
+            break;
         }
         acc.trace[trace_base + t * n_states + state] += 1;
         if let Some(p) = path.as_deref_mut() {
             p.states.push(state as u16);
         }
-        set_time(vars, age, t, state_time, dt);
+        set_time(&mut vars, age, t, state_time, dt);
+        w.scratch.reset();
         let env = IndEnv {
             params: &prep.params,
-            vars,
+            vars: &vars,
             tables: &model.tables,
+            variables: &model.variables,
+            cache: &w.scratch.cache,
+            valid: &w.scratch.valid,
+            t,
+            state_time,
         };
-        for (c, v) in &ps.costs {
-            let x = v.get(&env);
-            out[l.cost(*c, true)] += x * w.cost[t];
-            out[l.cost(*c, false)] += x * w.plain[t];
-        }
-        let u = ps.utility.get(&env);
-        out[l.qalys(true)] += u * dt * w.effect[t];
-        out[l.qalys(false)] += u * dt * w.plain[t];
-        if ps.alive {
-            out[l.life_years(true)] += dt * w.effect[t];
-            out[l.life_years(false)] += dt * w.plain[t];
+        if ps.fixed.is_some() {
+            let o = &mut occupancy[state];
+            o[0] += weights.cost[t];
+            o[1] += weights.effect[t];
+            o[2] += weights.plain[t];
+        } else {
+            for (c, v) in &ps.costs {
+                let x = v.get(&env);
+                out[l.cost(*c, true)] += x * weights.cost[t];
+                out[l.cost(*c, false)] += x * weights.plain[t];
+            }
+            let u = ps.utility.get(&env);
+            out[l.qalys(true)] += u * dt * weights.effect[t];
+            out[l.qalys(false)] += u * dt * weights.plain[t];
+            if ps.alive {
+                out[l.life_years(true)] += dt * weights.effect[t];
+                out[l.life_years(false)] += dt * weights.plain[t];
+            }
         }
         if t == n_cycles {
             break;
@@ -1004,10 +1194,10 @@ fn simulate_individual(
             Some(p) => p,
             None => {
                 let n = row.transitions.len();
-                if let Err(j) = row_probabilities(row, &env, &mut probs[..n]) {
+                if let Err(j) = row_probabilities(row, &env, &mut w.probs[..n]) {
                     return Err(row_error(model, prep, state, j, &env, individual, t, None));
                 }
-                &probs[..n]
+                &w.probs[..n]
             }
         };
         let u = params::uniform(&mut rng);
@@ -1024,12 +1214,12 @@ fn simulate_individual(
         acc.transitions[(si * n_states + state) * n_states + tr.to] += 1;
         for (c, v) in &tr.costs {
             let x = v.get(&env);
-            out[l.cost(*c, true)] += x * w.cycle_cost[t];
+            out[l.cost(*c, true)] += x * weights.cycle_cost[t];
             out[l.cost(*c, false)] += x;
         }
         if let Some(q) = &tr.qaly_loss {
             let x = q.get(&env);
-            out[l.qalys(true)] -= x * w.cycle_effect[t];
+            out[l.qalys(true)] -= x * weights.cycle_effect[t];
             out[l.qalys(false)] -= x;
         }
         if tr.to == state {
@@ -1039,17 +1229,36 @@ fn simulate_individual(
             state_time = 1;
         }
     }
+    // Fixed payoffs: per-cycle value times the summed weights of the cycles spent there.
+    for (ps, o) in prep.states.iter().zip(occupancy.iter()) {
+        let Some((costs, utility)) = &ps.fixed else {
+            continue;
+        };
+        if o[2] == 0.0 {
+            continue;
+        }
+        for (c, x) in costs {
+            out[l.cost(*c, true)] += x * o[0];
+            out[l.cost(*c, false)] += x * o[2];
+        }
+        out[l.qalys(true)] += utility * dt * o[1];
+        out[l.qalys(false)] += utility * dt * o[2];
+        if ps.alive {
+            out[l.life_years(true)] += dt * o[1];
+            out[l.life_years(false)] += dt * o[2];
+        }
+    }
     Ok(())
 }
 
 /// Describe an invalid row for one individual (cold path: allocation is fine here).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn row_error<E: Env>(
+pub(crate) fn row_error(
     model: &Model,
     prep: &PrepStrategy,
     state: usize,
     j: usize,
-    env: &E,
+    env: &IndEnv,
     individual: usize,
     t: usize,
     mass: Option<f64>,

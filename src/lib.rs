@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod plot;
+pub mod psa;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;

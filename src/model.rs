@@ -239,6 +239,18 @@ pub struct Population {
     pub empirical: Option<EmpiricalPopulation>,
 }
 
+/// A named expression over individual variables, evaluated at most once per individual and
+/// cycle, and only when something reads it (a common subexpression of transitions and payoffs).
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub program: Program,
+    pub source: Option<String>,
+}
+
+/// Largest number of individual-level `variables` a scenario may define.
+pub const MAX_VARIABLES: usize = 64;
+
 /// A health state.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -307,6 +319,8 @@ pub struct Model {
     pub population: Population,
     /// Every categorical level name in the scenario; level codes index this list.
     pub levels: Vec<String>,
+    /// Individual-level variables; variable j occupies slot `first_variable() + j`.
+    pub variables: Vec<Variable>,
     pub cost_categories: Vec<String>,
     pub perspectives: Vec<Perspective>,
     pub states: Vec<State>,
@@ -322,12 +336,18 @@ impl Model {
             .iter()
             .map(|s| s.to_string())
             .chain(self.population.attributes.iter().map(|a| a.name.clone()))
+            .chain(self.variables.iter().map(|v| v.name.clone()))
             .collect()
     }
 
-    /// Number of variable slots.
+    /// Number of variable slots held per individual (built-ins and attributes).
     pub fn n_vars(&self) -> usize {
         var::FIRST_ATTRIBUTE + self.population.attributes.len()
+    }
+
+    /// Slot of the first individual-level variable (after built-ins and attributes).
+    pub fn first_variable(&self) -> usize {
+        self.n_vars()
     }
 
     /// Parameters whose source is missing or marked as an assumption.

@@ -113,6 +113,8 @@ struct RawScenario {
     tables: BTreeMap<String, Spanned<RawTable>>,
     #[serde(default)]
     population: Option<Spanned<RawPopulation>>,
+    #[serde(default)]
+    variables: BTreeMap<String, Spanned<RawVariable>>,
     states: Spanned<Vec<Spanned<RawState>>>,
     transitions: Spanned<Vec<Spanned<RawTransition>>>,
     strategies: Spanned<Vec<Spanned<RawStrategy>>>,
@@ -266,6 +268,16 @@ struct RawPopulation {
     attributes: BTreeMap<String, Spanned<RawAttribute>>,
     #[serde(default)]
     table: Option<Spanned<RawPopTable>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawVariable {
+    expr: Spanned<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -437,8 +449,10 @@ struct Names<'a> {
     tables: &'a [Table],
     attributes: &'a [Attribute],
     levels: &'a [String],
-    /// Whether individual variables (time, attributes) are in scope.
+    /// Whether individual variables (time, attributes, `variables`) are in scope.
     with_vars: bool,
+    /// Names of the individual-level variables, after the attribute slots.
+    variables: &'a [String],
     cycle_years: f64,
 }
 
@@ -462,10 +476,14 @@ impl Resolver for Names<'_> {
         if let Some(i) = var::BUILTIN.iter().position(|b| *b == name) {
             return Some(Symbol::Var(i));
         }
-        self.attributes
+        if let Some(i) = self.attributes.iter().position(|a| a.name == name) {
+            return Some(Symbol::Var(var::FIRST_ATTRIBUTE + i));
+        }
+        let first = var::FIRST_ATTRIBUTE + self.attributes.len();
+        self.variables
             .iter()
-            .position(|a| a.name == name)
-            .map(|i| Symbol::Var(var::FIRST_ATTRIBUTE + i))
+            .position(|v| v == name)
+            .map(|j| Symbol::Var(first + j))
     }
 
     fn names(&self) -> Vec<String> {
@@ -476,6 +494,7 @@ impl Resolver for Names<'_> {
         if self.with_vars {
             names.extend(var::BUILTIN.iter().map(|s| s.to_string()));
             names.extend(self.attributes.iter().map(|a| a.name.clone()));
+            names.extend(self.variables.iter().cloned());
         }
         names
     }
@@ -735,6 +754,7 @@ impl Validator {
             attributes: &population.attributes,
             levels: &levels,
             with_vars: false,
+            variables: &[],
             cycle_years,
         };
         for (pname, p) in &raw_params {
@@ -817,10 +837,56 @@ impl Validator {
             .map(|(i, n)| (n.clone(), i))
             .rev()
             .collect();
+        // Individual-level variables: names first (they may use each other), then programs.
+        let raw_variables = in_file_order(raw.variables);
+        let variable_names: Vec<String> = raw_variables.iter().map(|(n, _)| n.clone()).collect();
+        for (vname, v) in &raw_variables {
+            let path = format!("variables.{vname}");
+            let clash = param_index.contains_key(vname)
+                || tables.iter().any(|t| t.name == *vname)
+                || population.attributes.iter().any(|a| a.name == *vname)
+                || var::BUILTIN.contains(&vname.as_str())
+                || vname == "cycle_years";
+            if !is_identifier(vname) || clash {
+                self.error(loc(v), &path, format!("invalid variable name `{vname}`; expected an identifier not used by a parameter, table, attribute or built-in variable"));
+            }
+        }
+        if raw_variables.len() > crate::model::MAX_VARIABLES {
+            self.error(
+                (0, 0),
+                "variables",
+                format!(
+                    "{} variables defined; expected at most {}",
+                    raw_variables.len(),
+                    crate::model::MAX_VARIABLES
+                ),
+            );
+        }
         let var_names = Names {
             with_vars: true,
+            variables: &variable_names,
             ..param_names
         };
+        let first_variable = var::FIRST_ATTRIBUTE + population.attributes.len();
+        let mut variables = Vec::new();
+        for (vname, v) in &raw_variables {
+            let rv = &v.value;
+            let _ = &rv.description;
+            let program = self
+                .compile(
+                    loc(&rv.expr),
+                    &format!("variables.{vname}.expr"),
+                    &Scalar::Text(rv.expr.value.clone()),
+                    &var_names,
+                )
+                .unwrap_or_else(|| Program::constant(f64::NAN));
+            variables.push(crate::model::Variable {
+                name: vname.clone(),
+                program,
+                source: rv.source.clone(),
+            });
+        }
+        self.variable_cycles(&variables, first_variable, &raw_variables);
         let mut states = Vec::new();
         let mut state_has_payoff = Vec::new();
         for (i, s) in raw_states.iter().enumerate() {
@@ -1020,6 +1086,7 @@ impl Validator {
             tables,
             population,
             levels,
+            variables,
             cost_categories: categories,
             perspectives,
             states,
@@ -1838,6 +1905,57 @@ impl Validator {
             }
         }
         order
+    }
+}
+
+impl Validator {
+    /// Report a cycle among individual-level variables (they must form a DAG).
+    fn variable_cycles(
+        &mut self,
+        variables: &[crate::model::Variable],
+        first: usize,
+        raw: &[(String, Spanned<RawVariable>)],
+    ) {
+        let n = variables.len();
+        let deps: Vec<Vec<usize>> = variables
+            .iter()
+            .map(|v| {
+                v.program
+                    .vars()
+                    .filter_map(|x| x.checked_sub(first))
+                    .filter(|j| *j < n)
+                    .collect()
+            })
+            .collect();
+        // Kahn's algorithm: whatever cannot be ordered lies on or behind a cycle.
+        let mut indegree = vec![0usize; n];
+        for d in &deps {
+            for j in d {
+                indegree[*j] += 1;
+            }
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|i| indegree[*i] == 0).collect();
+        let mut done = 0;
+        while let Some(i) = ready.pop() {
+            done += 1;
+            for j in &deps[i] {
+                indegree[*j] -= 1;
+                if indegree[*j] == 0 {
+                    ready.push(*j);
+                }
+            }
+        }
+        if done < n {
+            let stuck: Vec<&str> = (0..n)
+                .filter(|i| indegree[*i] > 0)
+                .map(|i| variables[i].name.as_str())
+                .collect();
+            let at = (0..n)
+                .find(|i| indegree[*i] > 0)
+                .map(|i| loc(&raw[i].1))
+                .unwrap_or((0, 0));
+            self.error(at, "variables", format!("cyclic variables: {} use each other; expected each variable to depend only on variables defined without it", stuck.join(", ")));
+        }
     }
 }
 

@@ -249,7 +249,8 @@ fn all_utilities_one_and_no_deaths_give_the_discounted_horizon() {
             "{} vs {horizon}",
             qalys.mean
         );
-        assert_eq!(qalys.se, 0.0);
+        // Everyone has the same QALYs; only the summation order differs between paths.
+        assert!(qalys.se < 1e-12, "{}", qalys.se);
         assert!((st.outcomes[l.life_years(false)].mean - 60.0 * dt).abs() < 1e-9);
     }
 }

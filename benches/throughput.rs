@@ -1,0 +1,48 @@
+//! Simulation throughput in patient-cycles per second (individuals × cycles × strategies).
+//!
+//! Run with `cargo bench --bench throughput`; criterion reports "thrpt" in elements/s,
+//! where one element is one patient-cycle.
+
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use trdsim::engine::{self, SimSpec};
+use trdsim::{params, scenario};
+
+fn bench_scenario(c: &mut Criterion, name: &str, path: &str, n: usize) {
+    let model = scenario::load(Path::new(path)).expect("scenario is valid");
+    let base = params::point_values(&model);
+    let spec = SimSpec {
+        draw: 0,
+        n_individuals: n,
+        seed: model.settings.seed,
+        trajectories: 0,
+    };
+    let cycles = (n * model.settings.n_cycles * model.strategies.len()) as u64;
+    let mut group = c.benchmark_group("simulate");
+    group.throughput(Throughput::Elements(cycles));
+    group.sample_size(10);
+    group.bench_function(name, |b| {
+        b.iter(|| engine::simulate(&model, &base, &spec, &|_| {}).expect("runs"))
+    });
+    group.finish();
+}
+
+fn throughput(c: &mut Criterion) {
+    bench_scenario(
+        c,
+        "three-state",
+        "scenarios/examples/three-state.yaml",
+        10_000,
+    );
+    bench_scenario(
+        c,
+        "relapse-life-table",
+        "scenarios/examples/relapse-life-table.yaml",
+        10_000,
+    );
+    bench_scenario(c, "eko-vs-ect", "scenarios/eko-vs-ect.yaml", 10_000);
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);
