@@ -765,6 +765,72 @@ pub(crate) fn row_probabilities(row: &PrepRow, env: &IndEnv, out: &mut [f64]) ->
 // Microsimulation
 // ---------------------------------------------------------------------------
 
+/// What one probabilistic draw produced: its base parameter values and per-person outcomes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawOutcome {
+    /// Draw number (1-based; 0 is the deterministic base case).
+    pub draw: u64,
+    /// Base parameter values of the draw (derived parameters are NaN).
+    pub params: Vec<f64>,
+    /// Per strategy, the outcome vector (indexed by `Layout`).
+    pub outcomes: Vec<Vec<f64>>,
+    /// Per strategy, the Monte Carlo standard error of the strategy's NMB minus the
+    /// reference's, per perspective and threshold (`Layout::nmb` order).
+    pub inmb_se: Vec<Vec<f64>>,
+}
+
+/// Simulate probabilistic draws `first..=last` (1-based), each on its own parameter draw
+/// with `n_individuals` individuals; in parallel over draws and individuals, results in
+/// draw order. `progress` is told when a draw finishes.
+pub fn simulate_draws(
+    model: &Model,
+    first: u64,
+    last: u64,
+    n_individuals: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<DrawOutcome>, SimError> {
+    let l = Layout::of(model);
+    let reference = model.settings.reference_strategy.0;
+    let results: Vec<Result<DrawOutcome, SimError>> = (first..=last)
+        .into_par_iter()
+        .map(|d| {
+            let base = params::draw(model, seed, d);
+            let spec = SimSpec {
+                draw: d,
+                n_individuals,
+                seed,
+                trajectories: 0,
+            };
+            let sim = simulate(model, &base, &spec, &|_| {}).map_err(|e| SimError {
+                message: format!("probabilistic draw {d}: {}", e.message),
+                at: e.at,
+            })?;
+            let outcomes = sim
+                .strategies
+                .iter()
+                .map(|s| s.outcomes.iter().map(|e| e.mean).collect())
+                .collect();
+            let inmb_se = (0..sim.strategies.len())
+                .map(|s| {
+                    (0..l.n_perspectives)
+                        .flat_map(|p| (0..l.n_wtp).map(move |w| l.nmb(p, w)))
+                        .map(|k| sim.difference(reference, s, k).se)
+                        .collect()
+                })
+                .collect();
+            progress(1);
+            Ok(DrawOutcome {
+                draw: d,
+                params: base,
+                outcomes,
+                inmb_se,
+            })
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
 /// Everything one chunk of individuals accumulates.
 struct ChunkAcc {
     /// `[strategy][outcome]`.

@@ -127,6 +127,46 @@ pub struct Settings {
     pub seed: u64,
     pub wtp_per_qaly: Vec<f64>,
     pub reference_strategy: StrategyId,
+    /// Probabilistic sensitivity analysis settings (defaults when the scenario has none).
+    pub psa: PsaSettings,
+}
+
+/// How a probabilistic sensitivity analysis is run and summarised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PsaSettings {
+    /// Number of parameter draws (`--draws` overrides).
+    pub n_draws: usize,
+    /// Individuals simulated per draw.
+    pub n_individuals: usize,
+    /// Willingness-to-pay grid for acceptability curves and EVPI: 0 to `wtp_max` in `wtp_steps` steps, plus the thresholds.
+    pub wtp_max: f64,
+    pub wtp_steps: usize,
+    /// Population EVPI: people affected per year, for how many years, discounted at this annual rate.
+    pub population_per_year: f64,
+    pub population_years: u32,
+    pub population_discount: f64,
+}
+
+impl Default for PsaSettings {
+    fn default() -> Self {
+        PsaSettings {
+            n_draws: 1000,
+            n_individuals: 1000,
+            wtp_max: 100_000.0,
+            wtp_steps: 100,
+            population_per_year: 0.0,
+            population_years: 0,
+            population_discount: 0.0,
+        }
+    }
+}
+
+/// Correlated parameters, sampled through a Gaussian copula (Briggs et al. 2006, ch. 4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correlation {
+    pub params: Vec<ParamId>,
+    /// Lower-triangular Cholesky factor of the correlation matrix, row-major n × n.
+    pub cholesky: Vec<f64>,
 }
 
 impl Settings {
@@ -321,6 +361,8 @@ pub struct Model {
     pub levels: Vec<String>,
     /// Individual-level variables; variable j occupies slot `first_variable() + j`.
     pub variables: Vec<Variable>,
+    /// Correlation between parameters in probabilistic draws, if any.
+    pub correlation: Option<Correlation>,
     pub cost_categories: Vec<String>,
     pub perspectives: Vec<Perspective>,
     pub states: Vec<State>,

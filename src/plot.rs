@@ -8,6 +8,12 @@
 //! Text is rendered with `DejaVu Sans` embedded in the binary and registered
 //! with plotters under the family `"sans-serif"`, so figures render the same
 //! on a machine without any system fonts (CI containers, minimal servers).
+//!
+//! Figures: [`trace`] and [`lines`] for the deterministic model; [`ce_plane`],
+//! [`ceac`], [`evpi`] and [`convergence`] for a probabilistic sensitivity
+//! analysis; [`tornado`] for a one-way sensitivity analysis. Legends sit
+//! below the plot and threshold labels outside the frame, so neither can
+//! cover data.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -17,7 +23,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::data::float::FloatPrettyPrinter;
-use plotters::element::DashedPathElement;
+use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
@@ -74,6 +80,47 @@ const ENTRY_GAP: i32 = 28;
 const LEGEND_ROW_HEIGHT: i32 = 28;
 /// Vertical padding around the legend block.
 const LEGEND_PAD: i32 = 10;
+
+/// Margin around a chart inside its panel.
+const CHART_MARGIN: u32 = 12;
+/// Right margin of a chart, wide enough for half of the last x tick label.
+const CHART_RIGHT: u32 = 40;
+/// Height of the x tick label and description area.
+const X_AREA: u32 = 52;
+/// Narrowest y tick label and description area.
+const Y_AREA_MIN: u32 = 72;
+/// Size of threshold and reference-line labels drawn outside the frame.
+const ANNOTATION_SIZE: f64 = 16.0;
+/// Height of one row of labels stacked above the frame.
+const ANNOTATION_ROW: i32 = 22;
+/// Gap between the frame and a label outside it, and between two labels.
+const ANNOTATION_GAP: i32 = 8;
+/// At most this many rows of labels are stacked above the frame; further
+/// labels share the least crowded row.
+const MAX_ANNOTATION_ROWS: usize = 4;
+/// Colour of threshold guides and their labels: dark enough to read, neutral
+/// so that it is never confused with a data series.
+const GUIDE_COLOR: RGBColor = RGBColor(85, 85, 85);
+/// Colour of the thick band marking the acceptability frontier.
+const BAND_COLOR: RGBColor = RGBColor(200, 200, 200);
+/// Stroke width of the acceptability frontier band.
+const BAND_WIDTH: u32 = 10;
+/// Radius of one scatter point.
+const POINT_RADIUS: u32 = 2;
+/// Opacity of one scatter point, low enough to show the density of a cloud.
+const POINT_ALPHA: f64 = 0.3;
+/// Half-diagonal of the diamond marking the mean of a cloud.
+const MEAN_RADIUS: i32 = 9;
+/// Upper bound on the points per scatter cloud or line in SVG output; larger
+/// inputs keep every k-th point so that the file stays small.
+const SVG_MAX_POINTS: usize = 5_000;
+/// Height of one tornado bar's slot, in pixels.
+const TORNADO_ROW: u32 = 34;
+/// Height of a tornado diagram without its bars (title, axes, legend).
+const TORNADO_CHROME: u32 = 220;
+/// Least height of a tornado diagram, so that a few bars are not drawn
+/// absurdly thick nor a single one squashed.
+const TORNADO_MIN_HEIGHT: u32 = 480;
 
 /// Error from rendering or writing a figure; its message names the file that
 /// was being written.
@@ -205,6 +252,169 @@ pub fn lines(
     render(stem, &figure)
 }
 
+/// Cost-effectiveness plane: one scatter cloud per comparison (incremental
+/// QALYs on x, incremental cost on y), the origin axes drawn solid, a dashed
+/// line through the origin for each willingness-to-pay threshold labelled
+/// like "€20,000/QALY" where it leaves the frame, and the mean of each cloud
+/// marked with a large diamond outlined in black.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
+/// `currency` is an ISO code: `"EUR"` prints as `€` (`€20,000`), any other
+/// code is printed as given (`GBP 20,000`); a symbol such as `"£"` is used
+/// as is. Each cloud is `(label, points)` with points `(inc_qalys,
+/// inc_cost)`, e.g. `("EKO vs ECT", &draws)`. The axes always include the
+/// origin.
+///
+/// The mean marker is the arithmetic mean of the cloud's finite points, as
+/// given; pass the points of the whole PSA if it should equal the PSA mean.
+/// Points with a non-finite coordinate are skipped, and so are non-finite or
+/// negative thresholds. The PNG draws every point; **the SVG draws every k-th
+/// point of a cloud larger than 5,000 points** (k = ⌈n / 5,000⌉, so at most
+/// 5,000 per cloud, deterministic), which keeps the file small without
+/// changing the axes or the means. Empty clouds render an empty plane.
+///
+/// # Errors
+/// Returns [`PlotError`] if the data span is not representable as a finite
+/// range, or if rendering or writing either file fails.
+pub fn ce_plane(
+    stem: &Path,
+    title: &str,
+    currency: &str,
+    clouds: &[(&str, &[(f64, f64)])],
+    wtp: &[f64],
+) -> Result<(), PlotError> {
+    let figure = CePlane::new(title, currency, clouds, wtp).map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+/// Cost-effectiveness acceptability curves: the probability that each
+/// strategy is cost-effective (y, 0–1) against willingness to pay (x,
+/// currency per QALY), one coloured line per strategy. The frontier (CEAF)
+/// is drawn as a thick grey band beneath the curves, so it highlights the
+/// curve of the strategy with the highest expected net benefit at each
+/// willingness to pay; a jump in the band shows where that strategy changes.
+/// Each threshold is a dotted vertical line labelled like "€20,000/QALY"
+/// above the frame.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
+/// `curves[i].1` and `frontier` hold one value per entry of `wtp`; pass an
+/// empty `frontier` to leave the band out. Non-finite values leave gaps;
+/// non-finite or negative thresholds are skipped. The x axis spans the grid
+/// and the thresholds. `currency` as in [`ce_plane`].
+///
+/// # Errors
+/// Returns [`PlotError`] if a curve or a non-empty frontier does not have
+/// one value per willingness-to-pay value, if the x span is not
+/// representable as a finite range, or if rendering or writing either file
+/// fails.
+pub fn ceac(
+    stem: &Path,
+    title: &str,
+    currency: &str,
+    wtp: &[f64],
+    curves: &[(&str, &[f64])],
+    frontier: &[f64],
+    thresholds: &[f64],
+) -> Result<(), PlotError> {
+    let figure = ceac_figure(title, currency, wtp, curves, frontier, thresholds)
+        .map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+/// Expected value of perfect information per person (y, currency) against
+/// willingness to pay (x, currency per QALY), with each threshold a dotted
+/// vertical line labelled like "€20,000/QALY" above the frame.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
+/// `evpi` holds one value per entry of `wtp`; non-finite values leave gaps,
+/// and non-finite or negative thresholds are skipped. The x axis spans the
+/// grid and the thresholds; the y axis starts (just below) 0 unless a value
+/// is negative. `currency` as in
+/// [`ce_plane`].
+///
+/// # Errors
+/// Returns [`PlotError`] if `evpi` does not have one value per
+/// willingness-to-pay value, if a span is not representable as a finite
+/// range, or if rendering or writing either file fails.
+pub fn evpi(
+    stem: &Path,
+    title: &str,
+    currency: &str,
+    wtp: &[f64],
+    evpi: &[f64],
+    thresholds: &[f64],
+) -> Result<(), PlotError> {
+    let figure =
+        evpi_figure(title, currency, wtp, evpi, thresholds).map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+/// Convergence of a PSA: the running mean of incremental net monetary
+/// benefit (y, currency) against the number of draws (x, the i-th value is
+/// drawn at i + 1), one line per comparison, each with a thin dashed line
+/// of its colour at its final value, which is labelled right of the frame.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
+/// Each series is `(label, running_means)`, computed by the caller; the
+/// final value is the last finite one. Non-finite values leave gaps. The PNG
+/// draws every point; the SVG keeps every k-th point of a series longer than
+/// 5,000 (plus the last), which is invisible at the figure's resolution.
+/// `currency` as in [`ce_plane`].
+///
+/// # Errors
+/// Returns [`PlotError`] if a span is not representable as a finite range,
+/// or if rendering or writing either file fails.
+pub fn convergence(
+    stem: &Path,
+    title: &str,
+    currency: &str,
+    series: &[(&str, &[f64])],
+) -> Result<(), PlotError> {
+    let figure = convergence_figure(title, currency, series).map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+/// Tornado diagram of a one-way sensitivity analysis: one horizontal bar per
+/// parameter, sorted by width (|high − low|, widest on top), with a solid
+/// vertical line at the base-case value labelled above the frame.
+///
+/// Each bar is drawn as two halves from the base case: to the outcome with
+/// the parameter at its low value (blue) and to the outcome with it at its
+/// high value (vermillion). When the base case lies between the two outcomes,
+/// as usual, the bar spans exactly low-value outcome to high-value outcome;
+/// when both outcomes lie on one side, the bar reaches back to the base-case
+/// line and the shorter half is drawn on top of the longer.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
+/// `bars` is `(parameter name, outcome at low, outcome at high)`; names
+/// wider than a third of the figure are shortened with "…". `x_label` names
+/// the outcome with its unit,
+/// e.g. `"ICER (€/QALY)"`; x tick labels are plain grouped numbers. The
+/// figure is 1200 px wide and 34 px tall per bar plus 220 px (at least
+/// 480 px, at most 4200 px). A
+/// non-finite outcome leaves out its half of the bar; bars whose width is
+/// not finite sort last.
+///
+/// # Errors
+/// Returns [`PlotError`] if `base` is not finite, if the x span is not
+/// representable as a finite range, or if rendering or writing either file
+/// fails.
+pub fn tornado(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    base: f64,
+    bars: &[(&str, f64, f64)],
+) -> Result<(), PlotError> {
+    let figure = Tornado::new(title, x_label, base, bars).map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+/// An error about the figure `{stem}.png` (the first file written).
+fn failure(stem: &Path, what: impl fmt::Display) -> PlotError {
+    PlotError::at(&with_extension(stem, "png"), what)
+}
+
 /// Registers the embedded font with plotters exactly once per process.
 ///
 /// The outcome is cached, so a font that fails to parse is reported on every
@@ -281,11 +491,27 @@ impl LineStyle {
     }
 }
 
-/// A legend entry: a label and the style of the lines it stands for.
+/// How a legend entry's sample is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Swatch {
+    /// A line stroked with the entry's style.
+    Line,
+    /// A thick grey band (the acceptability frontier).
+    Band,
+    /// A few scatter points.
+    Dots,
+    /// The diamond marking a cloud's mean.
+    Mean,
+    /// A filled bar (tornado).
+    Bar,
+}
+
+/// A legend entry: a label and the style of the marks it stands for.
 #[derive(Debug, Clone, Copy)]
 struct LegendEntry<'a> {
     label: &'a str,
     style: LineStyle,
+    swatch: Swatch,
 }
 
 /// One legend entry per distinct label, in order of first appearance, each
@@ -299,6 +525,7 @@ fn legend_entries<'s, 'a: 's>(
             entries.push(LegendEntry {
                 label: s.label,
                 style: LineStyle::nth(entries.len()),
+                swatch: Swatch::Line,
             });
         }
     }
@@ -341,14 +568,49 @@ impl LineFigure<'_> {
     }
 }
 
+/// Which file a figure is being drawn for. The drawing is the same for both
+/// except that SVG output thins very large point sets (see
+/// [`SVG_MAX_POINTS`]), because every point is an element of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Png,
+    Svg,
+}
+
+impl Output {
+    /// Stride that keeps at most [`SVG_MAX_POINTS`] of `len` points in SVG
+    /// output, and every point in PNG output.
+    fn stride(self, len: usize) -> usize {
+        match self {
+            Self::Png => 1,
+            Self::Svg => len.div_ceil(SVG_MAX_POINTS).max(1),
+        }
+    }
+
+    /// Every k-th point of a line (see [`Output::stride`]), plus the last
+    /// point so that the line still ends where the data ends.
+    fn thin_line(self, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let stride = self.stride(points.len());
+        let mut kept: Vec<(f64, f64)> = points.iter().step_by(stride).copied().collect();
+        if !points.len().saturating_sub(1).is_multiple_of(stride) {
+            kept.extend(points.last());
+        }
+        kept
+    }
+}
+
 /// A figure that can draw itself onto any plotters backend, so that PNG and
-/// SVG output share one code path. Later figure kinds (cost-effectiveness
-/// plane, tornado) implement this on top of the frame and legend helpers.
+/// SVG output share one code path. Every figure kind implements this on top
+/// of the frame, legend and axis helpers.
 trait Figure {
     /// Size in pixels (PNG) or user units (SVG).
     fn size(&self) -> (u32, u32);
     /// Draws the whole figure, background included, onto `root`.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        output: Output,
+    ) -> Result<(), String>;
 }
 
 impl Figure for LineFigure<'_> {
@@ -366,7 +628,11 @@ impl Figure for LineFigure<'_> {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _output: Output,
+    ) -> Result<(), String> {
         let plot_area = frame(root, self.title, &self.legend)?;
         let (rows, cols) = self.grid();
         for (panel, area) in self.panels.iter().zip(plot_area.split_evenly((rows, cols))) {
@@ -476,14 +742,7 @@ fn draw_legend<DB: DrawingBackend>(
             .fold(ENTRY_GAP.saturating_mul(gaps), i32::saturating_add);
         let mut x = ((width - row_width) / 2).max(0);
         for placed in row {
-            let swatch = [(x, y), (x + SWATCH_LEN, y)];
-            let shape = placed.entry.style.shape();
-            if placed.entry.style.dashed {
-                area.draw(&DashedPathElement::new(swatch, 8, 5, shape))
-            } else {
-                area.draw(&PathElement::new(swatch, shape))
-            }
-            .map_err(|e| e.to_string())?;
+            draw_swatch(area, placed.entry, (x, y))?;
             area.draw_text(placed.entry.label, &style, (x + SWATCH_LEN + SWATCH_GAP, y))
                 .map_err(|e| e.to_string())?;
             x += placed.width + ENTRY_GAP;
@@ -491,6 +750,53 @@ fn draw_legend<DB: DrawingBackend>(
         y += LEGEND_ROW_HEIGHT;
     }
     Ok(())
+}
+
+/// Draws the sample of a legend entry, `SWATCH_LEN` wide, starting at `(x, y)`
+/// (left end, vertical centre).
+fn draw_swatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entry: LegendEntry<'_>,
+    (x, y): (i32, i32),
+) -> Result<(), String> {
+    let line = [(x, y), (x + SWATCH_LEN, y)];
+    let color = entry.style.color;
+    match entry.swatch {
+        Swatch::Line if entry.style.dashed => {
+            area.draw(&DashedPathElement::new(line, 8, 5, entry.style.shape()))
+        }
+        Swatch::Line => area.draw(&PathElement::new(line, entry.style.shape())),
+        Swatch::Band => area.draw(&PathElement::new(line, BAND_COLOR.stroke_width(BAND_WIDTH))),
+        Swatch::Dots => [6, 15, 24, 31]
+            .into_iter()
+            .zip([2, -3, 3, -2])
+            .try_for_each(|(dx, dy)| {
+                area.draw(&Circle::new(
+                    (x + dx, y + dy),
+                    POINT_RADIUS + 1,
+                    color.filled(),
+                ))
+            }),
+        Swatch::Mean => area.draw(&mean_marker((x + SWATCH_LEN / 2, y), color)),
+        Swatch::Bar => area.draw(&Rectangle::new(
+            [(x, y - 8), (x + SWATCH_LEN, y + 8)],
+            color.filled(),
+        )),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// A diamond outlined in black, positioned at a coordinate `C`.
+type MeanMarker<C, DB> = ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
+
+/// The diamond marking the mean of a cloud: filled with the cloud's colour
+/// and outlined in black so that it stands out on top of its own points.
+fn mean_marker<C, DB: DrawingBackend>(at: C, fill: RGBColor) -> MeanMarker<C, DB> {
+    let r = MEAN_RADIUS;
+    let corners = vec![(0, -r), (r, 0), (0, r), (-r, 0), (0, -r)];
+    EmptyElement::at(at)
+        + Polygon::new(corners.clone(), fill.filled())
+        + PathElement::new(corners, BLACK.stroke_width(2))
 }
 
 /// A chart with linear f64 axes on both sides.
@@ -503,36 +809,276 @@ fn cartesian<'a, DB: DrawingBackend>(
     caption: Option<&str>,
     x_label: &str,
     y_label: &str,
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
+    x_range: (f64, f64),
+    y_range: (f64, f64),
 ) -> Result<Chart<'a, DB>, String> {
+    let x_fmt = tick_formatter(x_range);
+    let y_fmt = tick_formatter(y_range);
+    let axes = Axes {
+        caption,
+        ..Axes::new(x_label, y_label, x_range, y_range, &x_fmt, &y_fmt)
+    };
+    let mut chart = build_chart(area, &axes)?;
+    draw_mesh(&mut chart, &axes)?;
+    Ok(chart)
+}
+
+/// Layout and labelling of one chart's axes.
+struct Axes<'a> {
+    caption: Option<&'a str>,
+    x_label: &'a str,
+    y_label: &'a str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    x_fmt: &'a dyn Fn(&f64) -> String,
+    y_fmt: &'a dyn Fn(&f64) -> String,
+    /// Upper bound on the number of x (y) tick labels; 0 for none.
+    x_ticks: usize,
+    y_ticks: usize,
+    /// Width of the y tick label and description area.
+    y_area: u32,
+    /// Margins above and right of the frame, where labels can be placed.
+    top: u32,
+    right: u32,
+    /// Whether horizontal grid lines are drawn.
+    y_grid: bool,
+}
+
+impl<'a> Axes<'a> {
+    /// Default layout: 10 x ticks, 6 y ticks, grid on both axes.
+    fn new(
+        x_label: &'a str,
+        y_label: &'a str,
+        x_range: (f64, f64),
+        y_range: (f64, f64),
+        x_fmt: &'a dyn Fn(&f64) -> String,
+        y_fmt: &'a dyn Fn(&f64) -> String,
+    ) -> Self {
+        Self {
+            caption: None,
+            x_label,
+            y_label,
+            x_range,
+            y_range,
+            x_fmt,
+            y_fmt,
+            x_ticks: 10,
+            y_ticks: 6,
+            y_area: Y_AREA_MIN,
+            top: CHART_MARGIN,
+            right: CHART_RIGHT,
+            y_grid: true,
+        }
+    }
+
+    /// Widens the y label area to fit the longest y tick label (money labels
+    /// such as "-€150,000" do not fit the default).
+    fn fit_y_labels<DB: DrawingBackend>(
+        mut self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<Self, String> {
+        let (lo, hi) = self.y_range;
+        let style = TextStyle::from((FONT_FAMILY, TICK_LABEL_SIZE).into_font());
+        let mut widest = 0;
+        for tick in RangedCoordf64::from(lo..hi).key_points(self.y_ticks) {
+            let (width, _) = area
+                .estimate_text_size(&(self.y_fmt)(&tick), &style)
+                .map_err(|e| e.to_string())?;
+            widest = widest.max(width);
+        }
+        // Room for the tick marks, the gap and the rotated axis description.
+        self.y_area = widest.saturating_add(48).clamp(Y_AREA_MIN, WIDTH / 3);
+        Ok(self)
+    }
+}
+
+/// Builds the chart's coordinate system without drawing anything (there is
+/// no caption when a chart is built only to measure its layout).
+fn build_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+) -> Result<Chart<'a, DB>, String> {
+    let (x0, x1) = axes.x_range;
+    let (y0, y1) = axes.y_range;
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin(12)
-        .margin_right(40)
-        .x_label_area_size(52)
-        .y_label_area_size(72);
-    if let Some(caption) = caption {
+        .margin(CHART_MARGIN)
+        .margin_top(axes.top)
+        .margin_right(axes.right)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(axes.y_area);
+    if let Some(caption) = axes.caption {
         builder.caption(caption, (FONT_FAMILY, CAPTION_SIZE));
     }
-    let mut chart = builder
+    builder
         .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
+        .map_err(|e| e.to_string())
+}
+
+/// Draws the grid, the tick labels and the axis descriptions.
+fn draw_mesh<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, axes: &Axes<'_>) -> Result<(), String> {
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(axes.x_label)
+        .y_desc(axes.y_label)
         .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
         .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&tick_formatter((x0, x1)))
-        .y_label_formatter(&tick_formatter((y0, y1)))
+        .x_labels(axes.x_ticks)
+        .y_labels(axes.y_ticks)
+        .x_label_formatter(axes.x_fmt)
+        .y_label_formatter(axes.y_fmt)
         .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.04))
-        .draw()
+        .light_line_style(BLACK.mix(0.04));
+    if !axes.y_grid {
+        mesh.disable_y_mesh();
+    }
+    mesh.draw().map_err(|e| e.to_string())
+}
+
+fn annotation_style() -> TextStyle<'static> {
+    (FONT_FAMILY, ANNOTATION_SIZE)
+        .into_font()
+        .color(&GUIDE_COLOR)
+}
+
+/// Builds a chart whose frame leaves room for labels outside it, draws its
+/// mesh, and draws the labels: `above` are centred above the frame at a data
+/// x (stacked in rows where they would overlap), `beside` are right of the
+/// frame at a data y (spread apart vertically where they would overlap).
+/// Keeping these labels outside the frame means they never cover data.
+fn annotated_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    mut axes: Axes<'_>,
+    above: &[(f64, String)],
+    beside: &[(f64, String)],
+) -> Result<Chart<'a, DB>, String> {
+    let style = annotation_style();
+    let measure = |text: &str| -> Result<i32, String> {
+        let (width, _) = area
+            .estimate_text_size(text, &style)
+            .map_err(|e| e.to_string())?;
+        Ok(i32::try_from(width).unwrap_or(i32::MAX / 4))
+    };
+    if !beside.is_empty() {
+        let mut widest = 0;
+        for (_, text) in beside {
+            widest = widest.max(measure(text)?);
+        }
+        let needed = u32::try_from(widest + 3 * ANNOTATION_GAP).unwrap_or(WIDTH / 3);
+        axes.right = axes.right.max(needed.min(WIDTH / 3));
+    }
+
+    // Only x positions matter for stacking, and they do not depend on the
+    // top margin, so a chart built with any top margin measures them.
+    let (area_x, _) = area.get_pixel_range();
+    let mut placed = Vec::with_capacity(above.len());
+    if !above.is_empty() {
+        let probe = build_chart(area, &axes)?;
+        let mut boxes = Vec::with_capacity(above.len());
+        for (x, text) in above {
+            let centre = probe.backend_coord(&(*x, axes.y_range.1)).0;
+            boxes.push((centre, measure(text)?));
+        }
+        placed = stack_rows(&boxes, (area_x.start, area_x.end));
+    }
+    let rows = placed.iter().map(|&(_, row)| row + 1).max().unwrap_or(0);
+    if rows > 0 {
+        let rows = i32::try_from(rows).unwrap_or(0);
+        axes.top = axes
+            .top
+            .max(u32::try_from(rows * ANNOTATION_ROW + ANNOTATION_GAP).unwrap_or(CHART_MARGIN));
+    }
+
+    let mut chart = build_chart(area, &axes)?;
+    draw_mesh(&mut chart, &axes)?;
+    let (frame_x, frame_y) = chart.plotting_area().get_pixel_range();
+    let (base_x, base_y) = area.get_base_pixel();
+
+    let centred = style.pos(Pos::new(HPos::Center, VPos::Bottom));
+    for ((_, text), &(centre, row)) in above.iter().zip(&placed) {
+        let row = i32::try_from(row).unwrap_or(0);
+        let y = frame_y.start - ANNOTATION_GAP / 2 - row * ANNOTATION_ROW;
+        area.draw_text(text, &centred, (centre - base_x, y - base_y))
+            .map_err(|e| e.to_string())?;
+    }
+
+    let ys: Vec<i32> = beside
+        .iter()
+        .map(|(y, _)| chart.backend_coord(&(axes.x_range.1, *y)).1)
+        .collect();
+    let ys = spread(&ys, ANNOTATION_ROW, (frame_y.start, frame_y.end));
+    let left = style.pos(Pos::new(HPos::Left, VPos::Center));
+    for ((_, text), y) in beside.iter().zip(ys) {
+        area.draw_text(
+            text,
+            &left,
+            (frame_x.end + ANNOTATION_GAP - base_x, y - base_y),
+        )
         .map_err(|e| e.to_string())?;
+    }
     Ok(chart)
+}
+
+/// Assigns labels, given as (centre, width) in pixels, to rows so that labels
+/// in one row do not overlap; row 0 is nearest the frame. Centres are moved
+/// inwards so that every label lies within `bounds`. Returns the (possibly
+/// moved) centre and the row of each label, in input order.
+fn stack_rows(boxes: &[(i32, i32)], (left, right): (i32, i32)) -> Vec<(i32, usize)> {
+    let mut order: Vec<usize> = (0..boxes.len()).collect();
+    order.sort_by_key(|&i| boxes[i].0);
+    let mut row_ends: Vec<i32> = Vec::new();
+    let mut placed = vec![(0, 0); boxes.len()];
+    for i in order {
+        let (centre, width) = boxes[i];
+        let half = width / 2;
+        let centre = centre.min(right - half - 2).max(left + half + 2);
+        let start = centre - half;
+        let row = match row_ends
+            .iter()
+            .position(|&end| end + ANNOTATION_GAP <= start)
+        {
+            Some(row) => row,
+            None if row_ends.len() < MAX_ANNOTATION_ROWS => {
+                row_ends.push(i32::MIN);
+                row_ends.len() - 1
+            }
+            // Out of rows: share the one that ends first.
+            None => row_ends
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, &end)| end)
+                .map_or(0, |(row, _)| row),
+        };
+        row_ends[row] = centre + width - half;
+        placed[i] = (centre, row);
+    }
+    placed
+}
+
+/// Moves positions apart so that consecutive ones are at least `gap` apart,
+/// staying within `bounds` where there is room, and keeping input order of
+/// the values (each output corresponds to the input at the same index).
+fn spread(positions: &[i32], gap: i32, (lo, hi): (i32, i32)) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..positions.len()).collect();
+    order.sort_by_key(|&i| positions[i]);
+    let mut sorted: Vec<i32> = order
+        .iter()
+        .map(|&i| positions[i].clamp(lo + gap / 2, (hi - gap / 2).max(lo + gap / 2)))
+        .collect();
+    for i in 1..sorted.len() {
+        sorted[i] = sorted[i].max(sorted[i - 1] + gap);
+    }
+    // Push back up from the bottom if the last ones ran past it.
+    if let Some(last) = sorted.last_mut() {
+        *last = (*last).min((hi - gap / 2).max(lo));
+    }
+    for i in (0..sorted.len().saturating_sub(1)).rev() {
+        sorted[i] = sorted[i].min(sorted[i + 1] - gap);
+    }
+    let mut out = vec![0; positions.len()];
+    for (rank, i) in order.into_iter().enumerate() {
+        out[i] = sorted[rank];
+    }
+    out
 }
 
 /// Tick label formatter for an axis spanning `lo..hi`.
@@ -598,33 +1144,750 @@ fn draw_line<DB: DrawingBackend>(
     points: &[(f64, f64)],
     style: LineStyle,
 ) -> Result<(), String> {
+    let dashes = style.dashed.then_some((8, 5));
+    draw_stroke(chart, points, style.shape(), dashes)
+}
+
+/// Draws a polyline with any stroke, broken at non-finite points as in
+/// [`draw_line`]; `dashes` is (dash, gap) in pixels for a dashed line.
+fn draw_stroke<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64)],
+    shape: ShapeStyle,
+    dashes: Option<(u32, u32)>,
+) -> Result<(), String> {
     let runs = points
         .split(|(x, y)| !(x.is_finite() && y.is_finite()))
         .filter(|run| !run.is_empty());
     for run in runs {
-        let result = match run {
-            [point] => chart
+        let result = match (run, dashes) {
+            ([point], _) => chart
                 .draw_series(std::iter::once(Circle::new(
                     *point,
-                    3,
-                    style.color.filled(),
+                    shape.stroke_width.max(2) + 1,
+                    shape.color.filled(),
                 )))
                 .map(|_| ()),
-            _ if style.dashed => chart
-                .draw_series(DashedLineSeries::new(
-                    run.iter().copied(),
-                    8,
-                    5,
-                    style.shape(),
-                ))
+            (_, Some((dash, gap))) => chart
+                .draw_series(DashedLineSeries::new(run.iter().copied(), dash, gap, shape))
                 .map(|_| ()),
-            _ => chart
-                .draw_series(LineSeries::new(run.iter().copied(), style.shape()))
+            (_, None) => chart
+                .draw_series(LineSeries::new(run.iter().copied(), shape))
                 .map(|_| ()),
         };
         result.map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// How money is written on axes and labels: `€` for `"EUR"`, any other
+/// alphabetic code as a prefix with a space (`GBP 20,000`), anything else
+/// (a symbol such as `£`, or nothing) as a prefix without one.
+#[derive(Debug, Clone)]
+struct Money {
+    prefix: String,
+    /// A code goes before the sign (`GBP -5,000`), a symbol after it
+    /// (`-€5,000`).
+    is_code: bool,
+}
+
+impl Money {
+    fn new(currency: &str) -> Self {
+        let currency = currency.trim();
+        if currency.eq_ignore_ascii_case("EUR") {
+            Self {
+                prefix: "€".to_owned(),
+                is_code: false,
+            }
+        } else if !currency.is_empty() && currency.chars().all(char::is_alphabetic) {
+            Self {
+                prefix: format!("{currency} "),
+                is_code: true,
+            }
+        } else {
+            Self {
+                prefix: currency.to_owned(),
+                is_code: false,
+            }
+        }
+    }
+
+    /// Attaches the currency to a formatted number.
+    fn attach(&self, number: &str) -> String {
+        match number.strip_prefix('-') {
+            Some(magnitude) if !self.is_code => format!("-{}{magnitude}", self.prefix),
+            _ => format!("{}{number}", self.prefix),
+        }
+    }
+
+    /// Tick label formatter for a money axis spanning `range`.
+    fn ticks(&self, range: (f64, f64)) -> impl Fn(&f64) -> String + use<> {
+        let money = self.clone();
+        let plain = tick_formatter(range);
+        move |value| money.attach(&plain(value))
+    }
+
+    /// An amount for a label: whole units from 100 up, else up to 2
+    /// decimals (`€20,000`, `€12.5`).
+    fn amount(&self, value: f64) -> String {
+        // The printer truncates, so round first.
+        let (value, decimals) = if value.abs() >= 100.0 {
+            (value.round(), 0)
+        } else {
+            ((value * 100.0).round() / 100.0, 2)
+        };
+        let text = FloatPrettyPrinter {
+            allow_scientific: false,
+            min_decimal: 0,
+            max_decimal: decimals,
+        }
+        .print(value);
+        // A value that rounds to zero must not print as "-0".
+        let text = if text.trim_start_matches(['-', '0', '.']).is_empty() {
+            "0".to_owned()
+        } else {
+            text
+        };
+        self.attach(&group_thousands(&text))
+    }
+
+    /// A willingness-to-pay label, e.g. "€20,000/QALY".
+    fn per_qaly(&self, value: f64) -> String {
+        format!("{}/QALY", self.amount(value))
+    }
+
+    /// An axis description with the unit in parentheses, e.g.
+    /// "Incremental cost (€)"; no parentheses without a currency.
+    fn described(&self, what: &str, per: &str) -> String {
+        match self.prefix.trim_end() {
+            "" if per.is_empty() => what.to_owned(),
+            "" => format!("{what} ({})", per.trim_start_matches('/')),
+            unit => format!("{what} ({unit}{per})"),
+        }
+    }
+}
+
+/// Finite, non-negative thresholds, sorted, duplicates removed.
+fn clean_thresholds(thresholds: &[f64]) -> Vec<f64> {
+    let mut kept: Vec<f64> = thresholds
+        .iter()
+        .copied()
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .collect();
+    kept.sort_by(f64::total_cmp);
+    kept.dedup();
+    kept
+}
+
+/// Checks that a y series has one value per x value.
+fn check_len(what: &str, len: usize, expected: usize) -> Result<(), String> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} has {len} values but there are {expected} willingness-to-pay values"
+        ))
+    }
+}
+
+/// One scatter cloud of the cost-effectiveness plane.
+struct Cloud<'a> {
+    points: &'a [(f64, f64)],
+    mean: Option<(f64, f64)>,
+    color: RGBColor,
+}
+
+/// The cost-effectiveness plane.
+struct CePlane<'a> {
+    title: &'a str,
+    money: Money,
+    clouds: Vec<Cloud<'a>>,
+    /// Finite, non-negative willingness-to-pay thresholds.
+    wtp: Vec<f64>,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    legend: Vec<LegendEntry<'a>>,
+}
+
+impl<'a> CePlane<'a> {
+    fn new(
+        title: &'a str,
+        currency: &str,
+        clouds: &'a [(&'a str, &'a [(f64, f64)])],
+        wtp: &[f64],
+    ) -> Result<Self, String> {
+        let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
+        let all = || {
+            clouds
+                .iter()
+                .flat_map(|(_, points)| points.iter().filter(finite))
+        };
+        // The origin is always in view: it is where the threshold lines meet.
+        let x_range = auto_range(all().map(|p| p.0).chain([0.0]), 0.06)?;
+        let y_range = auto_range(all().map(|p| p.1).chain([0.0]), 0.06)?;
+        let mut legend = Vec::with_capacity(clouds.len() + 1);
+        let mut drawn = Vec::with_capacity(clouds.len());
+        for (i, (label, points)) in clouds.iter().enumerate() {
+            let style = LineStyle::nth(i);
+            legend.push(LegendEntry {
+                label,
+                style,
+                swatch: Swatch::Dots,
+            });
+            let (n, sx, sy) = points
+                .iter()
+                .filter(finite)
+                .fold((0.0, 0.0, 0.0), |(n, sx, sy), p| {
+                    (n + 1.0, sx + p.0, sy + p.1)
+                });
+            let mean = (n > 0.0)
+                .then(|| (sx / n, sy / n))
+                .filter(|m| m.0.is_finite() && m.1.is_finite());
+            drawn.push(Cloud {
+                points,
+                mean,
+                color: style.color,
+            });
+        }
+        if drawn.iter().any(|c| c.mean.is_some()) {
+            legend.push(LegendEntry {
+                label: "Mean of draws",
+                style: LineStyle {
+                    color: WHITE,
+                    dashed: false,
+                },
+                swatch: Swatch::Mean,
+            });
+        }
+        Ok(Self {
+            title,
+            money: Money::new(currency),
+            clouds: drawn,
+            wtp: clean_thresholds(wtp),
+            x_range,
+            y_range,
+            legend,
+        })
+    }
+
+    /// The part of the line `cost = λ · qalys` inside the frame, from its
+    /// lower-left to its upper-right end, if any part is inside.
+    fn wtp_segment(&self, lambda: f64) -> Option<((f64, f64), (f64, f64))> {
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let (from, to) = if lambda > 0.0 {
+            (x0.max(y0 / lambda), x1.min(y1 / lambda))
+        } else {
+            (x0, x1)
+        };
+        (from < to).then_some(((from, lambda * from), (to, lambda * to)))
+    }
+}
+
+impl Figure for CePlane<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        output: Output,
+    ) -> Result<(), String> {
+        let area = frame(root, self.title, &self.legend)?;
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+
+        // Each threshold is labelled where its line leaves the frame on the
+        // right-hand side: above the frame if through the top edge, right of
+        // it if through the right edge.
+        let mut above = Vec::new();
+        let mut beside = Vec::new();
+        let mut segments = Vec::new();
+        for &lambda in &self.wtp {
+            let Some(segment) = self.wtp_segment(lambda) else {
+                continue;
+            };
+            let (end_x, end_y) = segment.1;
+            let label = self.money.per_qaly(lambda);
+            if end_x < x1 {
+                above.push((end_x, label));
+            } else {
+                beside.push((end_y, label));
+            }
+            segments.push(segment);
+        }
+
+        let x_fmt = tick_formatter(self.x_range);
+        let y_fmt = self.money.ticks(self.y_range);
+        let y_label = self.money.described("Incremental cost", "");
+        let axes = Axes::new(
+            "Incremental QALYs",
+            &y_label,
+            self.x_range,
+            self.y_range,
+            &x_fmt,
+            &y_fmt,
+        )
+        .fit_y_labels(&area)?;
+        let mut chart = annotated_chart(&area, axes, &above, &beside)?;
+
+        let origin = BLACK.stroke_width(1);
+        draw_stroke(&mut chart, &[(x0, 0.0), (x1, 0.0)], origin, None)?;
+        draw_stroke(&mut chart, &[(0.0, y0), (0.0, y1)], origin, None)?;
+
+        for cloud in &self.clouds {
+            let style = cloud.color.mix(POINT_ALPHA).filled();
+            let stride = output.stride(cloud.points.len());
+            chart
+                .draw_series(
+                    cloud
+                        .points
+                        .iter()
+                        .step_by(stride)
+                        .filter(|p| p.0.is_finite() && p.1.is_finite())
+                        .map(|&p| Circle::new(p, POINT_RADIUS, style)),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+
+        // Thresholds go over the clouds so that they stay visible.
+        let guide = GUIDE_COLOR.stroke_width(2);
+        for (from, to) in segments {
+            draw_stroke(&mut chart, &[from, to], guide, Some((10, 6)))?;
+        }
+
+        for cloud in &self.clouds {
+            if let Some(mean) = cloud.mean {
+                chart
+                    .draw_series(std::iter::once(mean_marker(mean, cloud.color)))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A single-panel line chart with threshold guides: the CEAC, EVPI and
+/// convergence figures.
+struct GuidedFigure<'a> {
+    title: &'a str,
+    x_label: String,
+    y_label: String,
+    /// Currency of the x (y) tick labels; plain numbers when `None`.
+    x_money: Option<Money>,
+    y_money: Option<Money>,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    /// Drawn as a thick grey band beneath the lines (the CEAF).
+    band: Vec<(f64, f64)>,
+    lines: Vec<(Vec<(f64, f64)>, LineStyle)>,
+    /// Dotted vertical guides at x, labelled above the frame.
+    verticals: Vec<(f64, String)>,
+    /// Thin dashed horizontal guides at y in a colour, labelled right of the
+    /// frame.
+    horizontals: Vec<(f64, RGBColor, String)>,
+    legend: Vec<LegendEntry<'a>>,
+}
+
+impl Figure for GuidedFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        output: Output,
+    ) -> Result<(), String> {
+        let area = frame(root, self.title, &self.legend)?;
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let formatter = |money: &Option<Money>, range| -> Box<dyn Fn(&f64) -> String> {
+            match money {
+                Some(money) => Box::new(money.ticks(range)),
+                None => Box::new(tick_formatter(range)),
+            }
+        };
+        let x_fmt = formatter(&self.x_money, self.x_range);
+        let y_fmt = formatter(&self.y_money, self.y_range);
+        let mut axes = Axes::new(
+            &self.x_label,
+            &self.y_label,
+            self.x_range,
+            self.y_range,
+            &*x_fmt,
+            &*y_fmt,
+        )
+        .fit_y_labels(&area)?;
+        if self.x_money.is_some() {
+            // Money labels are wider: fewer of them keeps them apart, and the
+            // last one needs more room at the right edge.
+            axes.x_ticks = 8;
+            axes.right = CHART_RIGHT + 16;
+        }
+        let beside: Vec<(f64, String)> = self
+            .horizontals
+            .iter()
+            .map(|(y, _, label)| (*y, label.clone()))
+            .collect();
+        let mut chart = annotated_chart(&area, axes, &self.verticals, &beside)?;
+
+        draw_stroke(
+            &mut chart,
+            &self.band,
+            BAND_COLOR.stroke_width(BAND_WIDTH),
+            None,
+        )?;
+        let guide = GUIDE_COLOR.stroke_width(2);
+        for (x, _) in &self.verticals {
+            draw_stroke(&mut chart, &[(*x, y0), (*x, y1)], guide, Some((2, 5)))?;
+        }
+        for (y, color, _) in &self.horizontals {
+            draw_stroke(
+                &mut chart,
+                &[(x0, *y), (x1, *y)],
+                color.stroke_width(1),
+                Some((8, 5)),
+            )?;
+        }
+        for (points, style) in &self.lines {
+            draw_line(&mut chart, &output.thin_line(points), *style)?;
+        }
+        Ok(())
+    }
+}
+
+/// Pairs each willingness-to-pay value with a y value.
+fn against(wtp: &[f64], values: &[f64]) -> Vec<(f64, f64)> {
+    wtp.iter().copied().zip(values.iter().copied()).collect()
+}
+
+/// Threshold guides labelled like "€20,000/QALY".
+fn wtp_guides(money: &Money, thresholds: &[f64]) -> Vec<(f64, String)> {
+    clean_thresholds(thresholds)
+        .into_iter()
+        .map(|t| (t, money.per_qaly(t)))
+        .collect()
+}
+
+fn ceac_figure<'a>(
+    title: &'a str,
+    currency: &str,
+    wtp: &[f64],
+    curves: &[(&'a str, &[f64])],
+    frontier: &[f64],
+    thresholds: &[f64],
+) -> Result<GuidedFigure<'a>, String> {
+    for (label, values) in curves {
+        check_len(&format!("curve {label:?}"), values.len(), wtp.len())?;
+    }
+    if !frontier.is_empty() {
+        check_len("the frontier", frontier.len(), wtp.len())?;
+    }
+    let money = Money::new(currency);
+    let verticals = wtp_guides(&money, thresholds);
+    let x_range = auto_range(
+        wtp.iter().chain(verticals.iter().map(|(t, _)| t)).copied(),
+        0.0,
+    )?;
+    let mut legend: Vec<LegendEntry<'a>> = Vec::with_capacity(curves.len() + 1);
+    let mut lines = Vec::with_capacity(curves.len());
+    for (i, (label, values)) in curves.iter().enumerate() {
+        let style = LineStyle::nth(i);
+        legend.push(LegendEntry {
+            label,
+            style,
+            swatch: Swatch::Line,
+        });
+        lines.push((against(wtp, values), style));
+    }
+    if !frontier.is_empty() {
+        legend.push(LegendEntry {
+            label: "Frontier (CEAF)",
+            style: LineStyle::nth(0),
+            swatch: Swatch::Band,
+        });
+    }
+    Ok(GuidedFigure {
+        title,
+        x_label: money.described("Willingness to pay", "/QALY"),
+        y_label: "Probability cost-effective".to_owned(),
+        x_money: Some(money),
+        y_money: None,
+        x_range,
+        // A little room so that lines at 0 or 1 are not drawn on the frame.
+        y_range: (-0.02, 1.02),
+        band: against(wtp, frontier),
+        lines,
+        verticals,
+        horizontals: Vec::new(),
+        legend,
+    })
+}
+
+fn evpi_figure<'a>(
+    title: &'a str,
+    currency: &str,
+    wtp: &[f64],
+    evpi: &[f64],
+    thresholds: &[f64],
+) -> Result<GuidedFigure<'a>, String> {
+    check_len("EVPI", evpi.len(), wtp.len())?;
+    let money = Money::new(currency);
+    let verticals = wtp_guides(&money, thresholds);
+    let x_range = auto_range(
+        wtp.iter().chain(verticals.iter().map(|(t, _)| t)).copied(),
+        0.0,
+    )?;
+    let (lo, hi) = auto_range(evpi.iter().copied().chain([0.0]), 0.05)?;
+    // EVPI is non-negative: start the axis at 0, less a sliver so that a
+    // value of 0 is not drawn on the frame.
+    let nonnegative = evpi.iter().all(|v| v.is_nan() || *v >= 0.0);
+    let y_range = if nonnegative {
+        (-0.02 * hi, hi)
+    } else {
+        (lo, hi)
+    };
+    let style = LineStyle::nth(3);
+    Ok(GuidedFigure {
+        title,
+        x_label: money.described("Willingness to pay", "/QALY"),
+        y_label: money.described("EVPI per person", ""),
+        x_money: Some(money.clone()),
+        y_money: Some(money),
+        x_range,
+        y_range,
+        band: Vec::new(),
+        lines: vec![(against(wtp, evpi), style)],
+        verticals,
+        horizontals: Vec::new(),
+        legend: vec![LegendEntry {
+            label: "EVPI per person",
+            style,
+            swatch: Swatch::Line,
+        }],
+    })
+}
+
+fn convergence_figure<'a>(
+    title: &'a str,
+    currency: &str,
+    series: &[(&'a str, &[f64])],
+) -> Result<GuidedFigure<'a>, String> {
+    let money = Money::new(currency);
+    let draws = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    // Draw counts are exact in f64 far beyond any feasible PSA.
+    let index = |i: usize| (i + 1) as f64;
+    let x_range = auto_range([1.0, index(draws.saturating_sub(1))].into_iter(), 0.0)?;
+    let y_range = auto_range(series.iter().flat_map(|(_, v)| v.iter().copied()), 0.05)?;
+    let mut legend: Vec<LegendEntry<'a>> = Vec::with_capacity(series.len() + 1);
+    let mut lines = Vec::with_capacity(series.len());
+    let mut horizontals = Vec::new();
+    for (i, (label, values)) in series.iter().enumerate() {
+        let style = LineStyle::nth(i);
+        legend.push(LegendEntry {
+            label,
+            style,
+            swatch: Swatch::Line,
+        });
+        let points = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (index(i), *v))
+            .collect();
+        lines.push((points, style));
+        if let Some(last) = values.iter().rev().find(|v| v.is_finite()) {
+            horizontals.push((*last, style.color, money.amount(*last)));
+        }
+    }
+    if !horizontals.is_empty() {
+        legend.push(LegendEntry {
+            label: "Final value",
+            style: LineStyle {
+                color: GUIDE_COLOR,
+                dashed: true,
+            },
+            swatch: Swatch::Line,
+        });
+    }
+    Ok(GuidedFigure {
+        title,
+        x_label: "Number of draws".to_owned(),
+        y_label: money.described("Mean incremental net monetary benefit", ""),
+        x_money: None,
+        y_money: Some(money),
+        x_range,
+        y_range,
+        band: Vec::new(),
+        lines,
+        verticals: Vec::new(),
+        horizontals,
+        legend,
+    })
+}
+
+/// Colour of the half-bar for a parameter at its low value (blue).
+const LOW_COLOR: RGBColor = PALETTE[3];
+/// Colour of the half-bar for a parameter at its high value (vermillion).
+const HIGH_COLOR: RGBColor = PALETTE[4];
+
+/// A tornado diagram; bars are sorted widest first.
+struct Tornado<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    base: f64,
+    bars: Vec<(&'a str, f64, f64)>,
+    x_range: (f64, f64),
+    legend: Vec<LegendEntry<'a>>,
+}
+
+impl<'a> Tornado<'a> {
+    fn new(
+        title: &'a str,
+        x_label: &'a str,
+        base: f64,
+        bars: &[(&'a str, f64, f64)],
+    ) -> Result<Self, String> {
+        if !base.is_finite() {
+            return Err(format!("the base-case value {base} is not finite"));
+        }
+        let mut bars = bars.to_vec();
+        let width = |&(_, low, high): &(&str, f64, f64)| {
+            let w = (high - low).abs();
+            if w.is_nan() { f64::NEG_INFINITY } else { w }
+        };
+        // Stable, so that equal widths keep the caller's order.
+        bars.sort_by(|a, b| width(b).total_cmp(&width(a)));
+        let x_range = auto_range(bars.iter().flat_map(|b| [b.1, b.2]).chain([base]), 0.05)?;
+        let entry = |label, color| LegendEntry {
+            label,
+            style: LineStyle {
+                color,
+                dashed: false,
+            },
+            swatch: Swatch::Bar,
+        };
+        Ok(Self {
+            title,
+            x_label,
+            base,
+            bars,
+            x_range,
+            legend: vec![
+                entry("Parameter at its low value", LOW_COLOR),
+                entry("Parameter at its high value", HIGH_COLOR),
+            ],
+        })
+    }
+
+    /// Shortens `name` with "…" until it is at most `max` pixels wide.
+    fn fit_name<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        name: &str,
+        style: &TextStyle<'_>,
+        max: u32,
+    ) -> Result<(String, u32), String> {
+        let width = |text: &str| {
+            area.estimate_text_size(text, style)
+                .map(|(w, _)| w)
+                .map_err(|e| e.to_string())
+        };
+        let full = width(name)?;
+        if full <= max {
+            return Ok((name.to_owned(), full));
+        }
+        let mut chars: Vec<char> = name.chars().collect();
+        while !chars.is_empty() {
+            chars.pop();
+            let short: String = chars.iter().collect::<String>().trim_end().to_owned() + "…";
+            let w = width(&short)?;
+            if w <= max {
+                return Ok((short, w));
+            }
+        }
+        Ok(("…".to_owned(), width("…")?))
+    }
+}
+
+impl Figure for Tornado<'_> {
+    fn size(&self) -> (u32, u32) {
+        let rows = u32::try_from(self.bars.len()).unwrap_or(u32::MAX);
+        let height = TORNADO_ROW
+            .saturating_mul(rows)
+            .saturating_add(TORNADO_CHROME)
+            .clamp(TORNADO_MIN_HEIGHT, MAX_HEIGHT);
+        (WIDTH, height)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _output: Output,
+    ) -> Result<(), String> {
+        let area = frame(root, self.title, &self.legend)?;
+        let name_style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        let mut names = Vec::with_capacity(self.bars.len());
+        let mut widest = 0;
+        for (name, _, _) in &self.bars {
+            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH / 3)?;
+            widest = widest.max(width);
+            names.push(name);
+        }
+
+        // Bar i sits at y = n - 1 - i, so that the widest is on top.
+        let n = self.bars.len().max(1) as f64;
+        let x_fmt = tick_formatter(self.x_range);
+        let no_labels = |_: &f64| String::new();
+        let axes = Axes {
+            y_ticks: 0,
+            y_grid: false,
+            y_area: widest.saturating_add(24),
+            ..Axes::new(
+                self.x_label,
+                "",
+                self.x_range,
+                (-0.5, n - 0.5),
+                &x_fmt,
+                &no_labels,
+            )
+        };
+        let base_label = format!("Base case: {}", tick_formatter(self.x_range)(&self.base));
+        let mut chart = annotated_chart(&area, axes, &[(self.base, base_label)], &[])?;
+
+        let (frame_x, _) = chart.plotting_area().get_pixel_range();
+        let (base_x, base_y) = area.get_base_pixel();
+        for (i, ((_, low, high), name)) in self.bars.iter().zip(&names).enumerate() {
+            let y = n - 1.0 - i as f64;
+            let mut halves: Vec<(f64, RGBColor)> = [(*low, LOW_COLOR), (*high, HIGH_COLOR)]
+                .into_iter()
+                .filter(|(end, _)| end.is_finite())
+                .collect();
+            // The longer half first, so that the shorter stays visible.
+            halves.sort_by(|a, b| (b.0 - self.base).abs().total_cmp(&(a.0 - self.base).abs()));
+            chart
+                .draw_series(halves.into_iter().map(|(end, color)| {
+                    Rectangle::new([(self.base, y - 0.32), (end, y + 0.32)], color.filled())
+                }))
+                .map_err(|e| e.to_string())?;
+            let centre = chart.backend_coord(&(self.x_range.0, y)).1;
+            area.draw_text(
+                name,
+                &name_style,
+                (frame_x.start - ANNOTATION_GAP - base_x, centre - base_y),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        draw_stroke(
+            &mut chart,
+            &[(self.base, -0.5), (self.base, n - 0.5)],
+            BLACK.stroke_width(2),
+            None,
+        )?;
+        Ok(())
+    }
 }
 
 /// Renders `figure` into an RGB pixel buffer (3 bytes per pixel, row-major).
@@ -638,7 +1901,7 @@ fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>, String> {
     let mut pixels = vec![0; len];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        figure.draw(&root)?;
+        figure.draw(&root, Output::Png)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(pixels)
@@ -650,7 +1913,7 @@ fn render_svg(figure: &impl Figure) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
-        figure.draw(&root)?;
+        figure.draw(&root, Output::Svg)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -991,5 +2254,494 @@ mod tests {
             with_extension(Path::new("out/trace.v2"), "png"),
             PathBuf::from("out/trace.v2.png")
         );
+    }
+
+    /// Where the PSA tests write: the directory named by `TRDSIM_KEEP_PLOTS`
+    /// (kept, for looking at the figures), else a fresh temp directory.
+    fn figure_dir(name: &str) -> (PathBuf, bool) {
+        match std::env::var_os("TRDSIM_KEEP_PLOTS") {
+            Some(dir) => {
+                let dir = PathBuf::from(dir);
+                std::fs::create_dir_all(&dir).unwrap();
+                (dir, true)
+            }
+            None => (temp_dir(name), false),
+        }
+    }
+
+    /// Deterministic standard normal draws (xorshift64 and Box–Muller).
+    fn normals(seed: u64, n: usize) -> Vec<f64> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            u.max(1e-300)
+        };
+        (0..n)
+            .map(|_| {
+                let (u, v) = (uniform(), uniform());
+                (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+            })
+            .collect()
+    }
+
+    /// A correlated cloud of (incremental QALYs, incremental cost) draws.
+    fn cloud(seed: u64, n: usize, (mq, mc): (f64, f64), (sq, sc): (f64, f64)) -> Vec<(f64, f64)> {
+        let z = normals(seed, 2 * n);
+        z.chunks(2)
+            .map(|p| (mq + sq * p[0], mc + sc * (0.6 * p[0] + 0.8 * p[1])))
+            .collect()
+    }
+
+    /// Pixels that are clearly coloured (not white, grey or black): only
+    /// data marks are drawn in colour.
+    fn coloured_pixels(figure: &impl Figure) -> usize {
+        render_rgb(figure)
+            .unwrap()
+            .chunks(3)
+            .filter(|px| {
+                let max = px.iter().max().unwrap();
+                let min = px.iter().min().unwrap();
+                max - min > 60
+            })
+            .count()
+    }
+
+    /// Reads both files of a figure and checks the PNG size and SVG texts.
+    fn check_files(dir: &Path, stem: &str, size: (u32, u32), texts: &[&str]) -> String {
+        let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(png_size(&png), size);
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+        assert_svg(&svg, texts);
+        svg
+    }
+
+    #[test]
+    fn ce_plane_writes_png_and_svg_quickly() {
+        let (dir, keep) = figure_dir("ce-plane");
+        let a = cloud(1, 10_000, (0.12, 4_000.0), (0.08, 6_000.0));
+        let b = cloud(2, 10_000, (-0.02, -9_000.0), (0.05, 5_000.0));
+        let c = cloud(3, 10_000, (0.2, 18_000.0), (0.07, 7_000.0));
+        let clouds: [(&str, &[(f64, f64)]); 3] =
+            [("EKO vs ECT", &a), ("EKO vs TAU", &b), ("ECT vs TAU", &c)];
+        let wtp = [20_000.0, 50_000.0, 100_000.0];
+        let started = std::time::Instant::now();
+        ce_plane(
+            &dir.join("ce_plane"),
+            "Cost-effectiveness plane",
+            "EUR",
+            &clouds,
+            &wtp,
+        )
+        .unwrap();
+        let elapsed = started.elapsed();
+        // Well under a second on a quiet machine; generous for shared CI.
+        assert!(elapsed.as_secs_f64() < 3.0, "took {elapsed:?}");
+        let svg = check_files(
+            &dir,
+            "ce_plane",
+            (WIDTH, HEIGHT),
+            &[
+                "Cost-effectiveness plane",
+                "EKO vs ECT",
+                "EKO vs TAU",
+                "ECT vs TAU",
+                "Mean of draws",
+                "€20,000/QALY",
+                "€50,000/QALY",
+                "€100,000/QALY",
+                "Incremental QALYs",
+                "Incremental cost (€)",
+            ],
+        );
+        // At most 5,000 points per cloud in the SVG, plus 4 dots per legend
+        // swatch.
+        let circles = svg.matches("<circle").count();
+        assert_eq!(circles, 3 * SVG_MAX_POINTS + 3 * 4);
+        assert!(svg.len() < 2_000_000, "svg is {} bytes", svg.len());
+        assert!(svg.contains("€"), "money ticks carry the currency");
+
+        let figure = CePlane::new("t", "EUR", &clouds, &wtp).unwrap();
+        assert!(coloured_pixels(&figure) > 20_000);
+        let mean = figure.clouds[0].mean.unwrap();
+        assert!((mean.0 - 0.12).abs() < 0.01 && (mean.1 - 4_000.0).abs() < 300.0);
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn ceac_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("ceac");
+        let wtp: Vec<f64> = (0..=100).map(|i| f64::from(i) * 1_000.0).collect();
+        let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
+        let eko: Vec<f64> = wtp
+            .iter()
+            .map(|w| logistic((w - 30_000.0) / 8_000.0))
+            .collect();
+        let ect: Vec<f64> = eko.iter().map(|p| 0.85 * (1.0 - p)).collect();
+        let tau: Vec<f64> = eko.iter().zip(&ect).map(|(a, b)| 1.0 - a - b).collect();
+        let frontier: Vec<f64> = eko
+            .iter()
+            .zip(&ect)
+            .zip(&tau)
+            .map(|((a, b), c)| a.max(*b).max(*c))
+            .collect();
+        let curves: [(&str, &[f64]); 3] = [("Esketamine", &eko), ("ECT", &ect), ("TAU", &tau)];
+        let thresholds = [20_000.0, 25_000.0, 50_000.0];
+        ceac(
+            &dir.join("ceac"),
+            "Cost-effectiveness acceptability curves",
+            "EUR",
+            &wtp,
+            &curves,
+            &frontier,
+            &thresholds,
+        )
+        .unwrap();
+        check_files(
+            &dir,
+            "ceac",
+            (WIDTH, HEIGHT),
+            &[
+                "Cost-effectiveness acceptability curves",
+                "Esketamine",
+                "ECT",
+                "TAU",
+                "Frontier (CEAF)",
+                "€20,000/QALY",
+                "€25,000/QALY",
+                "€50,000/QALY",
+                "Willingness to pay (€/QALY)",
+                "Probability cost-effective",
+            ],
+        );
+        let figure = ceac_figure("t", "EUR", &wtp, &curves, &frontier, &thresholds).unwrap();
+        assert!(coloured_pixels(&figure) > 2_000);
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn evpi_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("evpi");
+        let wtp: Vec<f64> = (0..=60).map(|i| f64::from(i) * 2_500.0).collect();
+        let values: Vec<f64> = wtp
+            .iter()
+            .map(|w| 1_800.0 * (-((w - 30_000.0) / 15_000.0).powi(2)).exp())
+            .collect();
+        evpi(
+            &dir.join("evpi"),
+            "Expected value of perfect information",
+            "GBP",
+            &wtp,
+            &values,
+            &[20_000.0, 30_000.0],
+        )
+        .unwrap();
+        check_files(
+            &dir,
+            "evpi",
+            (WIDTH, HEIGHT),
+            &[
+                "Expected value of perfect information",
+                "EVPI per person",
+                "GBP 20,000/QALY",
+                "GBP 30,000/QALY",
+                "EVPI per person (GBP)",
+                "Willingness to pay (GBP/QALY)",
+            ],
+        );
+        let figure = evpi_figure("t", "GBP", &wtp, &values, &[20_000.0]).unwrap();
+        assert!(figure.y_range.0 < 0.0 && figure.y_range.0 > -0.03 * figure.y_range.1);
+        assert!(coloured_pixels(&figure) > 1_000);
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn convergence_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("convergence");
+        let running = |seed: u64, mean: f64, sd: f64| -> Vec<f64> {
+            let mut sum = 0.0;
+            normals(seed, 12_000)
+                .into_iter()
+                .enumerate()
+                .map(|(i, z)| {
+                    sum += mean + sd * z;
+                    sum / f64::from(u32::try_from(i + 1).unwrap())
+                })
+                .collect()
+        };
+        let a = running(7, 6_500.0, 30_000.0);
+        let b = running(8, -2_000.0, 25_000.0);
+        let c = running(9, 4_000.0, 20_000.0);
+        let series: [(&str, &[f64]); 3] =
+            [("EKO vs ECT", &a), ("EKO vs TAU", &b), ("ECT vs TAU", &c)];
+        convergence(
+            &dir.join("convergence"),
+            "Convergence of the PSA",
+            "EUR",
+            &series,
+        )
+        .unwrap();
+        let svg = check_files(
+            &dir,
+            "convergence",
+            (WIDTH, HEIGHT),
+            &[
+                "Convergence of the PSA",
+                "EKO vs ECT",
+                "EKO vs TAU",
+                "ECT vs TAU",
+                "Final value",
+                "Number of draws",
+                "Mean incremental net monetary benefit (€)",
+                &Money::new("EUR").amount(a[a.len() - 1]),
+            ],
+        );
+        assert!(svg.len() < 1_000_000, "svg is {} bytes", svg.len());
+        let figure = convergence_figure("t", "EUR", &series).unwrap();
+        assert_eq!(figure.x_range, (1.0, 12_000.0));
+        assert!(coloured_pixels(&figure) > 2_000);
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn tornado_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("tornado");
+        let bars = [
+            ("Cost of an ECT session", 21_000.0, 27_500.0),
+            ("Utility in remission", 29_000.0, 19_500.0),
+            ("Probability of remission on esketamine", 31_000.0, 17_000.0),
+            ("Discount rate", 23_500.0, 24_800.0),
+            (
+                "A parameter with a very long name that must be shortened to fit the figure",
+                22_000.0,
+                26_000.0,
+            ),
+            ("Both above base", 25_000.0, 27_000.0),
+        ];
+        tornado(
+            &dir.join("tornado"),
+            "One-way sensitivity analysis",
+            "ICER (€/QALY)",
+            24_000.0,
+            &bars,
+        )
+        .unwrap();
+        check_files(
+            &dir,
+            "tornado",
+            (WIDTH, TORNADO_MIN_HEIGHT),
+            &[
+                "One-way sensitivity analysis",
+                "ICER (€/QALY)",
+                "Parameter at its low value",
+                "Parameter at its high value",
+                "Base case: 24,000",
+                "Probability of remission on esketamine",
+                "Discount rate",
+            ],
+        );
+        let figure = Tornado::new("t", "x", 24_000.0, &bars).unwrap();
+        let order: Vec<&str> = figure.bars.iter().map(|b| b.0).collect();
+        assert_eq!(order[0], "Probability of remission on esketamine");
+        assert_eq!(order[1], "Utility in remission");
+        assert_eq!(order[5], "Discount rate");
+        assert!(coloured_pixels(&figure) > 5_000);
+
+        // Many bars make the figure taller.
+        let names: Vec<String> = (0..40).map(|i| format!("Parameter {i}")).collect();
+        let many: Vec<(&str, f64, f64)> = names
+            .iter()
+            .zip(1..)
+            .map(|(name, i)| (name.as_str(), -f64::from(i), f64::from(i) * 0.5))
+            .collect();
+        tornado(
+            &dir.join("tornado_many"),
+            "Forty",
+            "Net benefit",
+            0.0,
+            &many,
+        )
+        .unwrap();
+        let png = std::fs::read(dir.join("tornado_many.png")).unwrap();
+        assert_eq!(png_size(&png), (WIDTH, 40 * TORNADO_ROW + TORNADO_CHROME));
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn psa_degenerate_inputs_do_not_panic() {
+        let (dir, keep) = figure_dir("psa-degenerate");
+        let nan = [(f64::NAN, 1.0), (0.1, f64::INFINITY)];
+        let single = [(0.05, 1_200.0)];
+        let same = [(0.1, 500.0); 4];
+        let huge = [(-f64::MAX, -f64::MAX), (f64::MAX, f64::MAX)];
+        let clouds: [&[(f64, f64)]; 5] = [&[], &nan, &single, &same, &[(0.0, 0.0)]];
+        for (i, points) in clouds.iter().enumerate() {
+            let stem = dir.join(format!("ce{i}"));
+            ce_plane(&stem, "t", "EUR", &[("a", points)], &[20_000.0]).unwrap();
+            ce_plane(&stem, "", "", &[("", points)], &[f64::NAN, -1.0, 0.0]).unwrap();
+        }
+        ce_plane(&dir.join("ce-none"), "t", "EUR", &[], &[]).unwrap();
+        assert!(ce_plane(&dir.join("ce-huge"), "t", "EUR", &[("h", &huge)], &[1.0]).is_err());
+
+        let wtp = [0.0, 10_000.0, 20_000.0];
+        let flat = [0.5, 0.5, 0.5];
+        let holes = [f64::NAN, 0.3, f64::INFINITY];
+        for (i, values) in [&flat[..], &holes[..], &[0.0; 3][..]].iter().enumerate() {
+            let stem = dir.join(format!("ceac{i}"));
+            ceac(
+                &stem,
+                "t",
+                "EUR",
+                &wtp,
+                &[("a", values)],
+                values,
+                &[5_000.0],
+            )
+            .unwrap();
+            ceac(&stem, "t", "EUR", &wtp, &[("a", values)], &[], &[f64::NAN]).unwrap();
+            evpi(&dir.join(format!("evpi{i}")), "t", "EUR", &wtp, values, &[]).unwrap();
+            convergence(&dir.join(format!("conv{i}")), "t", "EUR", &[("a", values)]).unwrap();
+        }
+        ceac(&dir.join("ceac-empty"), "t", "EUR", &[], &[], &[], &[]).unwrap();
+        ceac(
+            &dir.join("ceac-one"),
+            "t",
+            "EUR",
+            &[1.0],
+            &[("a", &[1.0])],
+            &[1.0],
+            &[1.0],
+        )
+        .unwrap();
+        evpi(&dir.join("evpi-empty"), "t", "EUR", &[], &[], &[]).unwrap();
+        evpi(
+            &dir.join("evpi-neg"),
+            "t",
+            "EUR",
+            &wtp,
+            &[-1.0, 0.0, 1.0],
+            &[],
+        )
+        .unwrap();
+        convergence(&dir.join("conv-empty"), "t", "EUR", &[]).unwrap();
+        convergence(&dir.join("conv-none"), "t", "EUR", &[("a", &[])]).unwrap();
+        convergence(&dir.join("conv-one"), "t", "EUR", &[("a", &[3.0])]).unwrap();
+        let err = ceac(
+            &dir.join("bad"),
+            "t",
+            "EUR",
+            &wtp,
+            &[("a", &[1.0])],
+            &[],
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("bad.png"), "{err}");
+        assert!(err.to_string().contains("\"a\" has 1 values"), "{err}");
+        assert!(ceac(&dir.join("bad"), "t", "EUR", &wtp, &[], &[1.0], &[]).is_err());
+        assert!(evpi(&dir.join("bad"), "t", "EUR", &wtp, &[1.0], &[]).is_err());
+
+        tornado(&dir.join("tor-empty"), "t", "x", 0.0, &[]).unwrap();
+        tornado(&dir.join("tor-flat"), "t", "x", 5.0, &[("p", 5.0, 5.0)]).unwrap();
+        tornado(
+            &dir.join("tor-nan"),
+            "t",
+            "x",
+            5.0,
+            &[
+                ("p", f64::NAN, 6.0),
+                ("q", f64::NAN, f64::NAN),
+                ("", 4.0, 7.0),
+            ],
+        )
+        .unwrap();
+        assert!(
+            tornado(
+                &dir.join("tor-base"),
+                "t",
+                "x",
+                f64::NAN,
+                &[("p", 1.0, 2.0)]
+            )
+            .is_err()
+        );
+        if !keep {
+            clean(&dir);
+        }
+    }
+
+    #[test]
+    fn money_is_written_with_currency_and_separators() {
+        let eur = Money::new("EUR");
+        assert_eq!(eur.per_qaly(20_000.0), "€20,000/QALY");
+        assert_eq!(eur.amount(-12_345.678), "-€12,346");
+        assert_eq!(eur.amount(12.5), "€12.5");
+        assert_eq!(eur.amount(-0.001), "€0");
+        let ticks = eur.ticks((-50_000.0, 150_000.0));
+        assert_eq!(ticks(&20_000.0), "€20,000");
+        assert_eq!(ticks(&-5_000.0), "-€5,000");
+        assert_eq!(
+            eur.described("Incremental cost", ""),
+            "Incremental cost (€)"
+        );
+        let gbp = Money::new("GBP");
+        assert_eq!(gbp.per_qaly(30_000.0), "GBP 30,000/QALY");
+        assert_eq!(gbp.attach("-5,000"), "GBP -5,000");
+        assert_eq!(
+            gbp.described("Willingness to pay", "/QALY"),
+            "Willingness to pay (GBP/QALY)"
+        );
+        assert_eq!(Money::new("£").amount(1_000.0), "£1,000");
+        let none = Money::new("");
+        assert_eq!(none.amount(1_000.0), "1,000");
+        assert_eq!(
+            none.described("Willingness to pay", "/QALY"),
+            "Willingness to pay (QALY)"
+        );
+    }
+
+    #[test]
+    fn labels_are_kept_apart() {
+        // Two labels 40 px apart, each 100 px wide, need two rows; a third far
+        // away goes back to the first row; one at the edge is moved inside.
+        let placed = stack_rows(&[(300, 100), (340, 100), (700, 100), (5, 100)], (0, 1000));
+        assert_eq!(placed[0].1, 0);
+        assert_eq!(placed[1].1, 1);
+        assert_eq!(placed[2].1, 0);
+        assert_eq!(placed[3], (52, 0));
+        assert!(placed[0].0 == 300 && placed[1].0 == 340);
+
+        let ys = spread(&[100, 105, 500, 98], 20, (0, 1000));
+        let mut sorted = ys.clone();
+        sorted.sort_unstable();
+        assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 20), "{ys:?}");
+        assert_eq!(ys[2], 500);
+        // Crowded at the bottom: pushed back up, still inside.
+        let ys = spread(&[995, 996, 997], 20, (0, 1000));
+        assert!(ys.iter().all(|y| *y <= 990), "{ys:?}");
+    }
+
+    #[test]
+    fn svg_thins_large_point_sets_only() {
+        let points: Vec<(f64, f64)> = (0..12_001).map(|i| (f64::from(i), 0.0)).collect();
+        assert_eq!(Output::Png.thin_line(&points).len(), points.len());
+        let thinned = Output::Svg.thin_line(&points);
+        assert!(thinned.len() <= SVG_MAX_POINTS + 1);
+        assert_eq!(thinned.last(), points.last());
+        assert_eq!(thinned[1].0, 3.0);
+        assert_eq!(Output::Svg.stride(5_000), 1);
+        assert_eq!(Output::Svg.stride(10_000), 2);
     }
 }

@@ -115,6 +115,8 @@ struct RawScenario {
     population: Option<Spanned<RawPopulation>>,
     #[serde(default)]
     variables: BTreeMap<String, Spanned<RawVariable>>,
+    #[serde(default)]
+    correlation: Option<Spanned<RawCorrelation>>,
     states: Spanned<Vec<Spanned<RawState>>>,
     transitions: Spanned<Vec<Spanned<RawTransition>>>,
     strategies: Spanned<Vec<Spanned<RawStrategy>>>,
@@ -166,6 +168,43 @@ struct RawSettings {
     wtp: Vec<Spanned<f64>>,
     #[serde(default)]
     reference_strategy: Option<Spanned<String>>,
+    #[serde(default)]
+    psa: Option<Spanned<RawPsa>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawPsa {
+    #[serde(default)]
+    draws: Option<Spanned<f64>>,
+    #[serde(default)]
+    individuals: Option<Spanned<f64>>,
+    #[serde(default)]
+    wtp_max: Option<Spanned<f64>>,
+    #[serde(default)]
+    wtp_steps: Option<Spanned<f64>>,
+    #[serde(default)]
+    population: Option<Spanned<RawPsaPopulation>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawPsaPopulation {
+    per_year: Spanned<f64>,
+    years: Spanned<f64>,
+    #[serde(default)]
+    discount: Option<Spanned<f64>>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawCorrelation {
+    parameters: Vec<Spanned<String>>,
+    matrix: Vec<Vec<f64>>,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -1087,6 +1126,7 @@ impl Validator {
             population,
             levels,
             variables,
+            correlation: None,
             cost_categories: categories,
             perspectives,
             states,
@@ -1097,6 +1137,9 @@ impl Validator {
         for (s, at) in strategies {
             strategy_locs.push(at);
             model.strategies.push(s);
+        }
+        if let Some(c) = &raw.correlation {
+            model.correlation = self.correlation(c, &model);
         }
         if self.diags.iter().any(|d| d.severity == Severity::Error) {
             return None;
@@ -1385,6 +1428,7 @@ impl Validator {
             seed: rs.seed.value,
             wtp_per_qaly: wtp,
             reference_strategy: StrategyId(reference),
+            psa: self.psa(rs.psa.as_ref(), n_individuals, &mut ok),
         };
         (categories, perspectives, ok.then_some(settings))
     }
@@ -1909,6 +1953,183 @@ impl Validator {
 }
 
 impl Validator {
+    /// A whole number in [lo, hi] from a YAML number.
+    fn count(&mut self, v: &Spanned<f64>, path: &str, lo: f64, hi: f64) -> Option<usize> {
+        match self.finite(v, path) {
+            Some(n) if n.fract() == 0.0 && (lo..=hi).contains(&n) => Some(n as usize),
+            Some(n) => {
+                self.error(
+                    loc(v),
+                    path,
+                    format!("expected a whole number from {lo} to {hi:e}, found {n}"),
+                );
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn psa(
+        &mut self,
+        raw: Option<&Spanned<RawPsa>>,
+        individuals: usize,
+        ok: &mut bool,
+    ) -> crate::model::PsaSettings {
+        let mut psa = crate::model::PsaSettings {
+            n_individuals: individuals.clamp(1, 1000),
+            ..Default::default()
+        };
+        let Some(raw) = raw else { return psa };
+        let r = &raw.value;
+        let before = self.diags.len();
+        if let Some(v) = &r.draws {
+            psa.n_draws = self
+                .count(v, "settings.psa.draws", 1.0, 1e7)
+                .unwrap_or(psa.n_draws);
+        }
+        if let Some(v) = &r.individuals {
+            psa.n_individuals = self
+                .count(v, "settings.psa.individuals", 1.0, MAX_INDIVIDUALS)
+                .unwrap_or(psa.n_individuals);
+        }
+        if let Some(v) = &r.wtp_max {
+            match self.finite(v, "settings.psa.wtp_max") {
+                Some(x) if x > 0.0 => psa.wtp_max = x,
+                Some(x) => self.error(
+                    loc(v),
+                    "settings.psa.wtp_max",
+                    format!("expected a positive willingness to pay, found {x}"),
+                ),
+                None => {}
+            }
+        }
+        if let Some(v) = &r.wtp_steps {
+            psa.wtp_steps = self
+                .count(v, "settings.psa.wtp_steps", 1.0, 10_000.0)
+                .unwrap_or(psa.wtp_steps);
+        }
+        if let Some(p) = &r.population {
+            let rp = &p.value;
+            let _ = &rp.source;
+            match self.finite(&rp.per_year, "settings.psa.population.per_year") {
+                Some(x) if x >= 0.0 => psa.population_per_year = x,
+                Some(x) => self.error(
+                    loc(&rp.per_year),
+                    "settings.psa.population.per_year",
+                    format!("expected a non-negative number of people per year, found {x}"),
+                ),
+                None => {}
+            }
+            psa.population_years = self
+                .count(&rp.years, "settings.psa.population.years", 0.0, 1000.0)
+                .unwrap_or(0) as u32;
+            if let Some(d) = &rp.discount {
+                match self.finite(d, "settings.psa.population.discount") {
+                    Some(x) if (0.0..1.0).contains(&x) => psa.population_discount = x,
+                    Some(x) => self.error(
+                        loc(d),
+                        "settings.psa.population.discount",
+                        format!("expected an annual rate in [0, 1), found {x}"),
+                    ),
+                    None => {}
+                }
+            }
+        }
+        if self.diags.len() > before {
+            *ok = false;
+        }
+        psa
+    }
+
+    fn correlation(
+        &mut self,
+        raw: &Spanned<RawCorrelation>,
+        model: &Model,
+    ) -> Option<crate::model::Correlation> {
+        let at = loc(raw);
+        let rc = &raw.value;
+        let _ = &rc.source;
+        let n = rc.parameters.len();
+        let mut ids = Vec::new();
+        let names: Vec<String> = model.params.iter().map(|p| p.name.clone()).collect();
+        for (i, name) in rc.parameters.iter().enumerate() {
+            let path = format!("correlation.parameters[{i}]");
+            match model.params.iter().position(|p| p.name == name.value) {
+                Some(id) => match &model.params[id].def {
+                    ParamDef::Value { dist: Some(d), .. } if !matches!(d, Dist::Fixed(_)) => {
+                        if ids.contains(&ParamId(id)) {
+                            self.error(loc(name), path, format!("parameter `{}` listed twice", name.value));
+                        }
+                        ids.push(ParamId(id));
+                    }
+                    _ => self.error(loc(name), path, format!("parameter `{}` has no (non-fixed) distribution; expected a parameter with `value` and `dist` (Dirichlet members cannot be correlated)", name.value)),
+                },
+                None => self.unknown(loc(name), &path, "parameter", &name.value, &names),
+            }
+        }
+        if rc.matrix.len() != n || rc.matrix.iter().any(|r| r.len() != n) {
+            self.error(
+                at,
+                "correlation.matrix",
+                format!("expected a {n} × {n} matrix (one row and column per listed parameter)"),
+            );
+            return None;
+        }
+        for i in 0..n {
+            for j in 0..n {
+                let x = rc.matrix[i][j];
+                if !x.is_finite() || !(-1.0..=1.0).contains(&x) {
+                    self.error(
+                        at,
+                        format!("correlation.matrix[{i}][{j}]"),
+                        format!("expected a correlation in [-1, 1], found {x}"),
+                    );
+                    return None;
+                }
+                if (x - rc.matrix[j][i]).abs() > 1e-12 {
+                    self.error(
+                        at,
+                        format!("correlation.matrix[{i}][{j}]"),
+                        format!(
+                            "the matrix is not symmetric: {x} vs {} at [{j}][{i}]",
+                            rc.matrix[j][i]
+                        ),
+                    );
+                    return None;
+                }
+            }
+            if rc.matrix[i][i] != 1.0 {
+                self.error(
+                    at,
+                    format!("correlation.matrix[{i}][{i}]"),
+                    format!("expected 1 on the diagonal, found {}", rc.matrix[i][i]),
+                );
+                return None;
+            }
+        }
+        // Cholesky–Banachiewicz; a non-positive pivot means the matrix is not positive definite.
+        let mut l = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let sum: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+                if i == j {
+                    let d = rc.matrix[i][i] - sum;
+                    if d <= 1e-12 {
+                        self.error(at, "correlation.matrix", "the correlation matrix is not positive definite; expected a valid correlation matrix");
+                        return None;
+                    }
+                    l[i * n + j] = d.sqrt();
+                } else {
+                    l[i * n + j] = (rc.matrix[i][j] - sum) / l[j * n + j];
+                }
+            }
+        }
+        (ids.len() == n).then_some(crate::model::Correlation {
+            params: ids,
+            cholesky: l,
+        })
+    }
+
     /// Report a cycle among individual-level variables (they must form a DAG).
     fn variable_cycles(
         &mut self,
