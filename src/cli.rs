@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::{Model, ParamDef};
-use crate::{cohort, engine, output, params, scenario};
+use crate::{cohort, engine, output, params, psa_output, scenario};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -45,6 +45,23 @@ enum Command {
         /// The scenario YAML file.
         scenario: PathBuf,
     },
+    /// Combine result directories of PSA slices (--draw-range) into the result of one run.
+    Merge {
+        /// Result directories of the slices, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Result directory of the combined run.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing result directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Redraw every figure of a result directory from its CSV files and run.json.
+    Plot {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,6 +86,15 @@ struct RunArgs {
     /// Replace an existing result directory.
     #[arg(long)]
     force: bool,
+    /// Run a probabilistic sensitivity analysis with N parameter draws (default: settings.psa.draws when --draw-range is given).
+    #[arg(long, value_name = "N")]
+    draws: Option<usize>,
+    /// Compute only draws A to B (1-based, inclusive) of the PSA, e.g. 1..250, for `trdsim merge`.
+    #[arg(long, value_name = "A..B")]
+    draw_range: Option<String>,
+    /// Individuals per PSA draw (overrides settings.psa.individuals).
+    #[arg(long, value_name = "N")]
+    draw_individuals: Option<usize>,
     /// Also write the state path of the first N individuals to trajectories.csv.
     #[arg(long, value_name = "N", default_value_t = 0)]
     trajectories: usize,
@@ -94,6 +120,19 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     match cli.command {
         Command::Validate { scenario } => validate(&scenario),
         Command::Run(args) => run(&args),
+        Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
+        Command::Plot { dir } => match output::read_run_json(&dir)
+            .and_then(|info| output::render(&dir, &info["figures"]))
+        {
+            Ok(_) => {
+                println!("figures redrawn in {}", dir.display());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_FAILURE
+            }
+        },
     }
 }
 
@@ -215,6 +254,13 @@ fn run(args: &RunArgs) -> i32 {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let psa = match psa_plan(args, &model) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_INVALID;
+        }
+    };
     let dir = args
         .out
         .clone()
@@ -269,6 +315,42 @@ fn run(args: &RunArgs) -> i32 {
         }
     };
     let simulated = sim_started.elapsed().as_secs_f64();
+    let psa_started = Instant::now();
+    let draws = match psa {
+        None => None,
+        Some(plan) => {
+            let bar = Progress::new(plan.last - plan.first + 1, args.quiet);
+            bar.set_unit("draws");
+            let r = pool.install(|| {
+                engine::simulate_draws(
+                    &model,
+                    plan.first,
+                    plan.last,
+                    plan.individuals,
+                    model.settings.seed,
+                    &|k| bar.inc(k as u64),
+                )
+            });
+            bar.finish();
+            match r {
+                Ok(d) => Some((plan, d)),
+                Err(e) => {
+                    let file = args.scenario.display();
+                    match e.at {
+                        Some((line, column)) => {
+                            eprintln!("{file}:{line}:{column}: error: {}", e.message)
+                        }
+                        None => eprintln!("{file}: error: {}", e.message),
+                    }
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+    };
+    let mut timings = vec![("load", loaded), ("simulate", simulated)];
+    if draws.is_some() {
+        timings.push(("psa", psa_started.elapsed().as_secs_f64()));
+    }
     let info = output::RunInfo {
         scenario_path: args.scenario.display().to_string(),
         scenario_sha256: output::sha256_hex(&scenario_bytes),
@@ -281,9 +363,11 @@ fn run(args: &RunArgs) -> i32 {
         } else {
             "microsimulation"
         },
-        timings_s: vec![("load", loaded), ("simulate", simulated)],
+        timings_s: timings,
     };
     let json = output::run_json(&model, &info);
+    let figures = json["figures"].clone();
+    let mut findings = None;
     if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
         output::write_base_case(tmp, &model, &sim)?;
         if args.trajectories > 0 {
@@ -292,14 +376,266 @@ fn run(args: &RunArgs) -> i32 {
                 &output::trajectories_csv(&model, &sim),
             )?;
         }
-        Ok(())
+        let mut extra = serde_json::Map::new();
+        if let Some((plan, d)) = &draws {
+            output::write_file(&tmp.join("draws.csv"), &psa_output::draws_csv(&model, d))?;
+            output::write_file(&tmp.join("psa.csv"), &psa_output::psa_csv(&model, d))?;
+            extra.insert(
+                "psa".into(),
+                serde_json::json!({
+                    "draws_total": plan.total,
+                    "draw_range": [plan.first, plan.last],
+                    "individuals_per_draw": plan.individuals,
+                }),
+            );
+        }
+        let f = output::render(tmp, &figures)?;
+        if let Some(f) = &f {
+            extra.insert("psa_results".into(), psa_output::findings_json(f));
+        }
+        findings = f;
+        Ok(extra)
     }) {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
     }
     print!("{}", report(&model, &sim));
+    if let Some(f) = &findings {
+        print!("{}", psa_report(f));
+    }
     println!("results written to {}", dir.display());
     EXIT_OK
+}
+
+/// Which PSA draws a run computes.
+#[derive(Clone, Copy, Debug)]
+struct PsaPlan {
+    total: u64,
+    first: u64,
+    last: u64,
+    individuals: usize,
+}
+
+fn psa_plan(args: &RunArgs, model: &Model) -> Result<Option<PsaPlan>, String> {
+    if args.draws.is_none() && args.draw_range.is_none() {
+        return Ok(None);
+    }
+    if args.cohort {
+        return Err(
+            "--draws: the probabilistic analysis simulates individuals; remove --cohort".into(),
+        );
+    }
+    let total = args.draws.unwrap_or(model.settings.psa.n_draws);
+    if total == 0 || total > 10_000_000 {
+        return Err(format!(
+            "--draws: expected a number from 1 to 10000000, found {total}"
+        ));
+    }
+    let total = total as u64;
+    let (first, last) = match &args.draw_range {
+        None => (1, total),
+        Some(r) => {
+            let parsed = r.split_once("..").and_then(|(a, b)| {
+                Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?))
+            });
+            match parsed {
+                Some((a, b)) if 1 <= a && a <= b && b <= total => (a, b),
+                _ => {
+                    return Err(format!(
+                        "--draw-range: expected A..B with 1 <= A <= B <= {total} (the number of draws), found `{r}`"
+                    ));
+                }
+            }
+        }
+    };
+    let individuals = args
+        .draw_individuals
+        .unwrap_or(model.settings.psa.n_individuals);
+    if individuals == 0 || individuals as f64 > scenario::MAX_INDIVIDUALS {
+        return Err(format!(
+            "--draw-individuals: expected a number from 1 to {:e}, found {individuals}",
+            scenario::MAX_INDIVIDUALS
+        ));
+    }
+    Ok(Some(PsaPlan {
+        total,
+        first,
+        last,
+        individuals,
+    }))
+}
+
+/// The console summary of the probabilistic analysis.
+pub fn psa_report(f: &psa_output::PsaFindings) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("probability cost-effective (probabilistic analysis):\n");
+    for (persp, wtp, strategy, p) in &f.prob_cost_effective {
+        let _ = writeln!(out, "  {persp:<12} at {wtp:>8}/QALY  {strategy:<12} {p:.3}");
+    }
+    for (persp, wtp, e) in &f.evpi {
+        let _ = writeln!(out, "  EVPI per person, {persp}, at {wtp}/QALY: {e:.2}");
+    }
+    for w in &f.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// Files of the deterministic base case, which every slice computes identically.
+const BASE_CASE_FILES: [&str; 9] = [
+    "results.csv",
+    "icer.csv",
+    "pairwise.csv",
+    "nmb.csv",
+    "trace.csv",
+    "transitions.csv",
+    "assumptions.csv",
+    "trace.png",
+    "trace.svg",
+];
+
+fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> i32 {
+    match merge_slices(dirs, out, force) {
+        Ok(f) => {
+            print!("{}", psa_report(&f));
+            println!("merged {} slices into {}", dirs.len(), out.display());
+            EXIT_OK
+        }
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+fn merge_slices(
+    dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+) -> Result<psa_output::PsaFindings, (i32, String)> {
+    let invalid = |m: String| (EXIT_INVALID, m);
+    output::check_target(out, force).map_err(|e| invalid(e.0))?;
+    let mut slices = Vec::new();
+    for d in dirs {
+        let json = output::read_run_json(d).map_err(|e| invalid(e.0))?;
+        let range = json["psa"]["draw_range"]
+            .as_array()
+            .and_then(|r| Some((r.first()?.as_u64()?, r.get(1)?.as_u64()?)));
+        let Some((first, last)) = range else {
+            return Err(invalid(format!(
+                "`{}` has no probabilistic draws (run with --draws or --draw-range)",
+                d.display()
+            )));
+        };
+        slices.push((first, last, d.clone(), json));
+    }
+    slices.sort_by_key(|s| s.0);
+    let head = &slices[0].3;
+    let same = |json: &serde_json::Value, key: &[&str]| {
+        let get = |j: &serde_json::Value| key.iter().fold(j.clone(), |v, k| v[*k].clone());
+        get(json) == get(head)
+    };
+    let total = head["psa"]["draws_total"].as_u64().unwrap_or(0);
+    let mut expected = 1;
+    for (first, last, d, json) in &slices {
+        for key in [
+            &["scenario", "sha256"][..],
+            &["seed"],
+            &["psa", "draws_total"],
+            &["psa", "individuals_per_draw"],
+            &["individuals"],
+            &["method"],
+        ] {
+            if !same(json, key) {
+                return Err(invalid(format!(
+                    "`{}` differs from `{}` in {}: the slices must come from the same scenario and settings",
+                    d.display(),
+                    slices[0].2.display(),
+                    key.join(".")
+                )));
+            }
+        }
+        if *first != expected {
+            return Err(invalid(format!(
+                "draws {expected}..{} are missing or overlap: `{}` starts at draw {first}",
+                first.max(&expected) - 1,
+                d.display()
+            )));
+        }
+        expected = last + 1;
+    }
+    if expected != total + 1 {
+        return Err(invalid(format!(
+            "the slices cover draws 1..{} of {total}; expected all of them",
+            expected - 1
+        )));
+    }
+    let read = |d: &Path, name: &str| {
+        std::fs::read_to_string(d.join(name))
+            .map_err(|e| invalid(format!("cannot read `{}`: {e}", d.join(name).display())))
+    };
+    let mut draws_csv = String::new();
+    let mut psa_csv = String::new();
+    for (i, (_, _, d, _)) in slices.iter().enumerate() {
+        for (name, acc) in [("draws.csv", &mut draws_csv), ("psa.csv", &mut psa_csv)] {
+            let text = read(d, name)?;
+            let mut lines = text.split_inclusive('\n');
+            let header = lines.next().unwrap_or_default();
+            if i == 0 {
+                acc.push_str(header);
+            } else if !acc.starts_with(header) {
+                return Err(invalid(format!(
+                    "`{}` has other columns than the first slice",
+                    d.join(name).display()
+                )));
+            }
+            lines.for_each(|l| acc.push_str(l));
+        }
+        if i > 0 {
+            for name in BASE_CASE_FILES {
+                let a = std::fs::read(slices[0].2.join(name)).ok();
+                let b = std::fs::read(d.join(name)).ok();
+                if a != b {
+                    return Err(invalid(format!(
+                        "`{}` differs between slices; expected the same base case",
+                        name
+                    )));
+                }
+            }
+        }
+    }
+    let mut json = head.clone();
+    json["psa"]["draw_range"] = serde_json::json!([1, total]);
+    json["command"] = serde_json::json!(std::env::args().collect::<Vec<_>>());
+    json["merged_from"] = serde_json::json!(
+        slices
+            .iter()
+            .map(|s| s.2.display().to_string())
+            .collect::<Vec<_>>()
+    );
+    if let Some(obj) = json.as_object_mut() {
+        obj.remove("files");
+        obj.remove("psa_results");
+    }
+    let figures = json["figures"].clone();
+    let mut findings = None;
+    output::write_atomically(out, force, json, |tmp| {
+        for name in BASE_CASE_FILES {
+            std::fs::copy(slices[0].2.join(name), tmp.join(name))
+                .map_err(|e| output::OutputError(format!("cannot copy `{name}`: {e}")))?;
+        }
+        output::write_file(&tmp.join("draws.csv"), &draws_csv)?;
+        output::write_file(&tmp.join("psa.csv"), &psa_csv)?;
+        let f = output::render(tmp, &figures)?;
+        let mut extra = serde_json::Map::new();
+        if let Some(f) = &f {
+            extra.insert("psa_results".into(), psa_output::findings_json(f));
+        }
+        findings = f;
+        Ok(extra)
+    })
+    .map_err(|e| (EXIT_FAILURE, e.0))?;
+    findings.ok_or_else(|| (EXIT_FAILURE, "no PSA results were produced".into()))
 }
 
 /// The console summary of a run: costs, QALYs and the incremental table per perspective.
@@ -362,6 +698,14 @@ impl Progress {
             done: AtomicUsize::new(0),
             started: Instant::now(),
             enabled: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn set_unit(&self, unit: &'static str) {
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} (ETA {{eta}})"
+        )) {
+            self.bar.set_style(style.progress_chars("=> "));
         }
     }
 

@@ -18,6 +18,7 @@ pub mod output;
 pub mod params;
 pub mod plot;
 pub mod psa;
+pub mod psa_output;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;

@@ -254,43 +254,148 @@ pub fn transitions_csv(model: &Model, sim: &SimOutput) -> String {
     s
 }
 
-/// Draw the Markov trace of every strategy.
-pub fn trace_figure(stem: &Path, model: &Model, sim: &SimOutput) -> Result<(), OutputError> {
-    let unit = model.settings.cycle_unit.as_str();
-    let len = model.settings.cycle_length;
-    let points: Vec<Vec<Vec<(f64, f64)>>> = sim
-        .strategies
-        .iter()
-        .map(|st| {
-            (0..sim.n_states)
-                .map(|k| {
-                    (0..=sim.n_cycles)
-                        .map(|t| (t as f64 * len, st.trace[t * sim.n_states + k]))
-                        .collect()
+/// Labels and settings the figures need, recorded in `run.json` under `"figures"` so that
+/// `trdsim plot` can redraw every figure from the result directory alone.
+pub fn figure_info(model: &Model) -> serde_json::Value {
+    use serde_json::json;
+    let a = crate::psa_output::analysis_settings(model);
+    json!({
+        "title": model.meta.title,
+        "currency": model.meta.currency,
+        "cycle_length": model.settings.cycle_length,
+        "cycle_unit": model.settings.cycle_unit.as_str(),
+        "states": model.states.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
+        "strategies": model.strategies.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
+        "reference": a.reference,
+        "thresholds": a.thresholds,
+        "wtp_max": a.wtp_max,
+        "wtp_steps": a.wtp_steps,
+        "population_per_year": a.population_per_year,
+        "population_years": a.population_years,
+        "population_discount": a.population_discount,
+    })
+}
+
+fn label_map(info: &serde_json::Value, key: &str) -> Vec<(String, String)> {
+    info[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let id = x["id"].as_str().unwrap_or_default().to_string();
+                    let label = x["label"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| id.clone());
+                    (id, label)
                 })
                 .collect()
         })
-        .collect();
-    let panels: Vec<(&str, Vec<Series>)> = model
-        .strategies
+        .unwrap_or_default()
+}
+
+/// Draw the Markov trace from `trace.csv` in `dir`.
+pub fn trace_figure(dir: &Path, info: &serde_json::Value) -> Result<(), OutputError> {
+    let file = dir.join("trace.csv");
+    let text = fs::read_to_string(&file)
+        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", file.display())))?;
+    let states = label_map(info, "states");
+    let strategies = label_map(info, "strategies");
+    let len = info["cycle_length"].as_f64().unwrap_or(1.0);
+    let unit = info["cycle_unit"].as_str().unwrap_or("cycles");
+    // points[strategy][state] = (time, share)
+    let mut points = vec![vec![Vec::new(); states.len()]; strategies.len()];
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let f = crate::table::split_csv_line(line);
+        let bad = || {
+            OutputError(format!(
+                "{}:{}: expected strategy,cycle,state,share",
+                file.display(),
+                i + 1
+            ))
+        };
+        if f.len() != 4 {
+            return Err(bad());
+        }
+        let s = strategies
+            .iter()
+            .position(|(id, _)| *id == f[0])
+            .ok_or_else(bad)?;
+        let k = states
+            .iter()
+            .position(|(id, _)| *id == f[2])
+            .ok_or_else(bad)?;
+        let t: f64 = f[1].parse().map_err(|_| bad())?;
+        let share: f64 = f[3].parse().map_err(|_| bad())?;
+        points[s][k].push((t * len, share));
+    }
+    let panels: Vec<(&str, Vec<Series>)> = strategies
         .iter()
         .zip(&points)
-        .map(|(s, pts)| {
-            let series = model
-                .states
+        .map(|((_, label), pts)| {
+            let series = states
                 .iter()
                 .zip(pts)
-                .map(|(state, p)| Series {
-                    label: &state.label,
+                .map(|((_, state), p)| Series {
+                    label: state,
                     points: p,
                 })
                 .collect();
-            (s.label.as_str(), series)
+            (label.as_str(), series)
         })
         .collect();
-    let title = format!("Markov trace: {}", model.meta.title);
+    let title = format!(
+        "Markov trace: {}",
+        info["title"].as_str().unwrap_or_default()
+    );
     let x_label = format!("Time ({unit})");
-    plot::trace(stem, &title, &x_label, &panels).map_err(|e| OutputError(e.to_string()))
+    plot::trace(&dir.join("trace"), &title, &x_label, &panels)
+        .map_err(|e| OutputError(e.to_string()))
+}
+
+/// Analysis settings recorded in `run.json`.
+pub fn analysis_from_info(info: &serde_json::Value) -> crate::psa_output::AnalysisSettings {
+    crate::psa_output::AnalysisSettings {
+        title: info["title"].as_str().unwrap_or_default().to_string(),
+        currency: info["currency"].as_str().unwrap_or_default().to_string(),
+        reference: info["reference"].as_str().unwrap_or_default().to_string(),
+        thresholds: info["thresholds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default(),
+        wtp_max: info["wtp_max"].as_f64().unwrap_or(100_000.0),
+        wtp_steps: info["wtp_steps"].as_u64().unwrap_or(100) as usize,
+        population_per_year: info["population_per_year"].as_f64().unwrap_or(0.0),
+        population_years: info["population_years"].as_u64().unwrap_or(0) as u32,
+        population_discount: info["population_discount"].as_f64().unwrap_or(0.0),
+        labels: label_map(info, "strategies"),
+    }
+}
+
+/// Redraw every figure of a result directory from its CSV files and `run.json`; with PSA
+/// files present, the PSA tables and figures are recomputed from `psa.csv` too.
+pub fn render(
+    dir: &Path,
+    info: &serde_json::Value,
+) -> Result<Option<crate::psa_output::PsaFindings>, OutputError> {
+    trace_figure(dir, info)?;
+    let psa_file = dir.join("psa.csv");
+    if !psa_file.exists() {
+        return Ok(None);
+    }
+    let text = fs::read_to_string(&psa_file)
+        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", psa_file.display())))?;
+    let data = crate::psa_output::parse_psa(&text, &psa_file.display().to_string())?;
+    crate::psa_output::analyse(dir, &data, &analysis_from_info(info)).map(Some)
+}
+
+/// Read `run.json` of a result directory.
+pub fn read_run_json(dir: &Path) -> Result<serde_json::Value, OutputError> {
+    let file = dir.join("run.json");
+    let bytes = fs::read(&file)
+        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", file.display())))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| OutputError(format!("`{}` is not valid JSON: {e}", file.display())))
 }
 
 /// Where results go by default: `outputs/<scenario name>/`.
@@ -323,7 +428,7 @@ pub fn write_atomically(
     dir: &Path,
     force: bool,
     run_json: serde_json::Value,
-    write: impl FnOnce(&Path) -> Result<(), OutputError>,
+    write: impl FnOnce(&Path) -> Result<serde_json::Map<String, serde_json::Value>, OutputError>,
 ) -> Result<(), OutputError> {
     check_target(dir, force)?;
     let parent = match dir.parent() {
@@ -341,7 +446,7 @@ pub fn write_atomically(
     fs::create_dir(&tmp)
         .map_err(|e| OutputError(format!("cannot create `{}`: {e}", tmp.display())))?;
     let result = (|| {
-        write(&tmp)?;
+        let extra = write(&tmp)?;
         let mut files = serde_json::Map::new();
         let mut names: Vec<String> = fs::read_dir(&tmp)
             .map_err(|e| OutputError(format!("cannot list `{}`: {e}", tmp.display())))?
@@ -355,6 +460,7 @@ pub fn write_atomically(
         }
         let mut json = run_json;
         if let Some(obj) = json.as_object_mut() {
+            obj.extend(extra);
             obj.insert("files".into(), serde_json::Value::Object(files));
         }
         let text = serde_json::to_string_pretty(&json)
@@ -440,6 +546,7 @@ pub fn run_json(model: &Model, info: &RunInfo) -> serde_json::Value {
         "timings_s": timings,
         "warnings": model.warnings,
         "assumptions": assumptions,
+        "figures": figure_info(model),
     })
 }
 
@@ -451,8 +558,7 @@ pub fn write_base_case(dir: &Path, model: &Model, sim: &SimOutput) -> Result<(),
     write_file(&dir.join("nmb.csv"), &nmb_csv(model, sim))?;
     write_file(&dir.join("trace.csv"), &trace_csv(model, sim))?;
     write_file(&dir.join("transitions.csv"), &transitions_csv(model, sim))?;
-    write_file(&dir.join("assumptions.csv"), &assumptions_csv(model))?;
-    trace_figure(&dir.join("trace"), model, sim)
+    write_file(&dir.join("assumptions.csv"), &assumptions_csv(model))
 }
 
 /// `assumptions.csv`: every parameter without a source or whose source is an assumption.

@@ -74,7 +74,13 @@ pub fn draw(model: &Model, seed: u64, draw_idx: u64) -> Vec<f64> {
 /// Overwrite correlated parameters with a Gaussian-copula draw: z = L·e with e standard
 /// normal, u = Φ(z), x = F⁻¹(u) for each parameter's own marginal distribution
 /// (Briggs, Claxton & Sculpher 2006, ch. 4).
-fn correlated(model: &Model, c: &crate::model::Correlation, seed: u64, draw_idx: u64, values: &mut [f64]) {
+fn correlated(
+    model: &Model,
+    c: &crate::model::Correlation,
+    seed: u64,
+    draw_idx: u64,
+    values: &mut [f64],
+) {
     use rand_distr::{Distribution, StandardNormal};
     use statrs::distribution::{ContinuousCDF, Normal};
     let n = c.params.len();
