@@ -534,6 +534,8 @@ pub(crate) struct PrepRow<'m> {
     pub transitions: Vec<PrepTransition<'m>>,
     /// Probabilities (complement filled in) when none depends on the individual.
     pub fixed: Option<Vec<f64>>,
+    /// Running sums of `fixed` without its last entry, summed in row order as the scan does.
+    pub fixed_cum: Vec<f64>,
 }
 
 pub(crate) struct PrepState<'m> {
@@ -545,6 +547,9 @@ pub(crate) struct PrepState<'m> {
     /// category and utility. Such payoffs are accrued as sums of weights per state and
     /// multiplied out once per individual.
     pub fixed: Option<(Vec<(usize, f64)>, f64)>,
+    /// Whether anything evaluated in this state reads the per-individual variable array
+    /// (time or attributes); when not, the cycle skips filling it.
+    pub needs_vars: bool,
 }
 
 pub(crate) struct PrepStrategy<'m> {
@@ -601,6 +606,7 @@ pub(crate) fn prepare<'m>(
                     alive: s.alive,
                     absorbing: s.absorbing,
                     fixed,
+                    needs_vars: true,
                 }
             })
             .collect();
@@ -642,9 +648,38 @@ pub(crate) fn prepare<'m>(
                     }
                     p
                 });
-                PrepRow { transitions, fixed }
+                let fixed_cum = fixed
+                    .as_deref()
+                    .map(|p| {
+                        let mut c = 0.0;
+                        p[..p.len().saturating_sub(1)]
+                            .iter()
+                            .map(|x| {
+                                c += x;
+                                c
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                PrepRow {
+                    transitions,
+                    fixed,
+                    fixed_cum,
+                }
             })
             .collect();
+        let mut states: Vec<PrepState> = states;
+        for (st, row) in states.iter_mut().zip(&rows) {
+            let dynamic = |v: &Val| matches!(v, Val::Dyn(_));
+            let row: &PrepRow = row;
+            st.needs_vars = st.costs.iter().any(|(_, v)| dynamic(v))
+                || dynamic(&st.utility)
+                || row.transitions.iter().any(|t| {
+                    t.probability.as_ref().is_some_and(dynamic)
+                        || t.costs.iter().any(|(_, v)| dynamic(v))
+                        || t.qaly_loss.as_ref().is_some_and(dynamic)
+                });
+        }
         let start_costs = strategy
             .start_costs
             .iter()
@@ -1217,8 +1252,10 @@ fn simulate_individual(
         if let Some(p) = path.as_deref_mut() {
             p.states.push(state as u16);
         }
-        set_time(&mut vars, age, t, state_time, dt);
-        w.scratch.reset();
+        if ps.needs_vars {
+            set_time(&mut vars, age, t, state_time, dt);
+            w.scratch.reset();
+        }
         let env = IndEnv {
             params: &prep.params,
             vars: &vars,
@@ -1256,26 +1293,28 @@ fn simulate_individual(
             continue;
         }
         let row = &prep.rows[state];
-        let p: &[f64] = match &row.fixed {
-            Some(p) => p,
-            None => {
-                let n = row.transitions.len();
-                if let Err(j) = row_probabilities(row, &env, &mut w.probs[..n]) {
-                    return Err(row_error(model, prep, state, j, &env, individual, t, None));
+        let chosen = if row.fixed.is_some() {
+            // Inverse CDF without branches: the number of running sums at or below u is the
+            // first index whose running sum exceeds u (sums are non-decreasing).
+            let u = params::uniform(&mut rng);
+            row.fixed_cum.iter().map(|c| usize::from(*c <= u)).sum()
+        } else {
+            let n = row.transitions.len();
+            if let Err(j) = row_probabilities(row, &env, &mut w.probs[..n]) {
+                return Err(row_error(model, prep, state, j, &env, individual, t, None));
+            }
+            let u = params::uniform(&mut rng);
+            let mut cum = 0.0;
+            let mut chosen = n - 1;
+            for (j, pj) in w.probs[..n].iter().enumerate() {
+                cum += pj;
+                if u < cum {
+                    chosen = j;
+                    break;
                 }
-                &w.probs[..n]
             }
+            chosen
         };
-        let u = params::uniform(&mut rng);
-        let mut cum = 0.0;
-        let mut chosen = p.len() - 1;
-        for (j, pj) in p.iter().enumerate() {
-            cum += pj;
-            if u < cum {
-                chosen = j;
-                break;
-            }
-        }
         let tr = &row.transitions[chosen];
         acc.transitions[(si * n_states + state) * n_states + tr.to] += 1;
         for (c, v) in &tr.costs {
