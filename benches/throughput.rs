@@ -28,6 +28,23 @@ fn bench_scenario(c: &mut Criterion, name: &str, path: &str, n: usize) {
     group.finish();
 }
 
+/// PSA throughput on the reference workload: draws of 10,000 individuals, 2 strategies, 60 cycles.
+fn bench_psa(c: &mut Criterion) {
+    let model = scenario::load(Path::new("benches/data/five-state-weekly.yaml")).expect("valid");
+    let n = 10_000;
+    let draws = 10u64;
+    let cycles = draws * (n * model.settings.n_cycles * model.strategies.len()) as u64;
+    let mut group = c.benchmark_group("psa");
+    group.throughput(Throughput::Elements(cycles));
+    group.sample_size(10);
+    group.bench_function("five-state-weekly, 10 draws x 10000 individuals", |b| {
+        b.iter(|| {
+            engine::simulate_draws(&model, 1, draws, n, model.settings.seed, &|_| {}).expect("runs")
+        })
+    });
+    group.finish();
+}
+
 fn throughput(c: &mut Criterion) {
     bench_scenario(
         c,
@@ -42,7 +59,13 @@ fn throughput(c: &mut Criterion) {
         10_000,
     );
     bench_scenario(c, "eko-vs-ect", "scenarios/eko-vs-ect.yaml", 10_000);
+    bench_scenario(
+        c,
+        "five-state-weekly",
+        "benches/data/five-state-weekly.yaml",
+        10_000,
+    );
 }
 
-criterion_group!(benches, throughput);
+criterion_group!(benches, throughput, bench_psa);
 criterion_main!(benches);

@@ -552,10 +552,29 @@ pub(crate) struct PrepState<'m> {
     pub needs_vars: bool,
 }
 
+/// Widest row served by `FastRow`.
+const FAST: usize = 8;
+
+/// A fixed row laid out flat so the next state costs one indexed load and a vector compare:
+/// the loop carries a dependency from one cycle's state to the next, so every pointer
+/// chased here is latency on the critical path.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FastRow {
+    /// Running sums of the probabilities (the last entry's omitted); unused slots are +∞.
+    cum: [f64; FAST],
+    to: [u16; FAST],
+    /// Number of running sums in use (transitions − 1).
+    n_cum: usize,
+    /// Whether any transition of the row has a one-off cost or QALY loss.
+    events: bool,
+}
+
 pub(crate) struct PrepStrategy<'m> {
     pub params: Vec<f64>,
     pub states: Vec<PrepState<'m>>,
     pub rows: Vec<PrepRow<'m>>,
+    /// Per state, the flat form of a fixed row with at most `FAST` transitions.
+    pub fast: Vec<Option<FastRow>>,
     pub start_costs: Vec<(usize, f64)>,
     /// Cumulative starting shares with their states.
     pub initial: Vec<(usize, f64)>,
@@ -610,7 +629,7 @@ pub(crate) fn prepare<'m>(
                 }
             })
             .collect();
-        let rows = strategy
+        let rows: Vec<PrepRow> = strategy
             .rows
             .iter()
             .map(|row| {
@@ -694,10 +713,34 @@ pub(crate) fn prepare<'m>(
                 (s.0, cum)
             })
             .collect();
+        let fast = rows
+            .iter()
+            .map(|row: &PrepRow| {
+                let n = row.transitions.len();
+                if row.fixed.is_none() || n > FAST || n == 0 {
+                    return None;
+                }
+                let mut f = FastRow {
+                    cum: [f64::INFINITY; FAST],
+                    to: [0; FAST],
+                    n_cum: n - 1,
+                    events: row
+                        .transitions
+                        .iter()
+                        .any(|t| !t.costs.is_empty() || t.qaly_loss.is_some()),
+                };
+                f.cum[..n - 1].copy_from_slice(&row.fixed_cum);
+                for (slot, t) in f.to.iter_mut().zip(&row.transitions) {
+                    *slot = t.to as u16;
+                }
+                Some(f)
+            })
+            .collect();
         out.push(PrepStrategy {
             params: values,
             states,
             rows,
+            fast,
             start_costs,
             initial,
             name: &strategy.name,
@@ -1293,9 +1336,24 @@ fn simulate_individual(
             continue;
         }
         let row = &prep.rows[state];
-        let chosen = if row.fixed.is_some() {
+        if let Some(f) = &prep.fast[state]
+            && !f.events
+        {
             // Inverse CDF without branches: the number of running sums at or below u is the
             // first index whose running sum exceeds u (sums are non-decreasing).
+            let u = params::uniform(&mut rng);
+            let chosen: usize = f.cum[..f.n_cum].iter().map(|c| usize::from(*c <= u)).sum();
+            let to = usize::from(f.to[chosen]);
+            acc.transitions[(si * n_states + state) * n_states + to] += 1;
+            if to == state {
+                state_time += 1;
+            } else {
+                state = to;
+                state_time = 1;
+            }
+            continue;
+        }
+        let chosen = if row.fixed.is_some() {
             let u = params::uniform(&mut rng);
             row.fixed_cum.iter().map(|c| usize::from(*c <= u)).sum()
         } else {
