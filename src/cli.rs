@@ -125,7 +125,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             .and_then(|info| output::render(&dir, &info["figures"]))
         {
             Ok(_) => {
-                println!("figures redrawn in {}", dir.display());
+                out(&format!("figures redrawn in {}\n", dir.display()));
                 EXIT_OK
             }
             Err(e) => {
@@ -134,6 +134,12 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             }
         },
     }
+}
+
+/// Write to stdout, ignoring a closed pipe (`trdsim run ... | head` must not panic).
+fn out(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
 fn load(path: &Path) -> Result<Model, i32> {
@@ -151,7 +157,7 @@ fn validate(path: &Path) -> i32 {
     for w in &model.warnings {
         eprintln!("{w}");
     }
-    print!("{}", summary(&model));
+    out(&summary(&model));
     EXIT_OK
 }
 
@@ -254,6 +260,16 @@ fn run(args: &RunArgs) -> i32 {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    if args.cohort
+        && let Err(e) = cohort::applicable(&model)
+    {
+        eprintln!(
+            "{}: error: --cohort: {}",
+            args.scenario.display(),
+            e.message
+        );
+        return EXIT_INVALID;
+    }
     let psa = match psa_plan(args, &model) {
         Ok(p) => p,
         Err(message) => {
@@ -399,11 +415,11 @@ fn run(args: &RunArgs) -> i32 {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
     }
-    print!("{}", report(&model, &sim));
+    out(&report(&model, &sim));
     if let Some(f) = &findings {
-        print!("{}", psa_report(f));
+        out(&psa_report(f));
     }
-    println!("results written to {}", dir.display());
+    out(&format!("results written to {}\n", dir.display()));
     EXIT_OK
 }
 
@@ -497,8 +513,12 @@ const BASE_CASE_FILES: [&str; 9] = [
 fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> i32 {
     match merge_slices(dirs, out, force) {
         Ok(f) => {
-            print!("{}", psa_report(&f));
-            println!("merged {} slices into {}", dirs.len(), out.display());
+            self::out(&psa_report(&f));
+            self::out(&format!(
+                "merged {} slices into {}\n",
+                dirs.len(),
+                out.display()
+            ));
             EXIT_OK
         }
         Err((code, message)) => {

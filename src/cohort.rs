@@ -68,9 +68,9 @@ fn reads_state_time(model: &Model, vdeps: &[engine::Deps], s: usize) -> bool {
         })
 }
 
-/// Evaluate every strategy as a cohort on one parameter set.
-pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
-    // Attributes must be the same for everyone for an expected-value model to be exact.
+/// The fixed attribute values a cohort evaluation uses, or why it does not apply: every
+/// attribute an expression reads must be the same for all individuals.
+pub fn applicable(model: &Model) -> Result<Vec<f64>, CohortError> {
     let mut vars = vec![0.0; model.n_vars()];
     for p in programs(model) {
         for v in p.vars() {
@@ -93,6 +93,12 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
             }
         }
     }
+    Ok(vars)
+}
+
+/// Evaluate every strategy as a cohort on one parameter set.
+pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
+    let mut vars = applicable(model)?;
     let prep = prepare(model, base).map_err(|e| CohortError {
         message: e.message,
         at: e.at,
@@ -174,17 +180,20 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                         t,
                         state_time: d + 1,
                     };
-                    for (c, v) in &ps.costs {
-                        let x = v.get(&env) * m;
-                        out[layout.cost(*c, true)] += x * weights.cost[t];
-                        out[layout.cost(*c, false)] += x * weights.plain[t];
-                    }
-                    let u = ps.utility.get(&env) * m;
-                    out[layout.qalys(true)] += u * dt * weights.effect[t];
-                    out[layout.qalys(false)] += u * dt * weights.plain[t];
-                    if ps.alive {
-                        out[layout.life_years(true)] += m * dt * weights.effect[t];
-                        out[layout.life_years(false)] += m * dt * weights.plain[t];
+                    // As in the microsimulation, a boundary without weight is not evaluated.
+                    if weights.plain[t] != 0.0 {
+                        for (c, v) in &ps.costs {
+                            let x = v.get(&env) * m;
+                            out[layout.cost(*c, true)] += x * weights.cost[t];
+                            out[layout.cost(*c, false)] += x * weights.plain[t];
+                        }
+                        let u = ps.utility.get(&env) * m;
+                        out[layout.qalys(true)] += u * dt * weights.effect[t];
+                        out[layout.qalys(false)] += u * dt * weights.plain[t];
+                        if ps.alive {
+                            out[layout.life_years(true)] += m * dt * weights.effect[t];
+                            out[layout.life_years(false)] += m * dt * weights.plain[t];
+                        }
                     }
                     if t == n_cycles {
                         continue;
@@ -225,6 +234,17 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                 }
             }
             std::mem::swap(&mut mass, &mut next);
+        }
+        if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
+            return Err(CohortError {
+                message: format!(
+                    "strategy `{}`: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0)",
+                    p.name,
+                    layout.describe(model, bad),
+                    out[bad]
+                ),
+                at: None,
+            });
         }
         layout.complete(model, &mut out);
         strategies.push(StrategySim {

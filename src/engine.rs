@@ -80,6 +80,26 @@ impl Layout {
         2 * self.n_categories + 4 + 2 * self.n_perspectives + perspective * self.n_wtp + wtp
     }
 
+    /// Name of outcome `k` for messages.
+    pub fn describe(&self, model: &Model, k: usize) -> String {
+        let disc = |k: usize| {
+            if k % 2 == 0 {
+                "discounted"
+            } else {
+                "undiscounted"
+            }
+        };
+        if k < 2 * self.n_categories {
+            format!("{} cost `{}`", disc(k), model.cost_categories[k / 2])
+        } else if k < 2 * self.n_categories + 2 {
+            format!("{} QALYs", disc(k))
+        } else if k < 2 * self.n_categories + 4 {
+            format!("{} life-years", disc(k))
+        } else {
+            "a total over categories".to_string()
+        }
+    }
+
     /// Fill the perspective totals and net monetary benefits from the per-category costs.
     pub fn complete(&self, model: &Model, out: &mut [f64]) {
         for (p, persp) in model.perspectives.iter().enumerate() {
@@ -1220,6 +1240,17 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
                 acc.trajectories.push(p);
             }
             let out = &mut w.outcome[si * k..(si + 1) * k];
+            if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
+                return Err(SimError {
+                    message: format!(
+                        "strategy `{}`, individual {i}: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0)",
+                        prep.name,
+                        ctx.layout.describe(model, bad),
+                        out[bad]
+                    ),
+                    at: None,
+                });
+            }
             ctx.layout.complete(model, out);
             for (j, x) in out.iter().enumerate() {
                 acc.moments[si * k + j].push(*x);
@@ -1309,7 +1340,10 @@ fn simulate_individual(
             t,
             state_time,
         };
-        if ps.fixed.is_some() {
+        if weights.plain[t] == 0.0 {
+            // A boundary that carries no weight (the last one without a within-cycle
+            // correction) is not evaluated, so an expression undefined there cannot matter.
+        } else if ps.fixed.is_some() {
             let o = &mut occupancy[state];
             o[0] += weights.cost[t];
             o[1] += weights.effect[t];

@@ -721,6 +721,13 @@ impl Validator {
         let mut param_locs: Vec<(u64, u64)> = Vec::new();
         let raw_params = in_file_order(raw.parameters);
         for (pname, p) in &raw_params {
+            let clash = tables.iter().any(|t| t.name == *pname)
+                || population.attributes.iter().any(|a| a.name == *pname)
+                || var::BUILTIN.contains(&pname.as_str())
+                || pname == "cycle_years";
+            if !is_identifier(pname) || clash {
+                self.error(loc(p), format!("parameters.{pname}"), format!("invalid parameter name `{pname}`; expected letters, digits and underscores, starting with a letter, and not the name of a table, attribute or built-in variable"));
+            }
             param_index.insert(pname.clone(), params.len());
             param_locs.push(loc(p));
             params.push(Param {
@@ -738,6 +745,13 @@ impl Validator {
         for (gname, g) in in_file_order(raw.dirichlet) {
             let path = format!("dirichlet.{gname}");
             let at = loc(&g);
+            if g.value.source.is_none() {
+                self.warning(
+                    at,
+                    &path,
+                    "no `source`: its members are listed as assumptions in every output",
+                );
+            }
             let members = in_file_order(g.value.alpha);
             let mut alpha = Vec::new();
             let mut ids = Vec::new();
@@ -747,9 +761,12 @@ impl Validator {
                     self.error(
                         loc(a),
                         &mpath,
-                        format!("parameter `{mname}` is defined twice (also in `parameters`)"),
+                        format!("parameter `{mname}` is defined twice; expected each name once across `parameters` and `dirichlet`"),
                     );
                     continue;
+                }
+                if !is_identifier(mname) {
+                    self.error(loc(a), &mpath, format!("invalid parameter name `{mname}`; expected letters, digits and underscores, starting with a letter"));
                 }
                 let value = self.finite(a, &mpath).unwrap_or(1.0);
                 param_index.insert(mname.clone(), params.len());
@@ -1082,12 +1099,17 @@ impl Validator {
         // Reachability: every state reachable from a starting state needs a cost and a utility.
         let mut reachable = vec![false; states.len()];
         for (strategy, _) in &strategies {
+            // Each strategy has its own rows, so each gets its own search.
+            let mut seen = vec![false; states.len()];
             let mut stack: Vec<usize> = strategy.initial.iter().map(|(s, _)| s.0).collect();
             while let Some(s) = stack.pop() {
-                if std::mem::replace(&mut reachable[s], true) {
+                if std::mem::replace(&mut seen[s], true) {
                     continue;
                 }
                 stack.extend(strategy.rows[s].iter().map(|t| t.to.0));
+            }
+            for (r, s) in reachable.iter_mut().zip(seen) {
+                *r |= s;
             }
         }
         for (i, s) in raw_states.iter().enumerate() {
@@ -1360,6 +1382,9 @@ impl Validator {
         }
         let mut perspectives = Vec::new();
         for (pname, list) in in_file_order(rs.perspectives.clone()) {
+            if !is_identifier(&pname) {
+                self.error(loc(&list), format!("settings.perspectives.{pname}"), format!("invalid perspective name `{pname}`; expected letters, digits and underscores, starting with a letter"));
+            }
             let mut includes = vec![false; categories.len()];
             for (i, c) in list.value.iter().enumerate() {
                 match categories.iter().position(|k| *k == c.value) {
@@ -1464,6 +1489,82 @@ impl Validator {
                 return None;
             }
         };
+        // Which keys were given, and which each form of this kind accepts.
+        let given: Vec<&str> = [
+            ("alpha", rd.alpha.is_some()),
+            ("beta", rd.beta.is_some()),
+            ("shape", rd.shape.is_some()),
+            ("scale", rd.scale.is_some()),
+            ("meanlog", rd.meanlog.is_some()),
+            ("sdlog", rd.sdlog.is_some()),
+            ("mean", rd.mean.is_some()),
+            ("sd", rd.sd.is_some()),
+            ("se", rd.se.is_some()),
+            ("min", rd.min.is_some()),
+            ("max", rd.max.is_some()),
+            ("ci95", rd.ci95.is_some()),
+        ]
+        .iter()
+        .filter(|(_, g)| *g)
+        .map(|(k, _)| *k)
+        .collect();
+        let natural_keys: &[&str] = match kind {
+            DistKind::Fixed => &["mean"],
+            DistKind::Beta => &["alpha", "beta"],
+            DistKind::Gamma => &["shape", "scale"],
+            DistKind::LogNormal => &["meanlog", "sdlog"],
+            DistKind::Normal => &["mean", "sd"],
+            DistKind::Uniform => &["min", "max"],
+        };
+        let form_keys: &[&str] = if rd.ci95.is_some() {
+            &["ci95", "mean"]
+        } else if rd.se.is_some() {
+            &["se", "mean"]
+        } else {
+            natural_keys
+        };
+        let stray: Vec<&str> = given
+            .iter()
+            .copied()
+            .filter(|k| !form_keys.contains(k))
+            .collect();
+        if !stray.is_empty() {
+            self.error(
+                at,
+                path,
+                format!(
+                    "{} {} not apply to this {} distribution given by {}; expected only {}",
+                    stray
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if stray.len() == 1 { "does" } else { "do" },
+                    kind_name.value,
+                    if rd.ci95.is_some() {
+                        "`ci95`"
+                    } else if rd.se.is_some() {
+                        "`se`"
+                    } else {
+                        "its natural parameters"
+                    },
+                    form_keys
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            return None;
+        }
+        if value.is_none()
+            && rd.mean.is_none()
+            && matches!(kind, DistKind::Fixed | DistKind::Normal)
+            && rd.ci95.is_none()
+        {
+            self.error(at, path, format!("a {} distribution here needs `mean` (there is no parameter value to default to)", kind_name.value));
+            return None;
+        }
         let natural = match kind {
             DistKind::Fixed => Some(Dist::Fixed(rd.mean.or(value).unwrap_or(0.0))),
             DistKind::Beta => rd

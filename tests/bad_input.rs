@@ -661,3 +661,59 @@ fn help_on_every_subcommand_exits_0_and_lists_its_arguments() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Payoffs and pipes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_payoff_that_is_not_a_number_fails_the_run() {
+    let case = Case::new(three_state_with(&[(
+        "costs: {healthcare: c_healthy}",
+        "costs: {healthcare: \"c_healthy * (model_time - 3) / (model_time - 3)\"}",
+    )]));
+    assert_eq!(code(&case.validate()), 0, "{}", stderr(&case.validate()));
+    for extra in [
+        vec!["--individuals", "200"],
+        vec!["--individuals", "200", "--cohort"],
+    ] {
+        let out = case.run(&extra);
+        assert_fails(
+            &out,
+            2,
+            "cost `healthcare` is NaN",
+            &["expected finite payoffs"],
+        );
+        assert_only(case.dir.path(), &[SCENARIO]);
+    }
+}
+
+#[test]
+fn cohort_that_does_not_apply_is_an_invalid_argument() {
+    let sc = root().join("scenarios/examples/relapse-life-table.yaml");
+    let tmp = tempdir();
+    let out = trdsim(&["run", s(&sc), "--cohort", "--out", s(&tmp.path().join("c"))]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--cohort: the cohort evaluation needs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_closed_stdout_does_not_panic() {
+    use std::process::Stdio;
+    let case = Case::new(three_state());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trdsim"))
+        .args(["validate", case.file()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("finishes");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
