@@ -83,7 +83,7 @@ impl Layout {
     /// Name of outcome `k` for messages.
     pub fn describe(&self, model: &Model, k: usize) -> String {
         let disc = |k: usize| {
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 "discounted"
             } else {
                 "undiscounted"
