@@ -938,7 +938,7 @@ struct ChunkAcc {
     /// Occupancy counts `[strategy][t][state]`, excluding frozen absorbing states.
     trace: Vec<u64>,
     /// Entries into frozen absorbing states `[strategy][t][state]` (prefix-summed at the end).
-    frozen_entries: Vec<u64>,
+    frozen_entries: Vec<i64>,
     /// `[strategy][from][to]`.
     transitions: Vec<u64>,
     /// Recorded paths of this chunk's first individuals, in order.
@@ -1005,6 +1005,66 @@ struct Ctx<'a, 'm> {
     draw: u64,
     max_row: usize,
     record: usize,
+    /// Every strategy's states are fast rows or frozen absorbing states with fixed payoffs:
+    /// the lockstep kernel applies.
+    all_fast: bool,
+}
+
+/// Whether the lockstep kernel can simulate these strategies: every state is either an
+/// absorbing state with fixed payoffs or has a fixed flat row without one-off events, fixed
+/// payoffs and no need for individual variables.
+fn all_fast(prep: &[PrepStrategy]) -> bool {
+    prep.iter().all(|p| {
+        p.states.iter().zip(&p.fast).all(|(s, f)| {
+            s.fixed.is_some()
+                && !s.needs_vars
+                && (s.absorbing || f.as_ref().is_some_and(|f| !f.events))
+        })
+    })
+}
+
+/// Per-cycle payoffs held fixed, multiplied by the summed weights of the cycles spent in
+/// each state (shared by both kernels so their arithmetic is identical).
+fn apply_fixed(prep: &PrepStrategy, occupancy: &[[f64; 3]], l: Layout, dt: f64, out: &mut [f64]) {
+    for (ps, o) in prep.states.iter().zip(occupancy) {
+        let Some((costs, utility)) = &ps.fixed else {
+            continue;
+        };
+        if o[2] == 0.0 {
+            continue;
+        }
+        for (c, x) in costs {
+            out[l.cost(*c, true)] += x * o[0];
+            out[l.cost(*c, false)] += x * o[2];
+        }
+        out[l.qalys(true)] += utility * dt * o[1];
+        out[l.qalys(false)] += utility * dt * o[2];
+        if ps.alive {
+            out[l.life_years(true)] += dt * o[1];
+            out[l.life_years(false)] += dt * o[2];
+        }
+    }
+}
+
+/// Add the weights of boundaries `from..to` spent in a state with fixed payoffs.
+#[inline]
+fn accrue_stay(ctx: &Ctx, o: &mut [f64; 3], ps: &PrepState, from: usize, to: usize) {
+    if ps.fixed.is_some() {
+        o[0] += ctx.suffix.cost[from] - ctx.suffix.cost[to];
+        o[1] += ctx.suffix.effect[from] - ctx.suffix.effect[to];
+        o[2] += ctx.suffix.plain[from] - ctx.suffix.plain[to];
+    }
+}
+
+/// Starting state for a uniform number.
+#[inline]
+fn start_state(prep: &PrepStrategy, u_start: f64) -> usize {
+    prep.initial
+        .iter()
+        .find(|(_, cum)| u_start < *cum)
+        .or(prep.initial.last())
+        .map(|(s, _)| *s)
+        .unwrap_or(0)
 }
 
 /// Simulate every strategy for `n_individuals` individuals on one parameter set.
@@ -1039,6 +1099,7 @@ pub fn simulate(
         seed,
         draw,
         record,
+        all_fast: all_fast(&prep),
         max_row: model
             .strategies
             .iter()
@@ -1090,13 +1151,13 @@ fn finish(acc: &ChunkAcc, layout: Layout, n: usize, n_states: usize, n_cycles: u
                 .collect();
             let counts = &acc.trace[s * per_boundary..(s + 1) * per_boundary];
             let entries = &acc.frozen_entries[s * per_boundary..(s + 1) * per_boundary];
-            let mut frozen = vec![0u64; n_states];
+            let mut frozen = vec![0i64; n_states];
             let mut trace = vec![0.0; per_boundary];
             for t in 0..=n_cycles {
                 for (st, f) in frozen.iter_mut().enumerate() {
                     let i = t * n_states + st;
                     *f += entries[i];
-                    trace[i] = (counts[i] + *f) as f64 / n as f64;
+                    trace[i] = (counts[i] as i64 + *f) as f64 / n as f64;
                 }
             }
             let transitions = acc.transitions
@@ -1195,6 +1256,8 @@ struct Worker {
     probs: Vec<f64>,
     /// Sums of boundary weights (cost, effect, undiscounted) per state, for fixed payoffs.
     occupancy: Vec<[f64; 3]>,
+    /// The same for every strategy at once (`[strategy * n_states + state]`), for the lockstep kernel.
+    occupancy_all: Vec<[f64; 3]>,
 }
 
 fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<ChunkAcc, SimError> {
@@ -1210,6 +1273,7 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
         outcome: vec![0.0; n_strategies * k],
         probs: vec![0.0; ctx.max_row.max(1)],
         occupancy: vec![[0.0; 3]; n_states],
+        occupancy_all: vec![[0.0; 3]; n_states * n_strategies],
     };
     for i in individuals {
         let u_start = draw_individual(model, ctx.seed, ctx.draw, i as u64, &mut w.base_vars);
@@ -1218,7 +1282,15 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
             .age
             .map(|slot| (slot, w.base_vars[var::FIRST_ATTRIBUTE + slot]));
         w.outcome.fill(0.0);
+        let lockstep = ctx.all_fast && i >= ctx.record;
+        if lockstep {
+            simulate_lockstep(ctx, i, u_start, &mut w, &mut acc);
+        }
         for (si, prep) in ctx.prep.iter().enumerate() {
+            if lockstep {
+                finish_individual(ctx, si, prep, i, &mut w, &mut acc)?;
+                continue;
+            }
             w.scratch.vars.borrow_mut().copy_from_slice(&w.base_vars);
             let mut path = (i < ctx.record).then(|| Trajectory {
                 individual: i,
@@ -1239,22 +1311,7 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
             if let Some(p) = path {
                 acc.trajectories.push(p);
             }
-            let out = &mut w.outcome[si * k..(si + 1) * k];
-            if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
-                return Err(SimError {
-                    message: format!(
-                        "strategy `{}`, individual {i}: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0)",
-                        prep.name,
-                        ctx.layout.describe(model, bad),
-                        out[bad]
-                    ),
-                    at: None,
-                });
-            }
-            ctx.layout.complete(model, out);
-            for (j, x) in out.iter().enumerate() {
-                acc.moments[si * k + j].push(*x);
-            }
+            finish_individual(ctx, si, prep, i, &mut w, &mut acc)?;
         }
         let mut pair = 0;
         for a in 0..n_strategies {
@@ -1268,6 +1325,177 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
         }
     }
     Ok(acc)
+}
+
+/// Check one individual's outcomes in one strategy, add perspective totals and NMB, and
+/// accumulate them.
+fn finish_individual(
+    ctx: &Ctx,
+    si: usize,
+    prep: &PrepStrategy,
+    i: usize,
+    w: &mut Worker,
+    acc: &mut ChunkAcc,
+) -> Result<(), SimError> {
+    let k = ctx.layout.len();
+    let out = &mut w.outcome[si * k..(si + 1) * k];
+    if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
+        return Err(SimError {
+            message: format!(
+                "strategy `{}`, individual {i}: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0)",
+                prep.name,
+                ctx.layout.describe(ctx.model, bad),
+                out[bad]
+            ),
+            at: None,
+        });
+    }
+    ctx.layout.complete(ctx.model, out);
+    for (j, x) in out.iter().enumerate() {
+        acc.moments[si * k + j].push(*x);
+    }
+    Ok(())
+}
+
+/// All strategies of one individual at once, for models whose every state is a fixed flat
+/// row or a frozen absorbing state. The strategies' paths are independent chains of
+/// dependent loads; interleaving them lets the processor overlap their latencies. The
+/// arithmetic, random numbers and order of additions are those of `simulate_individual`,
+/// so the results are identical to the last bit (a test compares the two).
+fn simulate_lockstep(
+    ctx: &Ctx,
+    individual: usize,
+    u_start: f64,
+    w: &mut Worker,
+    acc: &mut ChunkAcc,
+) {
+    /// Most strategies interleaved at once; more are simulated in groups of this size.
+    const LANES: usize = 4;
+    let model = ctx.model;
+    let l = ctx.layout;
+    let dt = model.settings.cycle_years();
+    let n_states = model.states.len();
+    let n_cycles = model.settings.n_cycles;
+    let k = l.len();
+    let n_strategies = ctx.prep.len();
+    w.occupancy_all.fill([0.0; 3]);
+    let base_rng = rng::stream(ctx.seed, Purpose::Transitions, ctx.draw, individual as u64);
+    for group in (0..n_strategies).step_by(LANES) {
+        let lanes = (n_strategies - group).min(LANES);
+        let mut state = [0usize; LANES];
+        let mut entered = [0usize; LANES];
+        let mut stays = [0u64; LANES];
+        let mut live = [false; LANES];
+        let mut rngs = [
+            base_rng.clone(),
+            base_rng.clone(),
+            base_rng.clone(),
+            base_rng.clone(),
+        ];
+        for (lane, si) in (group..group + lanes).enumerate() {
+            state[lane] = start_state(&ctx.prep[si], u_start);
+            live[lane] = true;
+            let out = &mut w.outcome[si * k..(si + 1) * k];
+            for (c, x) in &ctx.prep[si].start_costs {
+                out[l.cost(*c, true)] += x;
+                out[l.cost(*c, false)] += x;
+            }
+            // Occupancy of the trace as entries and exits, prefix-summed at the end.
+            let trace_base = si * (n_cycles + 1) * n_states;
+            acc.frozen_entries[trace_base + state[lane]] += 1;
+        }
+        // Each lane's stay ends (at boundary `end`): count it and accrue its weights.
+        let end_stay = |acc: &mut ChunkAcc,
+                        occ: &mut [[f64; 3]],
+                        si: usize,
+                        st: usize,
+                        from: usize,
+                        end: usize,
+                        stays: u64| {
+            let prep = &ctx.prep[si];
+            let trace_base = si * (n_cycles + 1) * n_states;
+            if end <= n_cycles {
+                acc.frozen_entries[trace_base + end * n_states + st] -= 1;
+            }
+            acc.transitions[(si * n_states + st) * n_states + st] += stays;
+            accrue_stay(
+                ctx,
+                &mut occ[si * n_states + st],
+                &prep.states[st],
+                from,
+                end,
+            );
+        };
+        for t in 0..=n_cycles {
+            let mut any = false;
+            for lane in 0..lanes {
+                if !live[lane] {
+                    continue;
+                }
+                any = true;
+                let si = group + lane;
+                let prep = &ctx.prep[si];
+                let st = state[lane];
+                if prep.states[st].absorbing {
+                    // Frozen: the entry stays counted to the horizon, with the suffix weights.
+                    let o = &mut w.occupancy_all[si * n_states + st];
+                    o[0] += ctx.suffix.cost[t];
+                    o[1] += ctx.suffix.effect[t];
+                    o[2] += ctx.suffix.plain[t];
+                    live[lane] = false;
+                    continue;
+                }
+                if t == n_cycles {
+                    end_stay(
+                        acc,
+                        &mut w.occupancy_all,
+                        si,
+                        st,
+                        entered[lane],
+                        n_cycles + 1,
+                        stays[lane],
+                    );
+                    continue;
+                }
+                let Some(f) = &prep.fast[st] else { continue };
+                let u = params::uniform(&mut rngs[lane]);
+                let chosen: usize = f.cum[..f.n_cum].iter().map(|c| usize::from(*c <= u)).sum();
+                let to = usize::from(f.to[chosen]);
+                if to == st {
+                    stays[lane] += 1;
+                } else {
+                    end_stay(
+                        acc,
+                        &mut w.occupancy_all,
+                        si,
+                        st,
+                        entered[lane],
+                        t + 1,
+                        stays[lane],
+                    );
+                    acc.transitions[(si * n_states + st) * n_states + to] += 1;
+                    acc.frozen_entries[si * (n_cycles + 1) * n_states + (t + 1) * n_states + to] +=
+                        1;
+                    stays[lane] = 0;
+                    entered[lane] = t + 1;
+                    state[lane] = to;
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        for si in group..group + lanes {
+            let out = &mut w.outcome[si * k..(si + 1) * k];
+            apply_fixed(
+                &ctx.prep[si],
+                &w.occupancy_all[si * n_states..(si + 1) * n_states],
+                l,
+                dt,
+                out,
+            );
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1296,14 +1524,11 @@ fn simulate_individual(
     occupancy.fill([0.0; 3]);
     let mut vars = w.scratch.vars.borrow_mut();
     let mut rng = rng::stream(ctx.seed, Purpose::Transitions, ctx.draw, individual as u64);
-    let mut state = prep
-        .initial
-        .iter()
-        .find(|(_, cum)| u_start < *cum)
-        .or(prep.initial.last())
-        .map(|(s, _)| *s)
-        .unwrap_or(0);
+    let mut state = start_state(prep, u_start);
     let mut state_time = 1usize;
+    // Boundary at which the current state was entered: fixed payoffs are accrued per stay,
+    // as a difference of suffix sums of the weights, not per cycle.
+    let mut entered = 0usize;
     for (c, x) in &prep.start_costs {
         out[l.cost(*c, true)] += x;
         out[l.cost(*c, false)] += x;
@@ -1340,14 +1565,10 @@ fn simulate_individual(
             t,
             state_time,
         };
-        if weights.plain[t] == 0.0 {
-            // A boundary that carries no weight (the last one without a within-cycle
-            // correction) is not evaluated, so an expression undefined there cannot matter.
-        } else if ps.fixed.is_some() {
-            let o = &mut occupancy[state];
-            o[0] += weights.cost[t];
-            o[1] += weights.effect[t];
-            o[2] += weights.plain[t];
+        if weights.plain[t] == 0.0 || ps.fixed.is_some() {
+            // Fixed payoffs are accrued when the stay ends. A boundary that carries no weight
+            // (the last one without a within-cycle correction) is not evaluated, so an
+            // expression undefined there cannot matter.
         } else {
             for (c, v) in &ps.costs {
                 let x = v.get(&env);
@@ -1363,6 +1584,7 @@ fn simulate_individual(
             }
         }
         if t == n_cycles {
+            accrue_stay(ctx, &mut occupancy[state], ps, entered, n_cycles + 1);
             break;
         }
         if ps.absorbing {
@@ -1382,6 +1604,8 @@ fn simulate_individual(
             if to == state {
                 state_time += 1;
             } else {
+                accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
+                entered = t + 1;
                 state = to;
                 state_time = 1;
             }
@@ -1422,29 +1646,14 @@ fn simulate_individual(
         if tr.to == state {
             state_time += 1;
         } else {
+            accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
+            entered = t + 1;
             state = tr.to;
             state_time = 1;
         }
     }
     // Fixed payoffs: per-cycle value times the summed weights of the cycles spent there.
-    for (ps, o) in prep.states.iter().zip(occupancy.iter()) {
-        let Some((costs, utility)) = &ps.fixed else {
-            continue;
-        };
-        if o[2] == 0.0 {
-            continue;
-        }
-        for (c, x) in costs {
-            out[l.cost(*c, true)] += x * o[0];
-            out[l.cost(*c, false)] += x * o[2];
-        }
-        out[l.qalys(true)] += utility * dt * o[1];
-        out[l.qalys(false)] += utility * dt * o[2];
-        if ps.alive {
-            out[l.life_years(true)] += dt * o[1];
-            out[l.life_years(false)] += dt * o[2];
-        }
-    }
+    apply_fixed(prep, occupancy, l, dt, out);
     Ok(())
 }
 

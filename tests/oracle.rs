@@ -344,3 +344,74 @@ fn cyclic_variables_are_rejected() {
         scenario::load_str(&text, "t.yaml", "t", &root().join("scenarios/examples")).unwrap_err();
     assert!(err.to_string().contains("cyclic variables"), "{err}");
 }
+
+/// The competing-risk rule: probabilities in a row are unconditional one-cycle
+/// probabilities of mutually exclusive events, and the complement takes the rest. With
+/// death drawn first (`p_die`, then `(1 − p_die)·p_event`), the simulated one-cycle
+/// frequencies match the specified probabilities.
+#[test]
+fn competing_risks_in_one_row_follow_the_stated_rule() {
+    let text = one_state("none", "start", "years", 1)
+        .replace(
+            "  - {id: alive, utility: u, costs: {care: c}}",
+            "  - {id: alive, utility: u, costs: {care: c}}\n  - {id: sick, utility: 0.5, costs: {}, absorbing: true}\n  - {id: dead, utility: 0, costs: {}, absorbing: true, alive: false}",
+        )
+        .replace(
+            "  - {from: alive, to: alive, probability: 1}",
+            "  - {from: alive, to: dead, probability: 0.2}\n  - {from: alive, to: sick, probability: \"(1 - 0.2) * 0.5\"}\n  - {from: alive, to: alive, probability: complement}",
+        );
+    let model = load(&text);
+    let n = 40_000;
+    let out = simulate(&model, n);
+    let ns = out.n_states;
+    let share = |state: usize| out.strategies[0].trace[ns + state];
+    // dead 0.2, sick 0.8·0.5 = 0.4, stay 1 − 0.2 − 0.4 = 0.4.
+    for (state, p) in [(2usize, 0.2), (1, 0.4), (0, 0.4)] {
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (share(state) - p).abs() < 4.0 * se,
+            "state {state}: {} vs {p}",
+            share(state)
+        );
+    }
+    // The same row through the cohort evaluation is exact.
+    let exact = cohort(&model);
+    for (state, p) in [(2usize, 0.2), (1, 0.4), (0, 0.4)] {
+        assert!((exact.strategies[0].trace[ns + state] - p).abs() < 1e-12);
+    }
+}
+
+/// Models whose every state is a fixed row take a lockstep kernel that interleaves the
+/// strategies; adding one state that needs the general kernel (an unreachable absorbing
+/// state with a time-varying utility) switches every state to the general path. Both must
+/// give the same numbers to the last bit.
+#[test]
+fn lockstep_and_general_kernels_agree_exactly() {
+    for file in [
+        "scenarios/examples/three-state.yaml",
+        "benches/data/five-state-weekly.yaml",
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let general_text = text.replacen(
+            "states:\n",
+            "states:\n  - {id: unused, utility: \"model_time * 0\", costs: {}, absorbing: true}\n",
+            1,
+        );
+        let fast = load(&text);
+        let general = load(&general_text);
+        let (a, b) = (simulate(&fast, 3_000), simulate(&general, 3_000));
+        for (sa, sb) in a.strategies.iter().zip(&b.strategies) {
+            assert_eq!(sa.outcomes, sb.outcomes, "{file}");
+            // The general model has the extra state first; compare the others.
+            let (na, nb) = (a.n_states, b.n_states);
+            for t in 0..=a.n_cycles {
+                assert_eq!(
+                    &sa.trace[t * na..(t + 1) * na],
+                    &sb.trace[t * nb + 1..(t + 1) * nb],
+                    "{file}"
+                );
+            }
+        }
+        assert_eq!(a.pairs, b.pairs, "{file}");
+    }
+}
