@@ -57,6 +57,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Rerun the run recorded in RUN_DIR/run.json and compare every output file byte for byte.
+    Verify {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+    },
     /// Redraw every figure of a result directory from its CSV files and run.json.
     Plot {
         /// A result directory written by `trdsim run` or `trdsim merge`.
@@ -121,6 +126,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Validate { scenario } => validate(&scenario),
         Command::Run(args) => run(&args),
         Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
+        Command::Verify { dir } => verify(&dir),
         Command::Plot { dir } => match output::read_run_json(&dir)
             .and_then(|info| output::render(&dir, &info["figures"]))
         {
@@ -374,6 +380,7 @@ fn run(args: &RunArgs) -> i32 {
         seed: model.settings.seed,
         n_individuals: if args.cohort { 0 } else { n },
         threads,
+        trajectories: args.trajectories,
         method: if args.cohort {
             "cohort"
         } else {
@@ -495,6 +502,175 @@ pub fn psa_report(f: &psa_output::PsaFindings) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// Rerun a recorded run and compare its files; prints "identical" or every difference.
+fn verify(dir: &Path) -> i32 {
+    let json = match output::read_run_json(dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let Some(scenario) = json["scenario"]["path"].as_str() else {
+        eprintln!("error: {}: no scenario path in run.json", dir.display());
+        return EXIT_INVALID;
+    };
+    let bytes = match std::fs::read(scenario) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read the recorded scenario `{scenario}`: {e} (run verify from the directory the run was made in)"
+            );
+            return EXIT_INVALID;
+        }
+    };
+    let recorded = json["scenario"]["sha256"].as_str().unwrap_or_default();
+    if output::sha256_hex(&bytes) != recorded {
+        eprintln!(
+            "error: `{scenario}` has changed since the run (SHA-256 {} now, {recorded} recorded); the run cannot be reproduced from it",
+            output::sha256_hex(&bytes)
+        );
+        return EXIT_FAILURE;
+    }
+    let mut args: Vec<String> = vec!["run".into(), scenario.into(), "--quiet".into()];
+    let seed = json["seed"].as_u64().unwrap_or(0);
+    args.extend(["--seed".into(), seed.to_string()]);
+    if json["method"] == "cohort" {
+        args.push("--cohort".into());
+    } else if let Some(n) = json["individuals"].as_u64() {
+        args.extend(["--individuals".into(), n.to_string()]);
+    }
+    if let Some(n) = json["trajectories"].as_u64().filter(|n| *n > 0) {
+        args.extend(["--trajectories".into(), n.to_string()]);
+    }
+    if let (Some(total), Some(range), Some(per)) = (
+        json["psa"]["draws_total"].as_u64(),
+        json["psa"]["draw_range"].as_array(),
+        json["psa"]["individuals_per_draw"].as_u64(),
+    ) {
+        let a = range.first().and_then(|x| x.as_u64()).unwrap_or(1);
+        let b = range.get(1).and_then(|x| x.as_u64()).unwrap_or(total);
+        args.extend([
+            "--draws".into(),
+            total.to_string(),
+            "--draw-range".into(),
+            format!("{a}..{b}"),
+            "--draw-individuals".into(),
+            per.to_string(),
+        ]);
+    }
+    let tmp = std::env::temp_dir().join(format!("trdsim-verify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    args.extend(["--out".into(), tmp.display().to_string()]);
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find the trdsim executable: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    out(&format!("rerunning: trdsim {}\n", args.join(" ")));
+    let status = std::process::Command::new(exe)
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        eprintln!("error: the rerun failed");
+        return EXIT_FAILURE;
+    }
+    let differences = compare_dirs(dir, &tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    if differences.is_empty() {
+        out("identical\n");
+        EXIT_OK
+    } else {
+        for d in &differences {
+            out(&format!("{d}\n"));
+        }
+        eprintln!("error: {} file(s) differ from the rerun", differences.len());
+        EXIT_FAILURE
+    }
+}
+
+/// Every difference between a recorded result directory and a rerun, one line per file:
+/// for CSV files the first differing row and column.
+pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
+    let names = |d: &Path| -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(d)
+            .map(|it| {
+                it.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .filter(|n| n != "run.json")
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (a, b) = (names(recorded), names(rerun));
+    let mut diffs = Vec::new();
+    for n in a.difference(&b) {
+        diffs.push(format!(
+            "{n}: in the recorded run but not produced by the rerun"
+        ));
+    }
+    for n in b.difference(&a) {
+        diffs.push(format!(
+            "{n}: produced by the rerun but missing from the recorded run"
+        ));
+    }
+    for n in a.intersection(&b) {
+        let (x, y) = (
+            std::fs::read(recorded.join(n)),
+            std::fs::read(rerun.join(n)),
+        );
+        let (Ok(x), Ok(y)) = (x, y) else {
+            diffs.push(format!("{n}: cannot be read"));
+            continue;
+        };
+        if x == y {
+            continue;
+        }
+        if n.ends_with(".csv") {
+            let (tx, ty) = (String::from_utf8_lossy(&x), String::from_utf8_lossy(&y));
+            let (lx, ly): (Vec<&str>, Vec<&str>) = (tx.lines().collect(), ty.lines().collect());
+            let header: Vec<String> = lx
+                .first()
+                .map(|h| crate::table::split_csv_line(h))
+                .unwrap_or_default();
+            let row = (0..lx.len().max(ly.len()))
+                .find(|i| lx.get(*i) != ly.get(*i))
+                .unwrap_or(0);
+            let fx = lx
+                .get(row)
+                .map(|l| crate::table::split_csv_line(l))
+                .unwrap_or_default();
+            let fy = ly
+                .get(row)
+                .map(|l| crate::table::split_csv_line(l))
+                .unwrap_or_default();
+            let col = (0..fx.len().max(fy.len()))
+                .find(|i| fx.get(*i) != fy.get(*i))
+                .unwrap_or(0);
+            let name = header
+                .get(col)
+                .cloned()
+                .unwrap_or_else(|| format!("{}", col + 1));
+            diffs.push(format!(
+                "{n}: row {}, column `{name}`: recorded `{}`, rerun `{}`",
+                row + 1,
+                fx.get(col).map(String::as_str).unwrap_or("(none)"),
+                fy.get(col).map(String::as_str).unwrap_or("(none)")
+            ));
+        } else {
+            diffs.push(format!(
+                "{n}: differs (SHA-256 recorded {}, rerun {})",
+                output::sha256_hex(&x),
+                output::sha256_hex(&y)
+            ));
+        }
+    }
+    diffs
 }
 
 /// Files of the deterministic base case, which every slice computes identically.

@@ -38,6 +38,8 @@ pub struct RunInfo {
     pub n_individuals: usize,
     pub threads: usize,
     pub method: &'static str,
+    /// Individuals whose paths were recorded (`--trajectories`).
+    pub trajectories: usize,
     pub timings_s: Vec<(&'static str, f64)>,
 }
 
@@ -536,6 +538,7 @@ pub fn run_json(model: &Model, info: &RunInfo) -> serde_json::Value {
         "seed": info.seed,
         "individuals": info.n_individuals,
         "threads": info.threads,
+        "trajectories": info.trajectories,
         "cycles": model.settings.n_cycles,
         "cycle": format!("{} {}", model.settings.cycle_length, model.settings.cycle_unit.as_str()),
         "within_cycle": model.settings.within_cycle.as_str(),

@@ -238,3 +238,54 @@ fn trajectories_add_up_to_the_trace() {
     }
     assert_eq!(checked, 2 * 61 * 4);
 }
+
+#[test]
+fn the_committed_reference_run_is_reproduced_exactly() {
+    // outputs/eko-vs-ect/ was made by
+    // `trdsim run scenarios/eko-vs-ect.yaml --individuals 2000 --draws 40 --draw-individuals 200
+    //  --out outputs/eko-vs-ect`; `verify` reruns what run.json records and compares every file.
+    let out = trdsim(&["verify", "outputs/eko-vs-ect"]);
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("identical\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn verify_names_the_first_differing_row_and_column() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    let sc = root().join("scenarios/examples/three-state.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "300",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let results = dir.join("results.csv");
+    let text = fs::read_to_string(&results).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    fields[5] = "1234.5".into();
+    lines[2] = fields.join(",");
+    fs::write(&results, lines.join("\n") + "\n").unwrap();
+    fs::remove_file(dir.join("trace.svg")).unwrap();
+    let out = trdsim(&["verify", s(&dir)]);
+    assert_eq!(code(&out), 2);
+    let report = stdout(&out);
+    assert!(
+        report.contains("results.csv: row 3, column `mean`: recorded `1234.5`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("trace.svg: produced by the rerun but missing from the recorded run"),
+        "{report}"
+    );
+    assert!(
+        stderr(&out).contains("2 file(s) differ"),
+        "{}",
+        stderr(&out)
+    );
+}
