@@ -367,49 +367,9 @@ pub(crate) struct Deps {
     pub attributes: bool,
 }
 
-/// Dependencies of every individual-level variable, closed over the variables it reads.
-pub(crate) fn variable_deps(model: &Model) -> Vec<Deps> {
-    let first = model.first_variable();
-    let mut out: Vec<Option<Deps>> = vec![None; model.variables.len()];
-    // Validation guarantees the variables form a DAG, so this recursion ends.
-    fn resolve(model: &Model, first: usize, j: usize, out: &mut Vec<Option<Deps>>) -> Deps {
-        if let Some(d) = out[j] {
-            return d;
-        }
-        let d = direct(model, first, &model.variables[j].program, out);
-        out[j] = Some(d);
-        d
-    }
-    fn direct(model: &Model, first: usize, p: &Program, out: &mut Vec<Option<Deps>>) -> Deps {
-        let mut d = Deps::default();
-        for v in p.vars() {
-            match v {
-                var::MODEL_TIME | var::MODEL_YEARS => d.model_time = true,
-                var::STATE_TIME | var::STATE_YEARS => d.state_time = true,
-                v if v >= first => {
-                    let sub = resolve(model, first, v - first, out);
-                    d.model_time |= sub.model_time;
-                    d.state_time |= sub.state_time;
-                    d.attributes |= sub.attributes;
-                }
-                v if Some(v - var::FIRST_ATTRIBUTE) == model.population.age => {
-                    // Age grows with model time as well as differing between individuals.
-                    d.attributes = true;
-                    d.model_time = true;
-                }
-                _ => d.attributes = true,
-            }
-        }
-        d
-    }
-    for j in 0..model.variables.len() {
-        resolve(model, first, j, &mut out);
-    }
-    out.into_iter().map(|d| d.unwrap_or_default()).collect()
-}
-
-/// Dependencies of one program, through the variables it reads.
-pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -> Deps {
+/// What a program reads: built-in times directly, and individual-level variables through
+/// `sub` (which gives a variable's own dependencies).
+fn fold_deps(model: &Model, p: &Program, sub: &mut dyn FnMut(usize) -> Deps) -> Deps {
     let first = model.first_variable();
     let mut d = Deps::default();
     for v in p.vars() {
@@ -417,15 +377,44 @@ pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -
             var::MODEL_TIME | var::MODEL_YEARS => d.model_time = true,
             var::STATE_TIME | var::STATE_YEARS => d.state_time = true,
             v if v >= first => {
-                let sub = variable_deps[v - first];
-                d.model_time |= sub.model_time;
-                d.state_time |= sub.state_time;
-                d.attributes |= sub.attributes;
+                let s = sub(v - first);
+                d.model_time |= s.model_time;
+                d.state_time |= s.state_time;
+                d.attributes |= s.attributes;
+            }
+            v if Some(v - var::FIRST_ATTRIBUTE) == model.population.age => {
+                // Age grows with model time as well as differing between individuals.
+                d.attributes = true;
+                d.model_time = true;
             }
             _ => d.attributes = true,
         }
     }
     d
+}
+
+/// Dependencies of every individual-level variable, closed over the variables it reads.
+pub(crate) fn variable_deps(model: &Model) -> Vec<Deps> {
+    // Validation guarantees the variables form a DAG, so this recursion ends.
+    fn resolve(model: &Model, j: usize, memo: &mut Vec<Option<Deps>>) -> Deps {
+        if let Some(d) = memo[j] {
+            return d;
+        }
+        let d = fold_deps(model, &model.variables[j].program, &mut |k| {
+            resolve(model, k, memo)
+        });
+        memo[j] = Some(d);
+        d
+    }
+    let mut memo = vec![None; model.variables.len()];
+    (0..model.variables.len())
+        .map(|j| resolve(model, j, &mut memo))
+        .collect()
+}
+
+/// Dependencies of one program, through the variables it reads.
+pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -> Deps {
+    fold_deps(model, p, &mut |k| variable_deps[k])
 }
 
 /// Largest table of precomputed values for one expression (entries).

@@ -41,3 +41,29 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
+
+/// Every file of a result directory with its bytes.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("the result directory exists")
+        .map(|e| {
+            let p = e.expect("a readable entry").path();
+            let name = p
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&p).expect("a readable file"))
+        })
+        .collect()
+}
+
+/// A base-case simulation of `n` individuals with the scenario's seed.
+pub fn spec(model: &trdsim::model::Model, n: usize) -> trdsim::engine::SimSpec {
+    trdsim::engine::SimSpec {
+        draw: 0,
+        n_individuals: n,
+        seed: model.settings.seed,
+        trajectories: 0,
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
+use crate::common::{code, files, root, s, stderr, stdout, tempdir, trdsim};
 
 /// Every scenario file shipped under `scenarios/` (not the data files).
 fn shipped_scenarios() -> Vec<PathBuf> {
@@ -22,20 +22,6 @@ fn shipped_scenarios() -> Vec<PathBuf> {
     walk(&root().join("scenarios"), &mut out);
     out.sort();
     out
-}
-
-/// Every file of a result directory with its bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@ use trdsim::engine::{self, Layout, SimOutput};
 use trdsim::model::{Model, StateId};
 use trdsim::{params, scenario};
 
-use crate::common::{code, root, s, stderr, tempdir, trdsim};
+use crate::common::{code, root, s, spec, stderr, tempdir, trdsim};
 
 fn flagship() -> Model {
     scenario::load(&root().join("scenarios/eko-vs-ect.yaml"))
@@ -300,13 +300,4 @@ fn five_year_variant_differs_only_in_horizon_and_title() {
     );
     let model = scenario::load(&root().join("scenarios/eko-vs-ect-5y.yaml")).unwrap();
     assert_eq!(model.settings.n_cycles, 261);
-}
-
-fn spec(model: &Model, n: usize) -> engine::SimSpec {
-    engine::SimSpec {
-        draw: 0,
-        n_individuals: n,
-        seed: model.settings.seed,
-        trajectories: 0,
-    }
 }

@@ -5,7 +5,7 @@ use trdsim::engine::{self, SimOutput};
 use trdsim::model::Model;
 use trdsim::{cohort, params, scenario};
 
-use crate::common::root;
+use crate::common::{root, spec};
 
 fn load(text: &str) -> Model {
     match scenario::load_str(
@@ -252,15 +252,6 @@ fn weibull_relapse_reproduces_its_survival_curve() {
             "{months} months: {}",
             1.0 - share
         );
-    }
-}
-
-fn spec(model: &Model, n: usize) -> engine::SimSpec {
-    engine::SimSpec {
-        draw: 0,
-        n_individuals: n,
-        seed: model.settings.seed,
-        trajectories: 0,
     }
 }
 

@@ -7,22 +7,9 @@ use std::path::Path;
 
 use trdsim::{params, scenario};
 
-use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
+use crate::common::{code, files, root, s, stderr, stdout, tempdir, trdsim};
 
 const SCENARIO: &str = "scenarios/examples/three-state.yaml";
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn psa_run(dir: &Path, extra: &[&str]) {
     let sc = root().join(SCENARIO);
