@@ -6,8 +6,6 @@
 //! attribute an expression reads is the same for everyone; the answer is then exactly
 //! what the microsimulation converges to as the number of individuals grows.
 
-use std::fmt;
-
 use crate::engine::{
     self, Estimate, IndEnv, Layout, SimOutput, StrategySim, pair_index, prepare, row_probabilities,
     set_time,
@@ -15,21 +13,8 @@ use crate::engine::{
 use crate::expr::Program;
 use crate::model::{Model, Probability, var};
 
-/// Why a cohort evaluation cannot be done or failed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CohortError {
-    pub message: String,
-    /// Line and column in the scenario of the transition concerned, when known.
-    pub at: Option<(u64, u64)>,
-}
-
-impl fmt::Display for CohortError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CohortError {}
+/// Why a cohort evaluation cannot be done or failed: the engine's error type.
+pub type CohortError = engine::SimError;
 
 fn programs(model: &Model) -> impl Iterator<Item = &Program> {
     let states = model
@@ -99,10 +84,7 @@ pub fn applicable(model: &Model) -> Result<Vec<f64>, CohortError> {
 /// Evaluate every strategy as a cohort on one parameter set.
 pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
     let mut vars = applicable(model)?;
-    let prep = prepare(model, base).map_err(|e| CohortError {
-        message: e.message,
-        at: e.at,
-    })?;
+    let prep = prepare(model, base)?;
     let weights = engine::weights(&model.settings);
     let layout = Layout::of(model);
     let n_states = model.states.len();
@@ -206,11 +188,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                     let row = &p.rows[s];
                     let n = row.transitions.len();
                     if let Err(j) = row_probabilities(row, &env, &mut probs[..n]) {
-                        let e = engine::row_error(model, p, s, j, &env, 0, t, Some(m));
-                        return Err(CohortError {
-                            message: e.message,
-                            at: e.at,
-                        });
+                        return Err(engine::row_error(model, p, s, j, &env, 0, t, Some(m)));
                     }
                     for (tr, pj) in row.transitions.iter().zip(&probs[..n]) {
                         let flow = m * pj;
