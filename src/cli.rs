@@ -57,6 +57,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// One-way sensitivity analysis: each parameter at a low and a high value; dsa.csv and a tornado diagram.
+    Dsa(DsaArgs),
     /// Rerun the run recorded in RUN_DIR/run.json and compare every output file byte for byte.
     Verify {
         /// A result directory written by `trdsim run` or `trdsim merge`.
@@ -67,6 +69,33 @@ enum Command {
         /// A result directory written by `trdsim run` or `trdsim merge`.
         dir: PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct DsaArgs {
+    /// The scenario YAML file.
+    scenario: PathBuf,
+    /// Only these parameters (comma-separated names) [default: every parameter with low/high or a distribution].
+    #[arg(long, value_delimiter = ',')]
+    params: Vec<String>,
+    /// Willingness to pay per QALY for the net monetary benefit [default: the middle threshold of settings.wtp].
+    #[arg(long)]
+    wtp: Option<f64>,
+    /// Perspective [default: the first in settings.perspectives].
+    #[arg(long)]
+    perspective: Option<String>,
+    /// Individuals per evaluation [default: settings.individuals].
+    #[arg(long)]
+    individuals: Option<usize>,
+    /// Result directory [default: outputs/<scenario name>-dsa].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -127,6 +156,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Run(args) => run(&args),
         Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
         Command::Verify { dir } => verify(&dir),
+        Command::Dsa(args) => dsa(&args),
         Command::Plot { dir } => match output::read_run_json(&dir)
             .and_then(|info| output::render(&dir, &info["figures"]))
         {
@@ -502,6 +532,109 @@ pub fn psa_report(f: &psa_output::PsaFindings) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+fn dsa(args: &DsaArgs) -> i32 {
+    let model = match load(&args.scenario) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let names: Vec<String> = model.params.iter().map(|p| p.name.clone()).collect();
+    let mut only = Vec::new();
+    for name in &args.params {
+        match names.iter().position(|n| n == name) {
+            Some(i) => only.push(i),
+            None => {
+                let hint = crate::suggest::did_you_mean(name, names.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                eprintln!("error: --params: unknown parameter `{name}`{hint}");
+                return EXIT_INVALID;
+            }
+        }
+    }
+    let ranges = crate::dsa::ranges(&model, (!only.is_empty()).then_some(only.as_slice()));
+    if ranges.is_empty() {
+        eprintln!(
+            "error: no parameter to vary: give parameters `low` and `high`, or a distribution"
+        );
+        return EXIT_INVALID;
+    }
+    let wtps = &model.settings.wtp_per_qaly;
+    let wtp = match args.wtp.or_else(|| wtps.get(wtps.len() / 2).copied()) {
+        Some(w) if w.is_finite() && w >= 0.0 => w,
+        Some(w) => {
+            eprintln!("error: --wtp: expected a non-negative number, found {w}");
+            return EXIT_INVALID;
+        }
+        None => {
+            eprintln!("error: --wtp: the scenario has no thresholds (settings.wtp); give --wtp");
+            return EXIT_INVALID;
+        }
+    };
+    let perspective = match &args.perspective {
+        None => 0,
+        Some(p) => match model.perspectives.iter().position(|x| x.name == *p) {
+            Some(i) => i,
+            None => {
+                eprintln!("error: --perspective: unknown perspective `{p}`");
+                return EXIT_INVALID;
+            }
+        },
+    };
+    let n = args.individuals.unwrap_or(model.settings.n_individuals);
+    if n == 0 || n as f64 > scenario::MAX_INDIVIDUALS {
+        eprintln!(
+            "error: --individuals: expected a number from 1 to {:e}, found {n}",
+            scenario::MAX_INDIVIDUALS
+        );
+        return EXIT_INVALID;
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-dsa", model.name)));
+    if let Err(e) = output::check_target(&dir, args.force) {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let bar = Progress::new(ranges.len() as u64, args.quiet);
+    bar.set_unit("parameters");
+    let result = crate::dsa::one_way(&model, &ranges, perspective, wtp, n, &|k| bar.inc(k as u64));
+    bar.finish();
+    let owsa = match result {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{}: error: {}", args.scenario.display(), e.message);
+            return EXIT_FAILURE;
+        }
+    };
+    let scenario_bytes = std::fs::read(&args.scenario).unwrap_or_default();
+    let json = serde_json::json!({
+        "tool": "trdsim",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "analysis": "one-way sensitivity",
+        "scenario": {"path": args.scenario.display().to_string(), "sha256": output::sha256_hex(&scenario_bytes)},
+        "command": std::env::args().collect::<Vec<_>>(),
+        "seed": model.settings.seed,
+        "individuals": n,
+        "perspective": model.perspectives[perspective].name,
+        "wtp": wtp,
+    });
+    if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
+        output::write_file(&tmp.join("dsa.csv"), &psa_output::dsa_csv(&model, &owsa))?;
+        psa_output::tornado_figures(tmp, &model, &owsa)?;
+        Ok(serde_json::Map::new())
+    }) {
+        eprintln!("error: {e}");
+        return EXIT_FAILURE;
+    }
+    out(&format!(
+        "one-way sensitivity analysis of {} parameters written to {}\n",
+        ranges.len(),
+        dir.display()
+    ));
+    EXIT_OK
 }
 
 /// Rerun a recorded run and compare its files; prints "identical" or every difference.

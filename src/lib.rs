@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cohort;
 pub mod diag;
 pub mod dist;
+pub mod dsa;
 pub mod econ;
 pub mod engine;
 pub mod expr;

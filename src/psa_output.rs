@@ -598,3 +598,75 @@ pub fn findings_json(f: &PsaFindings) -> serde_json::Value {
         "warnings": f.warnings,
     })
 }
+
+/// `dsa.csv`: every varied parameter at its low and high value, for each strategy against
+/// the reference: incremental cost, QALYs and net monetary benefit, with the base case.
+pub fn dsa_csv(model: &Model, o: &crate::dsa::Owsa) -> String {
+    let mut s = String::from(
+        "perspective,wtp,parameter,basis,low,high,strategy,reference,base_inmb,inmb_at_low,inmb_at_high,inc_cost_at_low,inc_cost_at_high,inc_qalys_at_low,inc_qalys_at_high\n",
+    );
+    let reference = &model.strategies[model.settings.reference_strategy.0].name;
+    for r in &o.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{reference},{},{},{},{},{},{},{}",
+            model.perspectives[o.perspective].name,
+            o.wtp,
+            model.params[r.range.param].name,
+            r.range.basis,
+            r.range.low,
+            r.range.high,
+            model.strategies[r.strategy].name,
+            o.base[r.strategy].inmb,
+            r.at_low.inmb,
+            r.at_high.inmb,
+            r.at_low.inc_cost,
+            r.at_high.inc_cost,
+            r.at_low.inc_qalys,
+            r.at_high.inc_qalys
+        );
+    }
+    s
+}
+
+/// A tornado diagram of incremental net monetary benefit per non-reference strategy
+/// (net benefit, not the ICER, so bars keep their meaning across quadrants).
+pub fn tornado_figures(dir: &Path, model: &Model, o: &crate::dsa::Owsa) -> Result<(), OutputError> {
+    let reference = model.settings.reference_strategy.0;
+    for s in (0..model.strategies.len()).filter(|s| *s != reference) {
+        let bars: Vec<(&str, f64, f64)> = o
+            .rows
+            .iter()
+            .filter(|r| r.strategy == s)
+            .map(|r| {
+                (
+                    model.params[r.range.param].name.as_str(),
+                    r.at_low.inmb,
+                    r.at_high.inmb,
+                )
+            })
+            .collect();
+        let label = format!(
+            "{} vs {}",
+            model.strategies[s].label, model.strategies[reference].label
+        );
+        plot::tornado(
+            &dir.join(format!("tornado_{}", model.strategies[s].name)),
+            &format!("One-way sensitivity: {label}"),
+            &format!(
+                "Incremental net monetary benefit at {}/QALY, {} perspective ({})",
+                money(o.wtp, &model.meta.currency),
+                model.perspectives[o.perspective].name,
+                if model.meta.currency.is_empty() {
+                    "currency"
+                } else {
+                    &model.meta.currency
+                }
+            ),
+            o.base[s].inmb,
+            &bars,
+        )
+        .map_err(|e| OutputError(e.to_string()))?;
+    }
+    Ok(())
+}

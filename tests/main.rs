@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod common;
+mod dsa;
 mod end_to_end;
 mod flagship;
 mod invalid;

@@ -1,0 +1,103 @@
+//! One-way sensitivity analysis.
+
+use trdsim::{dsa, scenario};
+
+use crate::common::{code, root, s, stderr, tempdir, trdsim};
+
+#[test]
+fn a_cost_that_enters_linearly_moves_net_benefit_symmetrically() {
+    // c_treatment (point 12,000) varied to 6,000 and 18,000: net benefit is linear in a
+    // cost, and the same individuals are simulated at each value, so the two bars are
+    // exactly symmetric around the base case.
+    let text = std::fs::read_to_string(root().join("scenarios/examples/three-state.yaml"))
+        .unwrap()
+        .replace(
+            "  c_treatment:\n    value: 12000\n",
+            "  c_treatment:\n    value: 12000\n    low: 6000\n    high: 18000\n",
+        );
+    let model =
+        scenario::load_str(&text, "t.yaml", "t", &root().join("scenarios/examples")).unwrap();
+    let c = model
+        .params
+        .iter()
+        .position(|p| p.name == "c_treatment")
+        .unwrap();
+    let ranges = dsa::ranges(&model, Some(&[c]));
+    assert_eq!(ranges.len(), 1);
+    assert_eq!(ranges[0].basis, "low/high");
+    let o = dsa::one_way(&model, &ranges, 0, 50_000.0, 2_000, &|_| {}).unwrap();
+    assert_eq!(o.rows.len(), 1, "one comparison: treatment vs usual care");
+    let r = &o.rows[0];
+    let base = o.base[r.strategy].inmb;
+    let (down, up) = (r.at_low.inmb - base, base - r.at_high.inmb);
+    assert!(down > 0.0, "a cheaper treatment raises net benefit");
+    assert!((down - up).abs() < 1e-6 * down, "{down} vs {up}");
+    // QALYs do not depend on the cost.
+    assert_eq!(r.at_low.inc_qalys, r.at_high.inc_qalys);
+}
+
+#[test]
+fn default_ranges_are_the_95_percent_interval_of_each_distribution() {
+    let model = scenario::load(&root().join("scenarios/examples/three-state.yaml")).unwrap();
+    let ranges = dsa::ranges(&model, None);
+    let with_dist = model
+        .params
+        .iter()
+        .filter(|p| matches!(p.def, trdsim::model::ParamDef::Value { dist: Some(_), .. }))
+        .count();
+    assert_eq!(ranges.len(), with_dist);
+    let hr = ranges
+        .iter()
+        .find(|r| model.params[r.param].name == "hr_treatment")
+        .unwrap();
+    // lognormal fitted to the 95% interval [0.4, 0.9] gives back its bounds.
+    assert!(
+        (hr.low - 0.4).abs() < 1e-9 && (hr.high - 0.9).abs() < 1e-9,
+        "{hr:?}"
+    );
+}
+
+#[test]
+fn dsa_command_writes_the_table_and_a_tornado_diagram() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("d");
+    let sc = root().join("scenarios/examples/three-state.yaml");
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "500",
+        "--quiet",
+        "--params",
+        "p_sick,c_sick",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("dsa.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("societal,50000,p_sick,2.5%/97.5%,"),
+        "{csv}"
+    );
+    for f in ["tornado_treatment.png", "tornado_treatment.svg", "run.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--out",
+        s(&tmp.path().join("e")),
+        "--params",
+        "p_sik",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("unknown parameter `p_sik`; did you mean `p_sick`?"),
+        "{}",
+        stderr(&out)
+    );
+}
