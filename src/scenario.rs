@@ -195,6 +195,7 @@ struct RawPsaPopulation {
     #[serde(default)]
     discount: Option<Spanned<f64>>,
     #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
     source: Option<String>,
 }
 
@@ -204,6 +205,7 @@ struct RawCorrelation {
     parameters: Vec<Spanned<String>>,
     matrix: Vec<Vec<f64>>,
     #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
     source: Option<String>,
 }
 
@@ -238,6 +240,7 @@ struct RawParam {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     description: Option<String>,
     #[serde(default)]
     low: Option<Spanned<f64>>,
@@ -252,6 +255,7 @@ struct RawDirichlet {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     description: Option<String>,
 }
 
@@ -316,6 +320,7 @@ struct RawVariable {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     description: Option<String>,
 }
 
@@ -326,6 +331,7 @@ struct RawState {
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     description: Option<String>,
     #[serde(default)]
     utility: Option<Spanned<Scalar>>,
@@ -348,6 +354,7 @@ struct RawTransition {
     #[serde(default)]
     qaly_loss: Option<Spanned<Scalar>>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     note: Option<String>,
 }
 
@@ -358,6 +365,7 @@ struct RawStrategy {
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
     description: Option<String>,
     initial: Spanned<RawInitial>,
     #[serde(default)]
@@ -795,7 +803,6 @@ impl Validator {
                     };
                 }
             }
-            let _ = g.value.description;
             dirichlet.push(DirichletGroup {
                 name: gname,
                 members: ids,
@@ -817,7 +824,6 @@ impl Validator {
             let path = format!("parameters.{pname}");
             let id = param_index[pname];
             let p = &p.value;
-            let _ = &p.description;
             if p.source.is_none() {
                 self.warning(
                     param_locs[id],
@@ -927,7 +933,6 @@ impl Validator {
         let mut variables = Vec::new();
         for (vname, v) in &raw_variables {
             let rv = &v.value;
-            let _ = &rv.description;
             let program = self
                 .compile(
                     loc(&rv.expr),
@@ -948,7 +953,6 @@ impl Validator {
         for (i, s) in raw_states.iter().enumerate() {
             let path = format!("states[{i}]");
             let rs = &s.value;
-            let _ = &rs.description;
             let mut costs = vec![None; categories.len()];
             if let Some(cmap) = &rs.costs {
                 for (cat, c) in cmap {
@@ -991,7 +995,6 @@ impl Validator {
         for (si, s) in raw_strategies.iter().enumerate() {
             let path = format!("strategies[{si}]");
             let rs = &s.value;
-            let _ = &rs.description;
             let initial = self.initial(
                 &rs.initial,
                 &format!("{path}.initial"),
@@ -1938,7 +1941,6 @@ impl Validator {
         for (i, t) in raw.iter().enumerate() {
             let path = format!("{section}[{i}]");
             let rt = &t.value;
-            let _ = &rt.note;
             let from = index.get(&rt.from.value).copied();
             if from.is_none() {
                 self.unknown(
@@ -2111,7 +2113,6 @@ impl Validator {
         }
         if let Some(p) = &r.population {
             let rp = &p.value;
-            let _ = &rp.source;
             match self.finite(&rp.per_year, "settings.psa.population.per_year") {
                 Some(x) if x >= 0.0 => psa.population_per_year = x,
                 Some(x) => self.error(
@@ -2149,7 +2150,6 @@ impl Validator {
     ) -> Option<crate::model::Correlation> {
         let at = loc(raw);
         let rc = &raw.value;
-        let _ = &rc.source;
         let n = rc.parameters.len();
         let mut ids = Vec::new();
         let names: Vec<String> = model.params.iter().map(|p| p.name.clone()).collect();
