@@ -78,6 +78,12 @@ struct DsaArgs {
     /// Only these parameters (comma-separated names) [default: every parameter with low/high or a distribution].
     #[arg(long, value_delimiter = ',')]
     params: Vec<String>,
+    /// Two-way analysis of this pair of parameters over a grid, drawn as a heat map of the preferred strategy.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    two_way: Vec<String>,
+    /// Grid points per parameter in a two-way analysis.
+    #[arg(long, default_value_t = 11)]
+    grid: usize,
     /// Willingness to pay per QALY for the net monetary benefit [default: the middle threshold of settings.wtp].
     #[arg(long)]
     wtp: Option<f64>,
@@ -540,8 +546,12 @@ fn dsa(args: &DsaArgs) -> i32 {
         Err(code) => return code,
     };
     let names: Vec<String> = model.params.iter().map(|p| p.name.clone()).collect();
+    if !args.two_way.is_empty() && (args.two_way.len() != 2 || args.grid < 2 || args.grid > 101) {
+        eprintln!("error: --two-way: expected two parameter names (A,B) and --grid from 2 to 101");
+        return EXIT_INVALID;
+    }
     let mut only = Vec::new();
-    for name in &args.params {
+    for name in args.params.iter().chain(&args.two_way) {
         match names.iter().position(|n| n == name) {
             Some(i) => only.push(i),
             None => {
@@ -554,6 +564,17 @@ fn dsa(args: &DsaArgs) -> i32 {
         }
     }
     let ranges = crate::dsa::ranges(&model, (!only.is_empty()).then_some(only.as_slice()));
+    let pair: Vec<&crate::dsa::Range> = args
+        .two_way
+        .iter()
+        .filter_map(|n| ranges.iter().find(|r| model.params[r.param].name == *n))
+        .collect();
+    if !args.two_way.is_empty() && pair.len() != 2 {
+        eprintln!(
+            "error: --two-way: both parameters need `low`/`high` or a distribution, and must differ"
+        );
+        return EXIT_INVALID;
+    }
     if ranges.is_empty() {
         eprintln!(
             "error: no parameter to vary: give parameters `low` and `high`, or a distribution"
@@ -598,9 +619,40 @@ fn dsa(args: &DsaArgs) -> i32 {
         eprintln!("error: {e}");
         return EXIT_INVALID;
     }
-    let bar = Progress::new(ranges.len() as u64, args.quiet);
+    let two_way = if pair.len() == 2 {
+        let bar = Progress::new((args.grid * args.grid) as u64, args.quiet);
+        bar.set_unit("grid points");
+        let r = crate::dsa::two_way(
+            &model,
+            pair[0],
+            pair[1],
+            args.grid,
+            perspective,
+            wtp,
+            n,
+            &|k| bar.inc(k as u64),
+        );
+        bar.finish();
+        match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("{}: error: {}", args.scenario.display(), e.message);
+                return EXIT_FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let one_way_ranges: Vec<crate::dsa::Range> = if two_way.is_some() {
+        Vec::new()
+    } else {
+        ranges.clone()
+    };
+    let bar = Progress::new(one_way_ranges.len() as u64, args.quiet);
     bar.set_unit("parameters");
-    let result = crate::dsa::one_way(&model, &ranges, perspective, wtp, n, &|k| bar.inc(k as u64));
+    let result = crate::dsa::one_way(&model, &one_way_ranges, perspective, wtp, n, &|k| {
+        bar.inc(k as u64)
+    });
     bar.finish();
     let owsa = match result {
         Ok(o) => o,
@@ -622,18 +674,35 @@ fn dsa(args: &DsaArgs) -> i32 {
         "wtp": wtp,
     });
     if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
-        output::write_file(&tmp.join("dsa.csv"), &psa_output::dsa_csv(&model, &owsa))?;
-        psa_output::tornado_figures(tmp, &model, &owsa)?;
+        match &two_way {
+            Some(t) => {
+                output::write_file(
+                    &tmp.join("dsa_two_way.csv"),
+                    &psa_output::two_way_csv(&model, t, owsa.wtp, perspective),
+                )?;
+                psa_output::two_way_figure(tmp, &model, t, owsa.wtp, perspective)?;
+            }
+            None => {
+                output::write_file(&tmp.join("dsa.csv"), &psa_output::dsa_csv(&model, &owsa))?;
+                psa_output::tornado_figures(tmp, &model, &owsa)?;
+            }
+        }
         Ok(serde_json::Map::new())
     }) {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
     }
-    out(&format!(
-        "one-way sensitivity analysis of {} parameters written to {}\n",
-        ranges.len(),
-        dir.display()
-    ));
+    let what = match &two_way {
+        Some(t) => format!(
+            "two-way sensitivity analysis of `{}` and `{}`",
+            model.params[t.x.param].name, model.params[t.y.param].name
+        ),
+        None => format!(
+            "one-way sensitivity analysis of {} parameters",
+            ranges.len()
+        ),
+    };
+    out(&format!("{what} written to {}\n", dir.display()));
     EXIT_OK
 }
 

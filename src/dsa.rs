@@ -151,3 +151,92 @@ pub fn one_way(
         rows,
     })
 }
+
+/// A two-way analysis: the net monetary benefit of every strategy on a grid over two
+/// parameters, and the preferred strategy at each point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TwoWay {
+    pub x: Range,
+    pub y: Range,
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    /// `nmb[(i * ys.len() + j) * n_strategies + s]` at `(xs[i], ys[j])`.
+    pub nmb: Vec<f64>,
+    /// Preferred strategy (highest NMB; ties go to the lower index) at each point.
+    pub best: Vec<usize>,
+    /// Base-case (point) values of the two parameters.
+    pub base: (f64, f64),
+}
+
+/// `steps` evenly spaced values from low to high.
+fn grid(r: &Range, steps: usize) -> Vec<f64> {
+    (0..steps)
+        .map(|k| r.low + (r.high - r.low) * k as f64 / (steps - 1) as f64)
+        .collect()
+}
+
+/// Run a two-way analysis over a `steps × steps` grid (steps ≥ 2).
+#[allow(clippy::too_many_arguments)]
+pub fn two_way(
+    model: &Model,
+    x: &Range,
+    y: &Range,
+    steps: usize,
+    perspective: usize,
+    wtp: f64,
+    n_individuals: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<TwoWay, SimError> {
+    let l = Layout::of(model);
+    let spec = SimSpec {
+        draw: 0,
+        n_individuals,
+        seed: model.settings.seed,
+        trajectories: 0,
+    };
+    let point = params::point_values(model);
+    let (xs, ys) = (grid(x, steps.max(2)), grid(y, steps.max(2)));
+    let n_strategies = model.strategies.len();
+    let mut nmb = Vec::with_capacity(xs.len() * ys.len() * n_strategies);
+    let mut best = Vec::with_capacity(xs.len() * ys.len());
+    for xv in &xs {
+        for yv in &ys {
+            let mut values = point.clone();
+            values[x.param] = *xv;
+            values[y.param] = *yv;
+            let sim = engine::simulate(model, &values, &spec, &|_| {}).map_err(|e| SimError {
+                message: format!(
+                    "`{}` = {xv}, `{}` = {yv}: {}",
+                    model.params[x.param].name, model.params[y.param].name, e.message
+                ),
+                at: e.at,
+            })?;
+            let here: Vec<f64> = sim
+                .strategies
+                .iter()
+                .map(|s| {
+                    wtp * s.outcomes[l.qalys(true)].mean
+                        - s.outcomes[l.perspective(perspective, true)].mean
+                })
+                .collect();
+            let mut top = 0;
+            for (s, v) in here.iter().enumerate() {
+                if *v > here[top] {
+                    top = s;
+                }
+            }
+            best.push(top);
+            nmb.extend(here);
+            progress(1);
+        }
+    }
+    Ok(TwoWay {
+        x: x.clone(),
+        y: y.clone(),
+        base: (point[x.param], point[y.param]),
+        xs,
+        ys,
+        nmb,
+        best,
+    })
+}

@@ -670,3 +670,55 @@ pub fn tornado_figures(dir: &Path, model: &Model, o: &crate::dsa::Owsa) -> Resul
     }
     Ok(())
 }
+
+/// `dsa_two_way.csv`: net monetary benefit of every strategy at each grid point, and which
+/// strategy is preferred there.
+pub fn two_way_csv(model: &Model, t: &crate::dsa::TwoWay, wtp: f64, perspective: usize) -> String {
+    let (xn, yn) = (&model.params[t.x.param].name, &model.params[t.y.param].name);
+    let mut s = format!("perspective,wtp,{xn},{yn},strategy,nmb,preferred\n");
+    let ns = model.strategies.len();
+    for (i, xv) in t.xs.iter().enumerate() {
+        for (j, yv) in t.ys.iter().enumerate() {
+            let p = i * t.ys.len() + j;
+            for (si, st) in model.strategies.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "{},{wtp},{xv},{yv},{},{},{}",
+                    model.perspectives[perspective].name,
+                    st.name,
+                    t.nmb[p * ns + si],
+                    t.best[p] == si
+                );
+            }
+        }
+    }
+    s
+}
+
+/// The heat map of the preferred strategy over the two-way grid.
+pub fn two_way_figure(
+    dir: &Path,
+    model: &Model,
+    t: &crate::dsa::TwoWay,
+    wtp: f64,
+    perspective: usize,
+) -> Result<(), OutputError> {
+    let (xn, yn) = (&model.params[t.x.param].name, &model.params[t.y.param].name);
+    let labels: Vec<&str> = model.strategies.iter().map(|s| s.label.as_str()).collect();
+    plot::heatmap(
+        &dir.join(format!("two_way_{xn}_{yn}")),
+        &format!(
+            "Preferred strategy at {}/QALY ({} perspective)",
+            money(wtp, &model.meta.currency),
+            model.perspectives[perspective].name
+        ),
+        xn,
+        yn,
+        &t.xs,
+        &t.ys,
+        &t.best,
+        &labels,
+        t.base,
+    )
+    .map_err(|e| OutputError(e.to_string()))
+}

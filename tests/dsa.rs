@@ -101,3 +101,94 @@ fn dsa_command_writes_the_table_and_a_tornado_diagram() {
         stderr(&out)
     );
 }
+
+#[test]
+fn two_way_grid_centre_equals_the_base_case_and_prefers_the_best_strategy() {
+    // Both ranges are symmetric around the point values, so the centre of an odd grid is
+    // the base case: same parameter values, same individuals, hence the same numbers.
+    let text = std::fs::read_to_string(root().join("scenarios/examples/three-state.yaml"))
+        .unwrap()
+        .replace(
+            "  c_treatment:\n    value: 12000\n",
+            "  c_treatment:\n    value: 12000\n    low: 2000\n    high: 22000\n",
+        )
+        .replace(
+            "  hr_treatment:\n    value: 0.6\n",
+            "  hr_treatment:\n    value: 0.6\n    low: 0.2\n    high: 1.0\n",
+        );
+    let model =
+        scenario::load_str(&text, "t.yaml", "t", &root().join("scenarios/examples")).unwrap();
+    let idx = |n: &str| model.params.iter().position(|p| p.name == n).unwrap();
+    let ranges = dsa::ranges(&model, Some(&[idx("c_treatment"), idx("hr_treatment")]));
+    let t = dsa::two_way(
+        &model,
+        &ranges[1],
+        &ranges[0],
+        5,
+        0,
+        50_000.0,
+        1_000,
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(model.params[t.x.param].name, "c_treatment");
+    let ns = model.strategies.len();
+    // Every point prefers the strategy with the highest net benefit.
+    for (p, best) in t.best.iter().enumerate() {
+        let nmb = &t.nmb[p * ns..(p + 1) * ns];
+        assert!(nmb.iter().all(|v| *v <= nmb[*best]), "point {p}");
+    }
+    let centre = 2 * 5 + 2;
+    let base = trdsim::engine::simulate(
+        &model,
+        &trdsim::params::point_values(&model),
+        &crate::common::spec(&model, 1_000),
+        &|_| {},
+    )
+    .unwrap();
+    let l = trdsim::engine::Layout::of(&model);
+    for s in 0..ns {
+        let o = &base.strategies[s].outcomes;
+        let want = 50_000.0 * o[l.qalys(true)].mean - o[l.perspective(0, true)].mean;
+        assert_eq!(t.nmb[centre * ns + s], want);
+    }
+    // A cheaper, more effective treatment is preferred in the corner (low cost, low HR).
+    assert_eq!(t.best[0], 1);
+}
+
+#[test]
+fn two_way_command_writes_the_grid_and_a_heat_map() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("t");
+    let sc = root().join("scenarios/examples/three-state.yaml");
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--two-way",
+        "p_sick,c_sick",
+        "--grid",
+        "3",
+        "--individuals",
+        "300",
+        "--out",
+        s(&dir),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("dsa_two_way.csv")).unwrap();
+    // 3 × 3 points × 2 strategies, plus the header.
+    assert_eq!(csv.lines().count(), 19, "{csv}");
+    assert!(csv.starts_with("perspective,wtp,p_sick,c_sick,strategy,nmb,preferred\n"));
+    for f in ["two_way_p_sick_c_sick.png", "two_way_p_sick_c_sick.svg"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--two-way",
+        "p_sick",
+        "--out",
+        s(&tmp.path().join("u")),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
