@@ -1983,7 +1983,15 @@ impl Figure for Tornado<'_> {
                 &no_labels,
             )
         };
-        let base_label = format!("Base case: {}", tick_formatter(self.x_range)(&self.base));
+        // The base case is a result, not a tick: four significant digits are enough to read it.
+        let digits = 3 - self.base.abs().max(1e-12).log10().floor() as i32;
+        let rounded = if (0..=6).contains(&digits) || digits < 0 {
+            let scale = 10f64.powi(digits.clamp(-12, 12));
+            (self.base * scale).round() / scale
+        } else {
+            self.base
+        };
+        let base_label = format!("Base case: {}", tick_formatter(self.x_range)(&rounded));
         let mut chart = annotated_chart(&area, axes, &[(self.base, base_label)], &[])?;
 
         let (frame_x, _) = chart.plotting_area().get_pixel_range();
