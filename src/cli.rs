@@ -59,6 +59,8 @@ enum Command {
     },
     /// One-way sensitivity analysis: each parameter at a low and a high value; dsa.csv and a tornado diagram.
     Dsa(DsaArgs),
+    /// Run several scenarios and tabulate what differs in their inputs and results.
+    Compare(CompareArgs),
     /// Rerun the run recorded in RUN_DIR/run.json and compare every output file byte for byte.
     Verify {
         /// A result directory written by `trdsim run` or `trdsim merge`.
@@ -69,6 +71,28 @@ enum Command {
         /// A result directory written by `trdsim run` or `trdsim merge`.
         dir: PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// Scenario files; differences are reported against the first.
+    #[arg(required = true, num_args = 2..)]
+    scenarios: Vec<PathBuf>,
+    /// Also run a probabilistic analysis of N draws per scenario and report the probability cost-effective.
+    #[arg(long, value_name = "N")]
+    draws: Option<usize>,
+    /// Individuals per scenario (and per draw with --draws) [default: each scenario's settings].
+    #[arg(long)]
+    individuals: Option<usize>,
+    /// Result directory [default: outputs/compare].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -163,6 +187,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
         Command::Verify { dir } => verify(&dir),
         Command::Dsa(args) => dsa(&args),
+        Command::Compare(args) => compare(&args),
         Command::Plot { dir } => match output::read_run_json(&dir)
             .and_then(|info| output::render(&dir, &info["figures"]))
         {
@@ -538,6 +563,262 @@ pub fn psa_report(f: &psa_output::PsaFindings) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// The settings and parameter values of a model as comparable text, by item name.
+fn inputs(model: &Model) -> Vec<(String, String)> {
+    let st = &model.settings;
+    let mut v = vec![
+        (
+            "settings.cycle".to_string(),
+            format!("{} {}", st.cycle_length, st.cycle_unit.as_str()),
+        ),
+        ("settings.cycles".to_string(), st.n_cycles.to_string()),
+        (
+            "settings.discount.costs".to_string(),
+            st.discount_rate_costs_annual.to_string(),
+        ),
+        (
+            "settings.discount.effects".to_string(),
+            st.discount_rate_effects_annual.to_string(),
+        ),
+        (
+            "settings.within_cycle".to_string(),
+            st.within_cycle.as_str().to_string(),
+        ),
+        (
+            "settings.individuals".to_string(),
+            st.n_individuals.to_string(),
+        ),
+        ("settings.seed".to_string(), st.seed.to_string()),
+        ("settings.wtp".to_string(), format!("{:?}", st.wtp_per_qaly)),
+    ];
+    for (p, persp) in model.perspectives.iter().enumerate() {
+        let cats: Vec<&str> = model
+            .cost_categories
+            .iter()
+            .zip(&persp.includes)
+            .filter(|(_, i)| **i)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        let _ = p;
+        v.push((
+            format!("settings.perspectives.{}", persp.name),
+            cats.join(" "),
+        ));
+    }
+    let base = params::point_values(model);
+    for (i, p) in model.params.iter().enumerate() {
+        let text = match &p.def {
+            ParamDef::Value { dist, .. } => match dist {
+                Some(d) => format!("{} ({d:?})", base[i]),
+                None => base[i].to_string(),
+            },
+            ParamDef::Dirichlet { value, .. } => format!("{value} (Dirichlet)"),
+            ParamDef::Derived(_) => "(derived)".to_string(),
+        };
+        v.push((format!("parameters.{}", p.name), text));
+    }
+    for st in &model.strategies {
+        for (i, o) in st.overridden.iter().enumerate() {
+            if *o {
+                let text = match &st.params[i] {
+                    ParamDef::Value { value, .. } => value.to_string(),
+                    _ => "(expression)".to_string(),
+                };
+                v.push((
+                    format!("strategies.{}.parameters.{}", st.name, model.params[i].name),
+                    text,
+                ));
+            }
+        }
+    }
+    v
+}
+
+fn compare(args: &CompareArgs) -> i32 {
+    use std::fmt::Write as _;
+    let mut models = Vec::new();
+    for sc in &args.scenarios {
+        match load(sc) {
+            Ok(m) => models.push(m),
+            Err(code) => return code,
+        }
+    }
+    if let Some(n) = args.individuals
+        && (n == 0 || n as f64 > scenario::MAX_INDIVIDUALS)
+    {
+        eprintln!(
+            "error: --individuals: expected a number from 1 to {:e}, found {n}",
+            scenario::MAX_INDIVIDUALS
+        );
+        return EXIT_INVALID;
+    }
+    if let Some(d) = args.draws
+        && (d == 0 || d > 10_000_000)
+    {
+        eprintln!("error: --draws: expected a number from 1 to 10000000, found {d}");
+        return EXIT_INVALID;
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join("compare"));
+    if let Err(e) = output::check_target(&dir, args.force) {
+        eprintln!("error: {e}");
+        return EXIT_INVALID;
+    }
+    let first = inputs(&models[0]);
+    let mut changes = String::from("scenario,item,in_first,in_this\n");
+    let mut results =
+        String::from("scenario,perspective,strategy,cost,qalys,inc_cost,inc_qalys,icer,status");
+    let thresholds = models[0].settings.wtp_per_qaly.clone();
+    if args.draws.is_some() {
+        for w in &thresholds {
+            let _ = write!(results, ",prob_cost_effective_{w}");
+        }
+    }
+    results.push('\n');
+    let field = |x: &str| {
+        if x.contains(',') {
+            format!("\"{}\"", x.replace('"', "\"\""))
+        } else {
+            x.to_string()
+        }
+    };
+    for (sc, model) in args.scenarios.iter().zip(&models) {
+        let name = sc.display().to_string();
+        let these = inputs(model);
+        for (item, value) in &these {
+            let before = first
+                .iter()
+                .find(|(i, _)| i == item)
+                .map(|(_, v)| v.as_str());
+            if before != Some(value.as_str()) {
+                let _ = writeln!(
+                    changes,
+                    "{},{},{},{}",
+                    field(&name),
+                    field(item),
+                    field(before.unwrap_or("(absent)")),
+                    field(value)
+                );
+            }
+        }
+        for (item, value) in &first {
+            if !these.iter().any(|(i, _)| i == item) {
+                let _ = writeln!(
+                    changes,
+                    "{},{},{},(absent)",
+                    field(&name),
+                    field(item),
+                    field(value)
+                );
+            }
+        }
+        let n = args.individuals.unwrap_or(model.settings.n_individuals);
+        let spec = engine::SimSpec {
+            draw: 0,
+            n_individuals: n,
+            seed: model.settings.seed,
+            trajectories: 0,
+        };
+        let sim = match engine::simulate(model, &params::point_values(model), &spec, &|_| {}) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{name}: error: {}", e.message);
+                return EXIT_FAILURE;
+            }
+        };
+        let draws = match args.draws {
+            None => None,
+            Some(d) => {
+                let per = args.individuals.unwrap_or(model.settings.psa.n_individuals);
+                let bar = Progress::new(d as u64, args.quiet);
+                bar.set_unit("draws");
+                let r =
+                    engine::simulate_draws(model, 1, d as u64, per, model.settings.seed, &|k| {
+                        bar.inc(k as u64)
+                    });
+                bar.finish();
+                match r {
+                    Ok(x) => Some(x),
+                    Err(e) => {
+                        eprintln!("{name}: error: {}", e.message);
+                        return EXIT_FAILURE;
+                    }
+                }
+            }
+        };
+        let l = sim.layout;
+        for (p, persp) in model.perspectives.iter().enumerate() {
+            let oc: Vec<crate::econ::Outcome> = sim
+                .strategies
+                .iter()
+                .map(|s| crate::econ::Outcome {
+                    cost: s.outcomes[l.perspective(p, true)].mean,
+                    effect: s.outcomes[l.qalys(true)].mean,
+                })
+                .collect();
+            let probs = draws.as_ref().map(|d| {
+                let mut t = crate::psa::PsaTable::new(model.strategies.len());
+                for draw in d {
+                    let c: Vec<f64> = draw
+                        .outcomes
+                        .iter()
+                        .map(|o| o[l.perspective(p, true)])
+                        .collect();
+                    let e: Vec<f64> = draw.outcomes.iter().map(|o| o[l.qalys(true)]).collect();
+                    t.push_draw(&c, &e);
+                }
+                crate::psa::ceac(&t, &thresholds, model.settings.reference_strategy.0)
+            });
+            for row in crate::econ::incremental(&oc) {
+                let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+                let _ = write!(
+                    results,
+                    "{},{},{},{},{},{},{},{},{}",
+                    field(&name),
+                    persp.name,
+                    model.strategies[row.strategy].name,
+                    row.cost,
+                    row.effect,
+                    opt(row.inc_cost),
+                    opt(row.inc_effect),
+                    opt(row.icer),
+                    row.status.as_str()
+                );
+                if let Some(points) = &probs {
+                    for pt in points {
+                        let _ = write!(results, ",{}", pt.prob_best[row.strategy]);
+                    }
+                }
+                results.push('\n');
+            }
+        }
+    }
+    let json = serde_json::json!({
+        "tool": "trdsim",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "analysis": "scenario comparison",
+        "scenarios": args.scenarios.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "draws": args.draws,
+    });
+    if let Err(e) = output::write_atomically(&dir, args.force, json, |tmp| {
+        output::write_file(&tmp.join("compare_inputs.csv"), &changes)?;
+        output::write_file(&tmp.join("compare_results.csv"), &results)?;
+        Ok(serde_json::Map::new())
+    }) {
+        eprintln!("error: {e}");
+        return EXIT_FAILURE;
+    }
+    out(&format!(
+        "compared {} scenarios; written to {}\n",
+        models.len(),
+        dir.display()
+    ));
+    EXIT_OK
 }
 
 fn dsa(args: &DsaArgs) -> i32 {

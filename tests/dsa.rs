@@ -1,4 +1,4 @@
-//! One-way sensitivity analysis.
+//! Sensitivity and scenario analyses: one-way, two-way, and scenario comparison.
 
 use trdsim::{dsa, scenario};
 
@@ -191,4 +191,55 @@ fn two_way_command_writes_the_grid_and_a_heat_map() {
         s(&tmp.path().join("u")),
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn compare_lists_changed_inputs_and_results_per_scenario() {
+    let tmp = tempdir();
+    let base = root().join("scenarios/examples/three-state.yaml");
+    let text = std::fs::read_to_string(&base)
+        .unwrap()
+        .replace("discount: {costs: 0.03,", "discount: {costs: 0.04,")
+        .replace(
+            "  hr_treatment:\n    value: 0.6\n",
+            "  hr_treatment:\n    value: 0.5\n",
+        );
+    // The copy lives next to the example so that relative paths keep working.
+    let variant = tmp.path().join("variant.yaml");
+    std::fs::write(&variant, text).unwrap();
+    let dir = tmp.path().join("c");
+    let out = trdsim(&[
+        "compare",
+        s(&base),
+        s(&variant),
+        "--individuals",
+        "400",
+        "--draws",
+        "5",
+        "--out",
+        s(&dir),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let changes = std::fs::read_to_string(dir.join("compare_inputs.csv")).unwrap();
+    let items: Vec<&str> = changes
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        items,
+        ["settings.discount.costs", "parameters.hr_treatment"],
+        "{changes}"
+    );
+    let results = std::fs::read_to_string(dir.join("compare_results.csv")).unwrap();
+    // 2 scenarios × 2 perspectives × 2 strategies.
+    assert_eq!(results.lines().count(), 9, "{results}");
+    assert!(
+        results
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("prob_cost_effective_80000")
+    );
 }
