@@ -1017,6 +1017,20 @@ fn verify(dir: &Path) -> i32 {
         );
         return EXIT_FAILURE;
     }
+    // The base of a scenario analysis and every table must be unchanged too.
+    for input in json["inputs"].as_array().into_iter().flatten() {
+        let path = input["path"].as_str().unwrap_or_default();
+        let want = input["sha256"].as_str().unwrap_or_default();
+        let now = std::fs::read(path)
+            .map(|b| output::sha256_hex(&b))
+            .unwrap_or_default();
+        if now != want {
+            eprintln!(
+                "error: `{path}`, read by the scenario, has changed since the run (SHA-256 {now} now, {want} recorded)"
+            );
+            return EXIT_FAILURE;
+        }
+    }
     let mut args: Vec<String> = vec!["run".into(), scenario.into(), "--quiet".into()];
     let seed = json["seed"].as_u64().unwrap_or(0);
     args.extend(["--seed".into(), seed.to_string()]);

@@ -369,6 +369,8 @@ pub struct Model {
     pub strategies: Vec<Strategy>,
     /// Warnings found while loading (for example parameters without a source).
     pub warnings: Vec<String>,
+    /// Other files the scenario was built from (an overlay's base, CSV tables), as read.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 impl Model {

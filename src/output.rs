@@ -548,6 +548,14 @@ pub fn run_json(model: &Model, info: &RunInfo) -> serde_json::Value {
         },
         "timings_s": timings,
         "warnings": model.warnings,
+        "inputs": model
+            .inputs
+            .iter()
+            .map(|f| json!({
+                "path": f.display().to_string(),
+                "sha256": fs::read(f).map(|b| sha256_hex(&b)).unwrap_or_default(),
+            }))
+            .collect::<Vec<_>>(),
         "assumptions": assumptions,
         "figures": figure_info(model),
     })

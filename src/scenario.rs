@@ -122,6 +122,86 @@ struct RawScenario {
     strategies: Spanned<Vec<Spanned<RawStrategy>>>,
 }
 
+/// Only the `extends` key, to tell an overlay from a complete scenario.
+#[derive(Deserialize, Debug)]
+struct Probe {
+    #[serde(default)]
+    extends: Option<Spanned<String>>,
+}
+
+/// A scenario analysis: a base scenario and what it changes.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawOverlay {
+    extends: Spanned<String>,
+    #[serde(default)]
+    version: Option<Spanned<u32>>,
+    #[serde(default)]
+    meta: Option<RawMetaOverlay>,
+    #[serde(default)]
+    settings: Option<Spanned<RawSettingsOverlay>>,
+    #[serde(default)]
+    parameters: BTreeMap<String, Spanned<RawParam>>,
+    #[serde(default)]
+    dirichlet: BTreeMap<String, Spanned<RawDirichlet>>,
+    #[serde(default)]
+    tables: BTreeMap<String, Spanned<RawTable>>,
+    #[serde(default)]
+    population: Option<Spanned<RawPopulation>>,
+    #[serde(default)]
+    variables: BTreeMap<String, Spanned<RawVariable>>,
+    #[serde(default)]
+    correlation: Option<Spanned<RawCorrelation>>,
+    #[serde(default)]
+    states: Vec<Spanned<RawState>>,
+    #[serde(default)]
+    transitions: Vec<Spanned<RawTransition>>,
+    #[serde(default)]
+    strategies: Vec<Spanned<RawStrategy>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawMetaOverlay {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    price_year: Option<i64>,
+    #[serde(default)]
+    references: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawSettingsOverlay {
+    #[serde(default)]
+    cycle: Option<Spanned<RawDuration>>,
+    #[serde(default)]
+    horizon: Option<Spanned<RawDuration>>,
+    #[serde(default)]
+    discount: Option<Spanned<RawDiscount>>,
+    #[serde(default)]
+    within_cycle: Option<Spanned<String>>,
+    #[serde(default)]
+    individuals: Option<Spanned<f64>>,
+    #[serde(default)]
+    seed: Option<Spanned<u64>>,
+    #[serde(default)]
+    cost_categories: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    perspectives: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    #[serde(default)]
+    wtp: Option<Vec<Spanned<f64>>>,
+    #[serde(default)]
+    reference_strategy: Option<Spanned<String>>,
+    #[serde(default)]
+    psa: Option<Spanned<RawPsa>>,
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 struct RawMeta {
@@ -412,27 +492,248 @@ pub fn load(path: &Path) -> Result<Model, LoadError> {
 }
 
 /// Load and validate scenario text; `dir` is where relative table paths are resolved.
+/// A document with `extends:` is a scenario analysis: the named base scenario (relative to
+/// `dir`) with the overlay's changes applied.
 pub fn load_str(text: &str, file: &str, name: &str, dir: &Path) -> Result<Model, LoadError> {
-    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        LoadError {
-            diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
-                file: file.to_string(),
-                line,
-                column,
-                path: String::new(),
-                message: first_line(&e.to_string()),
-            }],
+    if let Ok(Probe { extends: Some(_) }) = serde_saphyr::from_str::<Probe>(text) {
+        return load_overlay(text, file, name, dir);
+    }
+    let raw = parse_raw(text, file)?;
+    validate(raw, file, name, dir, None)
+}
+
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> LoadError {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    LoadError {
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line,
+            column,
+            path: String::new(),
+            message: first_line(&e.to_string()),
+        }],
+    }
+}
+
+fn one_error(file: &str, at: (u64, u64), path: &str, message: String) -> LoadError {
+    LoadError {
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line: at.0,
+            column: at.1,
+            path: path.to_string(),
+            message,
+        }],
+    }
+}
+
+/// Replace entries with the same key and append new ones, keeping the base's order.
+fn merge_map<T>(
+    base: &mut BTreeMap<String, Spanned<T>>,
+    over: BTreeMap<String, Spanned<T>>,
+    section: &str,
+    paths: &mut Vec<String>,
+) {
+    for (k, v) in over {
+        paths.push(format!("{section}.{k}"));
+        base.insert(k, v);
+    }
+}
+
+fn load_overlay(text: &str, file: &str, name: &str, dir: &Path) -> Result<Model, LoadError> {
+    let over: RawOverlay = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+    let base_path = dir.join(&over.extends.value);
+    let base_file = base_path.display().to_string();
+    let base_text = std::fs::read(&base_path)
+        .map_err(|e| {
+            one_error(
+                file,
+                loc(&over.extends),
+                "extends",
+                format!("cannot read the base scenario `{base_file}`: {e}"),
+            )
+        })
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|e| {
+                one_error(
+                    &base_file,
+                    (0, 0),
+                    "",
+                    format!("the file is not valid UTF-8: {e}"),
+                )
+            })
+        })?;
+    if let Ok(Probe { extends: Some(_) }) = serde_saphyr::from_str::<Probe>(&base_text) {
+        return Err(one_error(
+            file,
+            loc(&over.extends),
+            "extends",
+            format!("`{base_file}` is itself an overlay; expected a complete scenario as the base"),
+        ));
+    }
+    let mut raw = parse_raw(&base_text, &base_file)?;
+    let base_dir = base_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    // Files named in the overlay are relative to the overlay.
+    let rebase = |f: &mut Spanned<String>| f.value = dir.join(&f.value).display().to_string();
+    let mut paths = Vec::new();
+    if let Some(v) = over.version {
+        paths.push("version".into());
+        raw.version = v;
+    }
+    if let Some(m) = over.meta {
+        if let Some(x) = m.title {
+            raw.meta.title = x;
         }
-    })?;
+        if let Some(x) = m.description {
+            raw.meta.description = x;
+        }
+        if let Some(x) = m.currency {
+            raw.meta.currency = x;
+        }
+        if let Some(x) = m.price_year {
+            raw.meta.price_year = Some(x);
+        }
+        if let Some(x) = m.references {
+            raw.meta.references = x;
+        }
+    }
+    if let Some(st) = over.settings {
+        let o = st.value;
+        let b = &mut raw.settings.value;
+        macro_rules! take {
+            ($field:ident) => {
+                if let Some(x) = o.$field {
+                    paths.push(concat!("settings.", stringify!($field)).to_string());
+                    b.$field = x;
+                }
+            };
+            (opt $field:ident) => {
+                if let Some(x) = o.$field {
+                    paths.push(concat!("settings.", stringify!($field)).to_string());
+                    b.$field = Some(x);
+                }
+            };
+        }
+        take!(cycle);
+        take!(horizon);
+        take!(discount);
+        take!(opt within_cycle);
+        take!(individuals);
+        take!(seed);
+        take!(cost_categories);
+        take!(perspectives);
+        take!(wtp);
+        take!(opt reference_strategy);
+        take!(opt psa);
+    }
+    merge_map(
+        &mut raw.parameters,
+        over.parameters,
+        "parameters",
+        &mut paths,
+    );
+    merge_map(&mut raw.dirichlet, over.dirichlet, "dirichlet", &mut paths);
+    let mut tables = over.tables;
+    for t in tables.values_mut() {
+        rebase(&mut t.value.file);
+    }
+    merge_map(&mut raw.tables, tables, "tables", &mut paths);
+    merge_map(&mut raw.variables, over.variables, "variables", &mut paths);
+    if let Some(mut p) = over.population {
+        if let Some(t) = &mut p.value.table {
+            rebase(&mut t.value.file);
+        }
+        paths.push("population".into());
+        raw.population = Some(p);
+    }
+    if let Some(c) = over.correlation {
+        paths.push("correlation".into());
+        raw.correlation = Some(c);
+    }
+    for st in over.states {
+        let id = st.value.id.value.clone();
+        match raw.states.value.iter().position(|x| x.value.id.value == id) {
+            Some(i) => {
+                paths.push(format!("states[{i}]"));
+                raw.states.value[i] = st;
+            }
+            None => {
+                paths.push(format!("states[{}]", raw.states.value.len()));
+                raw.states.value.push(st);
+            }
+        }
+    }
+    for t in over.transitions {
+        let key = (t.value.from.value.clone(), t.value.to.value.clone());
+        match raw
+            .transitions
+            .value
+            .iter()
+            .position(|x| (x.value.from.value.clone(), x.value.to.value.clone()) == key)
+        {
+            Some(i) => {
+                paths.push(format!("transitions[{i}]"));
+                raw.transitions.value[i] = t;
+            }
+            None => {
+                paths.push(format!("transitions[{}]", raw.transitions.value.len()));
+                raw.transitions.value.push(t);
+            }
+        }
+    }
+    for st in over.strategies {
+        let id = st.value.id.value.clone();
+        match raw
+            .strategies
+            .value
+            .iter()
+            .position(|x| x.value.id.value == id)
+        {
+            Some(i) => {
+                paths.push(format!("strategies[{i}]"));
+                raw.strategies.value[i] = st;
+            }
+            None => {
+                paths.push(format!("strategies[{}]", raw.strategies.value.len()));
+                raw.strategies.value.push(st);
+            }
+        }
+    }
+    validate(
+        raw,
+        &base_file,
+        name,
+        &base_dir,
+        Some((file.to_string(), paths)),
+    )
+}
+
+fn parse_raw(text: &str, file: &str) -> Result<RawScenario, LoadError> {
+    serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))
+}
+
+/// Validate a parsed scenario into a model; `overlay` routes diagnostics into an overlay file.
+fn validate(
+    raw: RawScenario,
+    file: &str,
+    name: &str,
+    dir: &Path,
+    overlay: Option<(String, Vec<String>)>,
+) -> Result<Model, LoadError> {
     let mut v = Validator {
         file: file.to_string(),
         dir: dir.to_path_buf(),
+        inputs: overlay.iter().map(|_| PathBuf::from(file)).collect(),
         diags: Vec::new(),
+        overlay,
     };
     let model = v.model(raw, name);
     let errors = v.diags.iter().any(|d| d.severity == Severity::Error);
@@ -488,6 +789,11 @@ struct Validator {
     file: String,
     dir: PathBuf,
     diags: Vec<Diagnostic>,
+    /// For a scenario analysis: the overlay file and the paths whose values come from it;
+    /// diagnostics under those paths point into the overlay.
+    overlay: Option<(String, Vec<String>)>,
+    /// Files read besides the scenario itself.
+    inputs: Vec<PathBuf>,
 }
 
 /// Names an expression may use, depending on where it is.
@@ -589,9 +895,20 @@ impl Validator {
     }
 
     fn push(&mut self, severity: Severity, at: (u64, u64), path: String, message: String) {
+        let file = match &self.overlay {
+            Some((overlay, prefixes))
+                if prefixes.iter().any(|p| {
+                    path.strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+                }) =>
+            {
+                overlay.clone()
+            }
+            _ => self.file.clone(),
+        };
         self.diags.push(Diagnostic {
             severity,
-            file: self.file.clone(),
+            file,
             line: at.0,
             column: at.1,
             path,
@@ -1157,6 +1474,7 @@ impl Validator {
             states,
             strategies: Vec::new(),
             warnings: Vec::new(),
+            inputs: std::mem::take(&mut self.inputs),
         };
         let mut strategy_locs = Vec::new();
         for (s, at) in strategies {
@@ -1695,6 +2013,7 @@ impl Validator {
                 }
             };
             let file = self.dir.join(&rt.file.value);
+            self.inputs.push(file.clone());
             let text = match std::fs::read_to_string(&file) {
                 Ok(t) => t,
                 Err(e) => {
@@ -1846,6 +2165,7 @@ impl Validator {
             let path = "population.table";
             let rt = &t.value;
             let file = self.dir.join(&rt.file.value);
+            self.inputs.push(file.clone());
             let text = match std::fs::read_to_string(&file) {
                 Ok(t) => t,
                 Err(e) => {

@@ -406,3 +406,46 @@ fn lockstep_and_general_kernels_agree_exactly() {
         assert_eq!(a.pairs, b.pairs, "{file}");
     }
 }
+
+/// Scenario analyses (`extends:`): the overlay's changes apply, everything else comes from
+/// the base, and a diagnostic about an overlaid value points into the overlay file.
+#[test]
+fn overlays_change_what_they_name_and_report_into_the_overlay() {
+    let tmp = crate::common::tempdir();
+    let base = root().join("scenarios/examples/three-state.yaml");
+    let overlay = tmp.path().join("overlay.yaml");
+    let write = |body: &str| {
+        std::fs::write(&overlay, format!("extends: {}\n{body}", base.display())).unwrap();
+        scenario::load(&overlay)
+    };
+    let model = write("settings:\n  discount: {costs: 0.04, effects: 0.015}\nparameters:\n  hr_treatment: {value: 0.5, source: test}\n").unwrap();
+    let base_model = scenario::load(&base).unwrap();
+    assert_eq!(model.settings.discount_rate_costs_annual, 0.04);
+    assert_eq!(model.settings.n_cycles, base_model.settings.n_cycles);
+    let hr = model
+        .params
+        .iter()
+        .position(|p| p.name == "hr_treatment")
+        .unwrap();
+    assert_eq!(params::point_values(&model)[hr], 0.5);
+    assert_eq!(model.params.len(), base_model.params.len());
+    // An error in an overlaid value names the overlay file and its line.
+    let err =
+        write("parameters:\n  hr_treatment: {value: 0.5, source: test, dist: {type: betta}}\n")
+            .unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(d.file, overlay.display().to_string(), "{err}");
+    assert_eq!(d.line, 3, "{err}");
+    assert!(d.message.contains("did you mean `beta`?"), "{err}");
+    // Unknown keys in the overlay are reported there too.
+    let err = write("setings: {}\n").unwrap_err();
+    assert_eq!(err.diagnostics[0].file, overlay.display().to_string());
+    assert!(err.to_string().contains("unknown field `setings`"), "{err}");
+    // A base that cannot be read is an error at `extends`.
+    std::fs::write(&overlay, "extends: nowhere.yaml\n").unwrap();
+    let err = scenario::load(&overlay).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot read the base scenario"),
+        "{err}"
+    );
+}
