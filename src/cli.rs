@@ -66,6 +66,11 @@ enum Command {
         /// A result directory written by `trdsim run` or `trdsim merge`.
         dir: PathBuf,
     },
+    /// Write a self-contained report.html for a result directory.
+    Report {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+    },
     /// Redraw every figure of a result directory from its CSV files and run.json.
     Plot {
         /// A result directory written by `trdsim run` or `trdsim merge`.
@@ -159,6 +164,9 @@ struct RunArgs {
     /// Individuals per PSA draw (overrides settings.psa.individuals).
     #[arg(long, value_name = "N")]
     draw_individuals: Option<usize>,
+    /// Also write report.html, a self-contained report for reimbursement advisors.
+    #[arg(long)]
+    report: bool,
     /// Also write the state path of the first N individuals to trajectories.csv.
     #[arg(long, value_name = "N", default_value_t = 0)]
     trajectories: usize,
@@ -186,6 +194,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Run(args) => run(&args),
         Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
         Command::Verify { dir } => verify(&dir),
+        Command::Report { dir } => write_report(&dir),
         Command::Dsa(args) => dsa(&args),
         Command::Compare(args) => compare(&args),
         Command::Plot { dir } => match output::read_run_json(&dir)
@@ -480,6 +489,12 @@ fn run(args: &RunArgs) -> i32 {
         findings = f;
         Ok(extra)
     }) {
+        eprintln!("error: {e}");
+        return EXIT_FAILURE;
+    }
+    if args.report
+        && let Err(e) = crate::report::write(&dir, &model)
+    {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
     }
@@ -987,6 +1002,37 @@ fn dsa(args: &DsaArgs) -> i32 {
     EXIT_OK
 }
 
+fn write_report(dir: &Path) -> i32 {
+    let json = match output::read_run_json(dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let Some(path) = json["scenario"]["path"].as_str() else {
+        eprintln!("error: {}: no scenario path in run.json", dir.display());
+        return EXIT_INVALID;
+    };
+    let model = match load(Path::new(path)) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    match crate::report::write(dir, &model) {
+        Ok(()) => {
+            out(&format!(
+                "report written to {}\n",
+                dir.join("report.html").display()
+            ));
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
 /// Rerun a recorded run and compare its files; prints "identical" or every difference.
 fn verify(dir: &Path) -> i32 {
     let json = match output::read_run_json(dir) {
@@ -1099,7 +1145,8 @@ pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
         std::fs::read_dir(d)
             .map(|it| {
                 it.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-                    .filter(|n| n != "run.json")
+                    // run.json records times; report.html is a document derived from the rest.
+                    .filter(|n| n != "run.json" && n != "report.html")
                     .collect()
             })
             .unwrap_or_default()

@@ -20,6 +20,7 @@ pub mod params;
 pub mod plot;
 pub mod psa;
 pub mod psa_output;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;

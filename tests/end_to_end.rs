@@ -275,3 +275,66 @@ fn verify_names_the_first_differing_row_and_column() {
         stderr(&out)
     );
 }
+
+#[test]
+fn report_is_self_contained_and_has_every_section() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    let sc = root().join("scenarios/eko-vs-ect.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "500",
+        "--draws",
+        "8",
+        "--draw-individuals",
+        "100",
+        "--report",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    for section in [
+        "decision-problem",
+        "structure",
+        "parameters",
+        "base-case",
+        "psa",
+        "validation",
+        "cheers",
+        "reproducibility",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{section}\"")),
+            "section {section} missing"
+        );
+    }
+    // Self-contained: figures inline, no external files, scripts or stylesheets.
+    assert_eq!(
+        html.matches("<svg").count(),
+        9,
+        "trace + 4 PSA figures per perspective"
+    );
+    for external in ["<script", "<link", "src=", "url(", "<img"] {
+        assert!(
+            !html.contains(external),
+            "report refers to something external: {external}"
+        );
+    }
+    // Assumptions are highlighted in the parameter table; the CHEERS checklist has 28 items.
+    assert!(html.contains("<tr class=\"assumption\"><td><code>c_day_treatment_day</code>"));
+    assert!(!html.contains("<tr class=\"assumption\"><td><code>c_inpatient_day</code>"));
+    assert_eq!(html.matches("<tr><td>28</td>").count(), 1);
+    // The report is a derived document: verify ignores it.
+    let out = trdsim(&["verify", s(&dir)]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // `trdsim report` writes the same document again.
+    let before = html;
+    fs::remove_file(dir.join("report.html")).unwrap();
+    let out = trdsim(&["report", s(&dir)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(before, fs::read_to_string(dir.join("report.html")).unwrap());
+}
