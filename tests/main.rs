@@ -2,6 +2,7 @@
 //! bad input, and the microsimulation against its oracles.
 
 mod bad_input;
+mod browser;
 mod common;
 mod dsa;
 mod end_to_end;
