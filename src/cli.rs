@@ -70,6 +70,12 @@ enum Command {
     Report {
         /// A result directory written by `trdsim run` or `trdsim merge`.
         dir: PathBuf,
+        /// Include the tornado diagrams of this `trdsim dsa` result directory.
+        #[arg(long)]
+        dsa: Option<PathBuf>,
+        /// Include the scenario table of this `trdsim compare` result directory.
+        #[arg(long)]
+        compare: Option<PathBuf>,
     },
     /// Redraw every figure of a result directory from its CSV files and run.json.
     Plot {
@@ -194,7 +200,13 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Run(args) => run(&args),
         Command::Merge { dirs, out, force } => merge(&dirs, &out, force),
         Command::Verify { dir } => verify(&dir),
-        Command::Report { dir } => write_report(&dir),
+        Command::Report { dir, dsa, compare } => write_report(
+            &dir,
+            &crate::report::Extras {
+                dsa: dsa.as_deref(),
+                compare: compare.as_deref(),
+            },
+        ),
         Command::Dsa(args) => dsa(&args),
         Command::Compare(args) => compare(&args),
         Command::Plot { dir } => match output::read_run_json(&dir)
@@ -493,7 +505,7 @@ fn run(args: &RunArgs) -> i32 {
         return EXIT_FAILURE;
     }
     if args.report
-        && let Err(e) = crate::report::write(&dir, &model)
+        && let Err(e) = crate::report::write(&dir, &model, &crate::report::Extras::default())
     {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
@@ -1002,7 +1014,7 @@ fn dsa(args: &DsaArgs) -> i32 {
     EXIT_OK
 }
 
-fn write_report(dir: &Path) -> i32 {
+fn write_report(dir: &Path, extras: &crate::report::Extras) -> i32 {
     let json = match output::read_run_json(dir) {
         Ok(j) => j,
         Err(e) => {
@@ -1018,7 +1030,7 @@ fn write_report(dir: &Path) -> i32 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    match crate::report::write(dir, &model) {
+    match crate::report::write(dir, &model, extras) {
         Ok(()) => {
             out(&format!(
                 "report written to {}\n",

@@ -233,8 +233,17 @@ tr.assumption td{background:#fff4d6}.tag{background:#E69F00;color:#000;border-ra
 figure{margin:1.5em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.9em;color:#555}\
 code{background:#f4f4f4;padding:0 .2em}pre{background:#f4f4f4;padding:.6em;overflow-x:auto}";
 
+/// Other result directories whose results the report includes.
+#[derive(Clone, Debug, Default)]
+pub struct Extras<'a> {
+    /// A `trdsim dsa` result directory (tornado diagrams, `dsa.csv`).
+    pub dsa: Option<&'a Path>,
+    /// A `trdsim compare` result directory (`compare_results.csv`, `compare_inputs.csv`).
+    pub compare: Option<&'a Path>,
+}
+
 /// Write `report.html` into `dir` from its files and the model it was run with.
-pub fn write(dir: &Path, model: &Model) -> Result<(), OutputError> {
+pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), OutputError> {
     let json = crate::output::read_run_json(dir)?;
     let mut h = String::new();
     let title = &model.meta.title;
@@ -475,16 +484,35 @@ pub fn write(dir: &Path, model: &Model) -> Result<(), OutputError> {
         }
     }
 
-    // One-way sensitivity analysis, when its figure was copied into the directory.
-    for s in &model.strategies {
-        if let Some(f) = figure(
-            dir,
-            &format!("tornado_{}", s.name),
-            &format!("One-way sensitivity analysis: {}", s.label),
-        ) {
-            h.push_str("<h2 id=\"dsa\">One-way sensitivity analysis</h2>");
-            h.push_str(&f);
+    // One-way sensitivity analysis, from this directory or a `trdsim dsa` directory.
+    let mut tornadoes = String::new();
+    for d in [Some(dir), extras.dsa].into_iter().flatten() {
+        for st in &model.strategies {
+            let stem = format!("tornado_{}", st.name);
+            let caption = format!(
+                "One-way sensitivity analysis: {} against the reference",
+                st.label
+            );
+            if let Some(f) = figure(d, &stem, &caption) {
+                tornadoes.push_str(&f);
+            }
         }
+        if let Some(t) = csv_table(d, "dsa.csv", "Parameters at their low and high values") {
+            tornadoes.push_str(&t);
+        }
+    }
+    if !tornadoes.is_empty() {
+        h.push_str("<h2 id=\"dsa\">One-way sensitivity analysis</h2>");
+        h.push_str(&tornadoes);
+    }
+    if let Some(c) = extras.compare {
+        h.push_str("<h2 id=\"scenarios\">Scenario analyses</h2>");
+        h.push_str(
+            &csv_table(c, "compare_results.csv", "Results per scenario").unwrap_or_default(),
+        );
+        h.push_str(
+            &csv_table(c, "compare_inputs.csv", "What each scenario changes").unwrap_or_default(),
+        );
     }
 
     // Validation.

@@ -337,4 +337,43 @@ fn report_is_self_contained_and_has_every_section() {
     let out = trdsim(&["report", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(before, fs::read_to_string(dir.join("report.html")).unwrap());
+    // With a one-way analysis and a scenario comparison, their results are included too.
+    let (dsa, cmp) = (tmp.path().join("dsa"), tmp.path().join("cmp"));
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--individuals",
+        "200",
+        "--params",
+        "c_day_treatment_day",
+        "--out",
+        s(&dsa),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let variant = root().join("scenarios/analyses/discount-2016.yaml");
+    let out = trdsim(&[
+        "compare",
+        s(&sc),
+        s(&variant),
+        "--individuals",
+        "200",
+        "--out",
+        s(&cmp),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = trdsim(&["report", s(&dir), "--dsa", s(&dsa), "--compare", s(&cmp)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("id=\"dsa\"") && html.contains("id=\"scenarios\""));
+    assert_eq!(
+        html.matches("<svg").count(),
+        10,
+        "the tornado diagram is inline too"
+    );
+    assert!(
+        html.contains("settings.discount.costs"),
+        "the scenario's change is listed"
+    );
 }
