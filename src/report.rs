@@ -73,6 +73,76 @@ fn figure(dir: &Path, stem: &str, caption: &str) -> Option<String> {
     ))
 }
 
+/// The states on a circle with an arrow for every transition any strategy has (staying put
+/// is left out), so the structure is drawn from the scenario itself.
+fn state_diagram(model: &Model) -> String {
+    let n = model.states.len();
+    let (w, hgt, r) = (900.0, 560.0, 210.0);
+    let (cx, cy) = (w / 2.0, hgt / 2.0);
+    let pos: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let a = -std::f64::consts::FRAC_PI_2 + 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+            (cx + r * 1.6 * a.cos(), cy + r * a.sin())
+        })
+        .collect();
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for st in &model.strategies {
+        for (from, row) in st.rows.iter().enumerate() {
+            for t in row {
+                if t.to.0 != from && !edges.contains(&(from, t.to.0)) {
+                    edges.push((from, t.to.0));
+                }
+            }
+        }
+    }
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"State-transition diagram\">\
+<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>"
+    );
+    let (bw, bh) = (220.0, 44.0);
+    for (a, b) in &edges {
+        let ((x1, y1), (x2, y2)) = (pos[*a], pos[*b]);
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        // Stop at the box edge: scale so the segment leaves and enters the boxes.
+        let t = |px: f64, py: f64| {
+            ((bw / 2.0) / px.abs().max(1e-9)).min((bh / 2.0) / py.abs().max(1e-9))
+        };
+        let (ux, uy) = (dx / len, dy / len);
+        let s1 = t(ux, uy);
+        // Offset a pair of opposite edges so both arrows show.
+        let (ox, oy) = if edges.contains(&(*b, *a)) {
+            (-uy * 6.0, ux * 6.0)
+        } else {
+            (0.0, 0.0)
+        };
+        let _ = write!(
+            svg,
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>",
+            x1 + ux * s1 + ox,
+            y1 + uy * s1 + oy,
+            x2 - ux * s1 + ox,
+            y2 - uy * s1 + oy
+        );
+    }
+    for (st, (x, y)) in model.states.iter().zip(&pos) {
+        let fill = if st.absorbing { "#eeeeee" } else { "#dcebf7" };
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bw}\" height=\"{bh}\" rx=\"8\" fill=\"{fill}\" stroke=\"#0072B2\"/>\
+<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">{}</text>",
+            x - bw / 2.0,
+            y - bh / 2.0,
+            y + 4.5,
+            esc(&st.label)
+        );
+    }
+    svg.push_str("</svg>");
+    format!(
+        "<figure class=\"figure\" id=\"fig-structure\">{svg}<figcaption>States and transitions of every strategy (staying in a state is not drawn; grey: absorbing)</figcaption></figure>"
+    )
+}
+
 fn dist_text(d: &Dist) -> String {
     match d {
         Dist::Fixed(v) => format!("fixed {v}"),
@@ -344,7 +414,9 @@ pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), OutputErr
     }
 
     // Model structure.
-    h.push_str("<h2 id=\"structure\">Model structure</h2><table><thead><tr><th>State</th><th>Absorbing</th><th>Moves to (per strategy)</th></tr></thead><tbody>");
+    h.push_str("<h2 id=\"structure\">Model structure</h2>");
+    h.push_str(&state_diagram(model));
+    h.push_str("<table><thead><tr><th>State</th><th>Absorbing</th><th>Moves to (per strategy)</th></tr></thead><tbody>");
     for (i, st) in model.states.iter().enumerate() {
         let mut moves = Vec::new();
         for strat in &model.strategies {

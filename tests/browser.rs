@@ -4,7 +4,7 @@
 //! The test copies the report and adds a probe script (the report itself has no scripts):
 //! it counts console errors and uncaught errors from the start of the page, measures every
 //! inline SVG figure after load, and writes the result into the document title, which
-//! `--dump-dom` prints.
+//! `--dump-dom` prints. A screenshot is saved to `target/report-screenshot.png`.
 
 use std::fs;
 use std::path::PathBuf;
@@ -65,7 +65,8 @@ fn report_renders_in_headless_chromium_without_errors() {
     let page = tmp.path().join("probed.html");
     fs::write(&page, probed).unwrap();
     let profile = tmp.path().join("profile");
-    let shot = tmp.path().join("report.png");
+    // Kept after the test for people to look at.
+    let shot = root().join("target").join("report-screenshot.png");
     let run = |extra: &[&str]| {
         let mut args = vec![
             "--headless".to_string(),
@@ -98,8 +99,7 @@ fn report_renders_in_headless_chromium_without_errors() {
         "the probe did not run: {title}\n{}",
         String::from_utf8_lossy(&dom.stderr)
     );
-    assert_eq!(title, "PROBE figures=9 zero=0 errors=0", "{title}");
-    // A screenshot for people to look at (kept only as long as the test's temp directory).
+    assert_eq!(title, "PROBE figures=10 zero=0 errors=0", "{title}");
     let out = run(&[
         "--window-size=1200,2400",
         &format!("--screenshot={}", shot.display()),

@@ -315,10 +315,10 @@ fn report_is_self_contained_and_has_every_section() {
     // Self-contained: figures inline, no external files, scripts or stylesheets.
     assert_eq!(
         html.matches("<svg").count(),
-        9,
-        "trace + 4 PSA figures per perspective"
+        10,
+        "structure + trace + 4 PSA figures per perspective"
     );
-    for external in ["<script", "<link", "src=", "url(", "<img"] {
+    for external in ["<script", "<link", "src=", "url(http", "<img"] {
         assert!(
             !html.contains(external),
             "report refers to something external: {external}"
@@ -369,7 +369,7 @@ fn report_is_self_contained_and_has_every_section() {
     assert!(html.contains("id=\"dsa\"") && html.contains("id=\"scenarios\""));
     assert_eq!(
         html.matches("<svg").count(),
-        10,
+        11,
         "the tornado diagram is inline too"
     );
     assert!(
