@@ -196,6 +196,8 @@ pub struct Param {
     /// Optional bounds for one-way sensitivity analysis.
     pub low: Option<f64>,
     pub high: Option<f64>,
+    /// The expression as written, for a derived parameter (shown in reports).
+    pub expr: Option<String>,
 }
 
 impl Param {
@@ -326,6 +328,8 @@ pub struct Transition {
     pub origin: String,
     /// Line and column of the definition in the scenario file.
     pub at: (u64, u64),
+    /// The probability as written (a number, a name, an expression or `complement`).
+    pub text: String,
 }
 
 /// A strategy (intervention) with its own parameter values and transitions.

@@ -422,7 +422,13 @@ pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), OutputErr
         for strat in &model.strategies {
             let to: Vec<String> = strat.rows[i]
                 .iter()
-                .map(|t| esc(&model.states[t.to.0].label))
+                .map(|t| {
+                    format!(
+                        "{} <code>{}</code>",
+                        esc(&model.states[t.to.0].label),
+                        esc(&t.text)
+                    )
+                })
                 .collect();
             moves.push(format!(
                 "{}: {}",
@@ -457,7 +463,13 @@ pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), OutputErr
                 significant(point[i], 6).to_string(),
                 format!("Dirichlet group {}", esc(&model.dirichlet[*group].name)),
             ),
-            ParamDef::Derived(_) => ("derived".into(), String::new()),
+            ParamDef::Derived(_) => (
+                format!(
+                    "<code>= {}</code>",
+                    esc(p.expr.as_deref().unwrap_or("(expression)"))
+                ),
+                String::new(),
+            ),
         };
         let class = if p.is_assumption() {
             " class=\"assumption\""

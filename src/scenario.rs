@@ -1064,6 +1064,7 @@ impl Validator {
                 source: p.value.source.clone(),
                 low: None,
                 high: None,
+                expr: None,
             });
         }
         let mut dirichlet = Vec::new();
@@ -1107,6 +1108,7 @@ impl Validator {
                     source: g.value.source.clone(),
                     low: None,
                     high: None,
+                    expr: None,
                 });
             }
             if let Err(e) = dist::check_dirichlet(&alpha) {
@@ -1190,6 +1192,7 @@ impl Validator {
                         &param_names,
                     ) {
                         params[id].def = ParamDef::Derived(prog);
+                        params[id].expr = Some(e.value.clone());
                     }
                 }
                 (Some(v), Some(_)) => self.error(
@@ -2318,6 +2321,10 @@ impl Validator {
                 qaly_loss,
                 origin: path,
                 at: loc(t),
+                text: match &rt.probability.value {
+                    Scalar::Num(x) => x.to_string(),
+                    Scalar::Text(t) => t.trim().to_string(),
+                },
             });
         }
         rows
