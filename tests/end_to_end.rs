@@ -330,7 +330,9 @@ fn report_is_self_contained_and_has_every_section() {
     assert_eq!(html.matches("<tr><td>28</td>").count(), 1);
     // Derived parameters and transitions show what the scenario says.
     assert!(html.contains("<code>= p_w8_remission_ect</code>"));
-    assert!(html.contains("Remission (follow-up) <code>(1 - p_die_background) * p_response_to_remission</code>"));
+    assert!(html.contains(
+        "Remission (follow-up) <code>(1 - p_die_background) * p_response_to_remission</code>"
+    ));
     // The report is a derived document: verify ignores it.
     let out = trdsim(&["verify", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
