@@ -224,6 +224,15 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     }
 }
 
+/// Print a run-time error at the scenario line of the transition concerned, when known.
+fn report_sim_error(scenario: &Path, e: &engine::SimError) {
+    let file = scenario.display();
+    match e.at {
+        Some((line, column)) => eprintln!("{file}:{line}:{column}: error: {}", e.message),
+        None => eprintln!("{file}: error: {}", e.message),
+    }
+}
+
 /// Write to stdout, ignoring a closed pipe (`trdsim run ... | head` must not panic).
 fn out(text: &str) {
     use std::io::Write as _;
@@ -392,7 +401,7 @@ fn run(args: &RunArgs) -> i32 {
     let n = model.settings.n_individuals;
     let sim_started = Instant::now();
     let sim = if args.cohort {
-        cohort::evaluate(&model, &base).map_err(|e| (e.message, e.at))
+        cohort::evaluate(&model, &base)
     } else {
         let bar = Progress::new(n as u64, args.quiet);
         let r = pool.install(|| {
@@ -405,16 +414,12 @@ fn run(args: &RunArgs) -> i32 {
             engine::simulate(&model, &base, &spec, &|k| bar.inc(k as u64))
         });
         bar.finish();
-        r.map_err(|e| (e.message, e.at))
+        r
     };
     let sim = match sim {
         Ok(s) => s,
-        Err((message, at)) => {
-            let file = args.scenario.display();
-            match at {
-                Some((line, column)) => eprintln!("{file}:{line}:{column}: error: {message}"),
-                None => eprintln!("{file}: error: {message}"),
-            }
+        Err(e) => {
+            report_sim_error(&args.scenario, &e);
             return EXIT_FAILURE;
         }
     };
@@ -439,13 +444,7 @@ fn run(args: &RunArgs) -> i32 {
             match r {
                 Ok(d) => Some((plan, d)),
                 Err(e) => {
-                    let file = args.scenario.display();
-                    match e.at {
-                        Some((line, column)) => {
-                            eprintln!("{file}:{line}:{column}: error: {}", e.message)
-                        }
-                        None => eprintln!("{file}: error: {}", e.message),
-                    }
+                    report_sim_error(&args.scenario, &e);
                     return EXIT_FAILURE;
                 }
             }
@@ -753,7 +752,7 @@ fn compare(args: &CompareArgs) -> i32 {
         let sim = match engine::simulate(model, &params::point_values(model), &spec, &|_| {}) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("{name}: error: {}", e.message);
+                report_sim_error(sc, &e);
                 return EXIT_FAILURE;
             }
         };
@@ -771,7 +770,7 @@ fn compare(args: &CompareArgs) -> i32 {
                 match r {
                     Ok(x) => Some(x),
                     Err(e) => {
-                        eprintln!("{name}: error: {}", e.message);
+                        report_sim_error(sc, &e);
                         return EXIT_FAILURE;
                     }
                 }
@@ -944,7 +943,7 @@ fn dsa(args: &DsaArgs) -> i32 {
         match r {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("{}: error: {}", args.scenario.display(), e.message);
+                report_sim_error(&args.scenario, &e);
                 return EXIT_FAILURE;
             }
         }
@@ -965,7 +964,7 @@ fn dsa(args: &DsaArgs) -> i32 {
     let owsa = match result {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("{}: error: {}", args.scenario.display(), e.message);
+            report_sim_error(&args.scenario, &e);
             return EXIT_FAILURE;
         }
     };

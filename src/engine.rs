@@ -994,6 +994,8 @@ struct Ctx<'a, 'm> {
     draw: u64,
     max_row: usize,
     record: usize,
+    /// Truncation bounds of the attribute distributions.
+    bounds: Vec<(f64, f64)>,
     /// Every strategy's states are fast rows or frozen absorbing states with fixed payoffs:
     /// the lockstep kernel applies.
     all_fast: bool,
@@ -1089,6 +1091,7 @@ pub fn simulate(
         draw,
         record,
         all_fast: all_fast(&prep),
+        bounds: truncation_bounds(model),
         max_row: model
             .strategies
             .iter()
@@ -1184,9 +1187,24 @@ fn finish(acc: &ChunkAcc, layout: Layout, n: usize, n_states: usize, n_cycles: u
     }
 }
 
+/// F(min) and F(max) of each continuous attribute, for truncated inverse-CDF sampling
+/// (computed once per simulation, not per individual).
+fn truncation_bounds(model: &Model) -> Vec<(f64, f64)> {
+    model
+        .population
+        .attributes
+        .iter()
+        .map(|a| match &a.dist {
+            AttributeDist::Continuous { dist, min, max } => (dist.cdf(*min), dist.cdf(*max)),
+            AttributeDist::Categorical { .. } => (0.0, 1.0),
+        })
+        .collect()
+}
+
 /// Draw an individual's attributes into `vars` and return its starting-state number.
-pub(crate) fn draw_individual(
+fn draw_individual(
     model: &Model,
+    bounds: &[(f64, f64)],
     seed: u64,
     draw: u64,
     individual: u64,
@@ -1217,7 +1235,7 @@ pub(crate) fn draw_individual(
         vars[var::FIRST_ATTRIBUTE + i] = match &a.dist {
             AttributeDist::Continuous { dist, min, max } => {
                 // Inverse-CDF sampling restricted to [F(min), F(max)]: truncation without rejection loops.
-                let (lo, hi) = (dist.cdf(*min), dist.cdf(*max));
+                let (lo, hi) = bounds[i];
                 dist.quantile(lo + u * (hi - lo)).clamp(*min, *max)
             }
             AttributeDist::Categorical { levels, probs } => {
@@ -1265,7 +1283,14 @@ fn simulate_chunk(ctx: &Ctx, individuals: std::ops::Range<usize>) -> Result<Chun
         occupancy_all: vec![[0.0; 3]; n_states * n_strategies],
     };
     for i in individuals {
-        let u_start = draw_individual(model, ctx.seed, ctx.draw, i as u64, &mut w.base_vars);
+        let u_start = draw_individual(
+            model,
+            &ctx.bounds,
+            ctx.seed,
+            ctx.draw,
+            i as u64,
+            &mut w.base_vars,
+        );
         let age = model
             .population
             .age

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::common::{code, root, s, stderr, tempdir, trdsim};
+use crate::common::{root, tempdir};
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -44,23 +44,7 @@ fn report_renders_in_headless_chromium_without_errors() {
     };
     let tmp = tempdir();
     let dir = tmp.path().join("r");
-    let sc = root().join("scenarios/eko-vs-ect.yaml");
-    let out = trdsim(&[
-        "run",
-        s(&sc),
-        "--out",
-        s(&dir),
-        "--individuals",
-        "500",
-        "--draws",
-        "8",
-        "--draw-individuals",
-        "100",
-        "--report",
-        "--quiet",
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let html = crate::common::report_run(&dir);
     let probed = html.replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1);
     let page = tmp.path().join("probed.html");
     fs::write(&page, probed).unwrap();

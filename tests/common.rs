@@ -67,3 +67,24 @@ pub fn spec(model: &trdsim::model::Model, n: usize) -> trdsim::engine::SimSpec {
         trajectories: 0,
     }
 }
+
+/// A small flagship run with a PSA and `--report` in `dir`; returns the report's text.
+pub fn report_run(dir: &Path) -> String {
+    let sc = root().join("scenarios/eko-vs-ect.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&sc),
+        "--out",
+        s(dir),
+        "--individuals",
+        "500",
+        "--draws",
+        "8",
+        "--draw-individuals",
+        "100",
+        "--report",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::fs::read_to_string(dir.join("report.html")).expect("the run wrote report.html")
+}

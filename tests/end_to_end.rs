@@ -280,23 +280,8 @@ fn verify_names_the_first_differing_row_and_column() {
 fn report_is_self_contained_and_has_every_section() {
     let tmp = tempdir();
     let dir = tmp.path().join("r");
+    let html = crate::common::report_run(&dir);
     let sc = root().join("scenarios/eko-vs-ect.yaml");
-    let out = trdsim(&[
-        "run",
-        s(&sc),
-        "--out",
-        s(&dir),
-        "--individuals",
-        "500",
-        "--draws",
-        "8",
-        "--draw-individuals",
-        "100",
-        "--report",
-        "--quiet",
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let html = fs::read_to_string(dir.join("report.html")).unwrap();
     for section in [
         "decision-problem",
         "structure",
