@@ -1,0 +1,520 @@
+//! Preparation: everything that is constant for one parameter set, evaluated once before
+//! any individual runs (fixed values, expressions tabulated over time, flat fixed rows),
+//! and the per-individual environment the kernels evaluate the rest in.
+
+use crate::expr::{Env, Program};
+use crate::model::{Model, Probability, State, Strategy, Transition, Variable, var};
+use crate::params::{self, ROW_TOLERANCE};
+use crate::table::Table;
+
+use super::results::SimError;
+
+// ---------------------------------------------------------------------------
+// Preparation: everything that is constant for one parameter set
+// ---------------------------------------------------------------------------
+
+/// Which time variables a program reads, directly or through individual-level variables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Deps {
+    pub model_time: bool,
+    pub state_time: bool,
+    /// Population attributes (which differ between individuals).
+    pub attributes: bool,
+}
+
+/// What a program reads: built-in times directly, and individual-level variables through
+/// `sub` (which gives a variable's own dependencies).
+pub(super) fn fold_deps(model: &Model, p: &Program, sub: &mut dyn FnMut(usize) -> Deps) -> Deps {
+    let first = model.first_variable();
+    let mut d = Deps::default();
+    for v in p.vars() {
+        match v {
+            var::MODEL_TIME | var::MODEL_YEARS => d.model_time = true,
+            var::STATE_TIME | var::STATE_YEARS => d.state_time = true,
+            v if v >= first => {
+                let s = sub(v - first);
+                d.model_time |= s.model_time;
+                d.state_time |= s.state_time;
+                d.attributes |= s.attributes;
+            }
+            v if Some(v - var::FIRST_ATTRIBUTE) == model.population.age => {
+                // Age grows with model time as well as differing between individuals.
+                d.attributes = true;
+                d.model_time = true;
+            }
+            _ => d.attributes = true,
+        }
+    }
+    d
+}
+
+/// Dependencies of every individual-level variable, closed over the variables it reads.
+pub(crate) fn variable_deps(model: &Model) -> Vec<Deps> {
+    // Validation guarantees the variables form a DAG, so this recursion ends.
+    fn resolve(model: &Model, j: usize, memo: &mut Vec<Option<Deps>>) -> Deps {
+        if let Some(d) = memo[j] {
+            return d;
+        }
+        let d = fold_deps(model, &model.variables[j].program, &mut |k| {
+            resolve(model, k, memo)
+        });
+        memo[j] = Some(d);
+        d
+    }
+    let mut memo = vec![None; model.variables.len()];
+    (0..model.variables.len())
+        .map(|j| resolve(model, j, &mut memo))
+        .collect()
+}
+
+/// Dependencies of one program, through the variables it reads.
+pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -> Deps {
+    fold_deps(model, p, &mut |k| variable_deps[k])
+}
+
+/// Largest table of precomputed values for one expression (entries).
+pub(super) const MAX_TABULATED: usize = 1 << 20;
+
+/// A number for one parameter set: fixed, precomputed over time, or evaluated per
+/// individual-cycle. Programs that read only model time and/or time in state are
+/// evaluated once per parameter set into tables indexed by boundary t and state_time.
+#[derive(Clone, Debug)]
+pub(crate) enum Val<'m> {
+    Const(f64),
+    /// Indexed by boundary t (0..=T).
+    ByModelTime(Box<[f64]>),
+    /// Indexed by state_time − 1 (state_time 1..=T+1).
+    ByStateTime(Box<[f64]>),
+    /// Indexed by t · (T+1) + state_time − 1.
+    ByBoth(Box<[f64]>),
+    Dyn(&'m Program),
+}
+
+impl<'m> Val<'m> {
+    fn new(p: &'m Program, cx: &TabulateCx) -> Self {
+        if p.is_param_only() {
+            return Val::Const(params::eval(p, cx.params, &cx.model.tables));
+        }
+        let d = program_deps(cx.model, cx.variable_deps, p);
+        let n = cx.model.settings.n_cycles + 1;
+        if d.attributes {
+            return Val::Dyn(p);
+        }
+        match (d.model_time, d.state_time) {
+            (false, false) => Val::Const(cx.eval(p, 0, 1)),
+            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1)).collect()),
+            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st)).collect()),
+            (true, true) if n * n <= MAX_TABULATED => Val::ByBoth(
+                (0..n)
+                    .flat_map(|t| (1..=n).map(move |st| (t, st)))
+                    .map(|(t, st)| cx.eval(p, t, st))
+                    .collect(),
+            ),
+            (true, true) => Val::Dyn(p),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, env: &IndEnv) -> f64 {
+        match self {
+            Val::Const(x) => *x,
+            Val::ByModelTime(v) => v[env.t],
+            Val::ByStateTime(v) => v[env.state_time - 1],
+            Val::ByBoth(v) => v[env.t * v.len().isqrt() + env.state_time - 1],
+            Val::Dyn(p) => p.eval(env),
+        }
+    }
+
+    fn as_const(&self) -> Option<f64> {
+        match self {
+            Val::Const(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// What tabulation needs: the parameter values and a scratch environment.
+pub(super) struct TabulateCx<'a> {
+    pub(super) model: &'a Model,
+    pub(super) params: &'a [f64],
+    pub(super) variable_deps: &'a [Deps],
+    pub(super) scratch: Scratch,
+}
+
+impl TabulateCx<'_> {
+    fn eval(&self, p: &Program, t: usize, state_time: usize) -> f64 {
+        let mut vars = self.scratch.vars.borrow_mut();
+        let dt = self.model.settings.cycle_years();
+        set_time(&mut vars, None, t, state_time, dt);
+        self.scratch.reset();
+        let env = IndEnv {
+            params: self.params,
+            vars: &vars,
+            tables: &self.model.tables,
+            variables: &self.model.variables,
+            cache: &self.scratch.cache,
+            valid: &self.scratch.valid,
+            t,
+            state_time,
+        };
+        p.eval(&env)
+    }
+}
+
+/// Per-worker buffers for evaluating individual-level expressions.
+pub(crate) struct Scratch {
+    pub vars: std::cell::RefCell<Vec<f64>>,
+    pub cache: Vec<std::cell::Cell<f64>>,
+    pub valid: std::cell::Cell<u64>,
+}
+
+impl Scratch {
+    pub(crate) fn new(model: &Model) -> Self {
+        Scratch {
+            vars: std::cell::RefCell::new(vec![0.0; model.n_vars()]),
+            cache: vec![std::cell::Cell::new(0.0); model.variables.len()],
+            valid: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Forget the cached individual-level variables (a new cycle or individual).
+    #[inline]
+    pub(crate) fn reset(&self) {
+        self.valid.set(0);
+    }
+}
+
+pub(crate) struct PrepTransition<'m> {
+    pub to: usize,
+    /// `None` for the complement.
+    pub probability: Option<Val<'m>>,
+    pub costs: Vec<(usize, Val<'m>)>,
+    pub qaly_loss: Option<Val<'m>>,
+    pub origin: &'m str,
+    pub at: (u64, u64),
+}
+
+pub(crate) struct PrepRow<'m> {
+    pub transitions: Vec<PrepTransition<'m>>,
+    /// Probabilities (complement filled in) when none depends on the individual.
+    pub fixed: Option<Vec<f64>>,
+    /// Running sums of `fixed` without its last entry, summed in row order as the scan does.
+    pub fixed_cum: Vec<f64>,
+}
+
+pub(crate) struct PrepState<'m> {
+    pub costs: Vec<(usize, Val<'m>)>,
+    pub utility: Val<'m>,
+    pub alive: bool,
+    pub absorbing: bool,
+    /// When every payoff of the state is fixed for the parameter set: per-cycle costs by
+    /// category and utility. Such payoffs are accrued as sums of weights per state and
+    /// multiplied out once per individual.
+    pub fixed: Option<(Vec<(usize, f64)>, f64)>,
+    /// Whether anything evaluated in this state reads the per-individual variable array
+    /// (time or attributes); when not, the cycle skips filling it.
+    pub needs_vars: bool,
+}
+
+/// Widest row served by `FastRow`.
+pub(super) const FAST: usize = 8;
+
+/// A fixed row laid out flat so the next state costs one indexed load and a vector compare:
+/// the loop carries a dependency from one cycle's state to the next, so every pointer
+/// chased here is latency on the critical path.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FastRow {
+    /// Running sums of the probabilities (the last entry's omitted); unused slots are +∞.
+    pub(super) cum: [f64; FAST],
+    pub(super) to: [u16; FAST],
+    /// Number of running sums in use (transitions − 1).
+    pub(super) n_cum: usize,
+    /// Whether any transition of the row has a one-off cost or QALY loss.
+    pub(super) events: bool,
+}
+
+pub(crate) struct PrepStrategy<'m> {
+    pub params: Vec<f64>,
+    pub states: Vec<PrepState<'m>>,
+    pub rows: Vec<PrepRow<'m>>,
+    /// Per state, the flat form of a fixed row with at most `FAST` transitions.
+    pub fast: Vec<Option<FastRow>>,
+    pub start_costs: Vec<(usize, f64)>,
+    /// Cumulative starting shares with their states.
+    pub initial: Vec<(usize, f64)>,
+    pub name: &'m str,
+}
+
+/// Evaluate everything fixed for one parameter set; checks fixed rows.
+pub(crate) fn prepare<'m>(
+    model: &'m Model,
+    base: &[f64],
+) -> Result<Vec<PrepStrategy<'m>>, SimError> {
+    let vdeps = variable_deps(model);
+    model
+        .strategies
+        .iter()
+        .map(|strategy| prepare_strategy(model, strategy, base, &vdeps))
+        .collect()
+}
+
+/// One strategy's preparation: its parameter values, states, rows and fast rows.
+fn prepare_strategy<'m>(
+    model: &'m Model,
+    strategy: &'m Strategy,
+    base: &[f64],
+    vdeps: &[Deps],
+) -> Result<PrepStrategy<'m>, SimError> {
+    let values = params::evaluate(model, strategy, base);
+    let cx = TabulateCx {
+        model,
+        params: &values,
+        variable_deps: vdeps,
+        scratch: Scratch::new(model),
+    };
+    let problems = params::check_rows(model, strategy, &values);
+    if let Some(p) = problems.first() {
+        return Err(SimError {
+            message: format!("strategy `{}`: {}", strategy.name, p.message),
+            at: Some(p.at),
+        });
+    }
+    let mut states: Vec<PrepState> = model.states.iter().map(|s| prepare_state(s, &cx)).collect();
+    let rows: Vec<PrepRow> = strategy
+        .rows
+        .iter()
+        .map(|row| prepare_row(row, &cx))
+        .collect();
+    for (st, row) in states.iter_mut().zip(&rows) {
+        st.needs_vars = needs_vars(st, row);
+    }
+    let start_costs = strategy
+        .start_costs
+        .iter()
+        .map(|(k, p)| (*k, params::eval(p, &values, &model.tables)))
+        .collect();
+    let mut cum = 0.0;
+    let initial = strategy
+        .initial
+        .iter()
+        .map(|(s, p)| {
+            cum += p;
+            (s.0, cum)
+        })
+        .collect();
+    let fast = rows.iter().map(fast_row).collect();
+    Ok(PrepStrategy {
+        params: values,
+        states,
+        rows,
+        fast,
+        start_costs,
+        initial,
+        name: &strategy.name,
+    })
+}
+
+/// A state's payoffs, with their fixed values where nothing varies per individual.
+fn prepare_state<'m>(s: &'m State, cx: &TabulateCx) -> PrepState<'m> {
+    let costs: Vec<(usize, Val)> = s
+        .costs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, c)| c.as_ref().map(|p| (k, Val::new(p, cx))))
+        .collect();
+    let utility = Val::new(&s.utility, cx);
+    let fixed: Option<Vec<(usize, f64)>> = costs
+        .iter()
+        .map(|(k, v)| v.as_const().map(|x| (*k, x)))
+        .collect();
+    let fixed = fixed.zip(utility.as_const());
+    PrepState {
+        costs,
+        utility,
+        alive: s.alive,
+        absorbing: s.absorbing,
+        fixed,
+        needs_vars: true,
+    }
+}
+
+/// A row's transitions, with the fixed probabilities (complement filled in) and their
+/// cumulative sums where no probability varies per individual.
+fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
+    let transitions: Vec<PrepTransition> = row
+        .iter()
+        .map(|t| PrepTransition {
+            to: t.to.0,
+            probability: match &t.probability {
+                Probability::Complement => None,
+                Probability::Expr(p) => Some(Val::new(p, cx)),
+            },
+            costs: t.costs.iter().map(|(k, p)| (*k, Val::new(p, cx))).collect(),
+            qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, cx)),
+            origin: &t.origin,
+            at: t.at,
+        })
+        .collect();
+    let fixed: Option<Vec<f64>> = transitions
+        .iter()
+        .map(|t| match &t.probability {
+            None => Some(f64::NAN),
+            Some(v) => v.as_const(),
+        })
+        .collect();
+    let fixed = fixed.map(|mut p| {
+        let rest: f64 = p.iter().filter(|x| !x.is_nan()).sum();
+        for x in &mut p {
+            if x.is_nan() {
+                *x = (1.0 - rest).max(0.0);
+            }
+        }
+        p
+    });
+    let fixed_cum = fixed
+        .as_deref()
+        .map(|p| {
+            let mut c = 0.0;
+            p[..p.len().saturating_sub(1)]
+                .iter()
+                .map(|x| {
+                    c += x;
+                    c
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    PrepRow {
+        transitions,
+        fixed,
+        fixed_cum,
+    }
+}
+
+/// Whether anything in a state or its row is evaluated per individual-cycle.
+fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
+    let dynamic = |v: &Val| matches!(v, Val::Dyn(_));
+    st.costs.iter().any(|(_, v)| dynamic(v))
+        || dynamic(&st.utility)
+        || row.transitions.iter().any(|t| {
+            t.probability.as_ref().is_some_and(dynamic)
+                || t.costs.iter().any(|(_, v)| dynamic(v))
+                || t.qaly_loss.as_ref().is_some_and(dynamic)
+        })
+}
+
+/// The flat layout of a fixed row of at most `FAST` transitions.
+fn fast_row(row: &PrepRow) -> Option<FastRow> {
+    let n = row.transitions.len();
+    if row.fixed.is_none() || n > FAST || n == 0 {
+        return None;
+    }
+    let mut f = FastRow {
+        cum: [f64::INFINITY; FAST],
+        to: [0; FAST],
+        n_cum: n - 1,
+        events: row
+            .transitions
+            .iter()
+            .any(|t| !t.costs.is_empty() || t.qaly_loss.is_some()),
+    };
+    f.cum[..n - 1].copy_from_slice(&row.fixed_cum);
+    for (slot, t) in f.to.iter_mut().zip(&row.transitions) {
+        *slot = t.to as u16;
+    }
+    Some(f)
+}
+
+/// Per-individual variables visible to expressions, with lazily cached `variables`.
+pub(crate) struct IndEnv<'a> {
+    pub params: &'a [f64],
+    /// Built-in time variables and attributes.
+    pub vars: &'a [f64],
+    pub tables: &'a [Table],
+    pub variables: &'a [Variable],
+    pub cache: &'a [std::cell::Cell<f64>],
+    pub valid: &'a std::cell::Cell<u64>,
+    /// Boundary index (the individual is about to live cycle t+1).
+    pub t: usize,
+    pub state_time: usize,
+}
+
+impl Env for IndEnv<'_> {
+    #[inline]
+    fn param(&self, i: usize) -> f64 {
+        self.params[i]
+    }
+    #[inline]
+    fn var(&self, i: usize) -> f64 {
+        match i.checked_sub(self.vars.len()) {
+            None => self.vars[i],
+            Some(j) => {
+                let bit = 1u64 << j;
+                if self.valid.get() & bit != 0 {
+                    return self.cache[j].get();
+                }
+                let x = self.variables[j].program.eval(self);
+                self.cache[j].set(x);
+                self.valid.set(self.valid.get() | bit);
+                x
+            }
+        }
+    }
+    #[inline]
+    fn lookup(&self, table: usize, args: &[f64]) -> f64 {
+        self.tables[table].lookup(args)
+    }
+}
+
+/// Set the time variables for boundary `t` (the individual is about to live cycle t+1).
+#[inline]
+pub(crate) fn set_time(
+    vars: &mut [f64],
+    age: Option<(usize, f64)>,
+    t: usize,
+    state_time: usize,
+    dt: f64,
+) {
+    vars[var::MODEL_TIME] = (t + 1) as f64;
+    vars[var::STATE_TIME] = state_time as f64;
+    vars[var::MODEL_YEARS] = t as f64 * dt;
+    vars[var::STATE_YEARS] = (state_time - 1) as f64 * dt;
+    if let Some((slot, age0)) = age {
+        vars[var::FIRST_ATTRIBUTE + slot] = age0 + t as f64 * dt;
+    }
+}
+
+/// Evaluate a row's probabilities into `out` (complement filled in) and check them.
+#[inline]
+pub(crate) fn row_probabilities(row: &PrepRow, env: &IndEnv, out: &mut [f64]) -> Result<(), usize> {
+    let mut sum = 0.0;
+    let mut complement = None;
+    for (j, t) in row.transitions.iter().enumerate() {
+        match &t.probability {
+            None => complement = Some(j),
+            Some(v) => {
+                let p = v.get(env);
+                if !(-ROW_TOLERANCE..=1.0 + ROW_TOLERANCE).contains(&p) {
+                    return Err(j);
+                }
+                out[j] = p;
+                sum += p;
+            }
+        }
+    }
+    match complement {
+        Some(j) => {
+            if sum > 1.0 + ROW_TOLERANCE {
+                return Err(j);
+            }
+            out[j] = (1.0 - sum).max(0.0);
+        }
+        None if (sum - 1.0).abs() > ROW_TOLERANCE => return Err(usize::MAX),
+        None => {}
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Microsimulation
+// ---------------------------------------------------------------------------
