@@ -787,7 +787,7 @@ fn compare(args: &CompareArgs) -> i32 {
                 })
                 .collect();
             let probs = draws.as_ref().map(|d| {
-                let mut t = crate::psa::PsaTable::new(model.strategies.len());
+                let mut t = crate::econ::psa::PsaTable::new(model.strategies.len());
                 for draw in d {
                     let c: Vec<f64> = draw
                         .outcomes
@@ -797,7 +797,7 @@ fn compare(args: &CompareArgs) -> i32 {
                     let e: Vec<f64> = draw.outcomes.iter().map(|o| o[l.qalys(true)]).collect();
                     t.push_draw(&c, &e);
                 }
-                crate::psa::ceac(&t, &thresholds, model.settings.reference_strategy.0)
+                crate::econ::psa::ceac(&t, &thresholds, model.settings.reference_strategy.0)
             });
             for row in crate::econ::incremental(&oc) {
                 let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();

@@ -9,7 +9,8 @@
 pub mod cli;
 pub mod cohort;
 pub mod diag;
-pub mod dist;
+// Temporary alias while the restructuring lands; removed once every module says `params::dist`.
+pub use params::dist;
 pub mod dsa;
 pub mod econ;
 pub mod engine;
@@ -18,7 +19,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod plot;
-pub mod psa;
+
 pub mod psa_output;
 pub mod report;
 pub mod rng;

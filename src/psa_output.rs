@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::econ::psa::{self, PsaTable};
 use crate::engine::{DrawOutcome, Layout};
 use crate::model::{Model, ParamDef};
 use crate::output::{OutputError, write_file};
 use crate::plot;
-use crate::psa::{self, PsaTable};
 use crate::table::split_csv_line;
 
 /// Columns of `draws.csv`: the parameters that vary between draws.

@@ -34,7 +34,8 @@ pub use accum::Moments;
 pub(crate) use kernel_general::row_error;
 pub use layout::Layout;
 pub(crate) use prepare::{
-    Deps, IndEnv, Scratch, prepare, program_deps, row_probabilities, set_time, variable_deps,
+    Deps, IndEnv, PrepStrategy, Scratch, prepare, program_deps, row_probabilities, set_time,
+    variable_deps,
 };
 pub use results::{
     DrawOutcome, Estimate, SimError, SimOutput, SimSpec, StrategySim, Trajectory, pair_index,
