@@ -1,28 +1,42 @@
 //! trdsim: an individual-level Markov microsimulation for cost-effectiveness analysis,
 //! built for oral esketamine versus ECT in treatment-resistant depression.
 //!
-//! Pipeline: `scenario::load` (YAML → validated `model::Model`) → `params` (parameter
-//! sets) → `engine::simulate` or `cohort::evaluate` (→ `engine::SimOutput`) → `econ`
-//! (incremental analysis) → `output` and `plot` (files). See the README's Architecture
-//! section for the invariants of each stage.
+//! The modules, in the order of the pipeline (see the README's Architecture section for
+//! each one's invariants and what it must not depend on):
+//!
+//! 1. `scenario`: YAML files → a validated `model::Model`, with located diagnostics
+//!    (`diag`, `suggest`); `expr` compiles the expressions, `table` holds lookup tables.
+//! 2. `params`: distributions and parameter sets (point values, draws); `rng` keys the
+//!    random streams.
+//! 3. `engine` (the microsimulation) and `cohort` (its expected-value oracle): a model and
+//!    a parameter set → `engine::SimOutput`.
+//! 4. `econ`: incremental analysis and the statistics of a probabilistic analysis.
+//! 5. `analysis`: base case, PSA, DSA, compare, merge and verify as library functions.
+//! 6. `output` (files), `plot` (figures) and `report` (the HTML report).
+//! 7. `cli`: arguments in, exit codes out.
 
-pub mod cli;
-pub mod cohort;
 pub mod diag;
-// Temporary alias while the restructuring lands; removed once every module says `params::dist`.
-pub use params::dist;
-pub mod dsa;
-pub mod econ;
-pub mod engine;
+pub mod suggest;
+
 pub mod expr;
 pub mod model;
-pub mod output;
-pub mod params;
-pub mod plot;
-
-pub mod psa_output;
-pub mod report;
-pub mod rng;
 pub mod scenario;
-pub mod suggest;
 pub mod table;
+
+// Temporary alias while the restructuring lands; removed once every module says `params::dist`.
+pub use params::dist;
+pub mod params;
+pub mod rng;
+
+pub mod cohort;
+pub mod engine;
+
+pub mod econ;
+
+pub mod analysis;
+
+pub mod output;
+pub mod plot;
+pub mod report;
+
+pub mod cli;

@@ -1,6 +1,7 @@
 //! Sensitivity and scenario analyses: one-way, two-way, and scenario comparison.
 
-use trdsim::{dsa, scenario};
+use trdsim::analysis::dsa;
+use trdsim::scenario;
 
 use crate::common::{code, root, s, stderr, tempdir, trdsim};
 

@@ -6,6 +6,8 @@ use crate::engine::{self, Layout, SimError, SimSpec};
 use crate::model::{Model, ParamDef};
 use crate::params;
 
+use super::{AnalysisError, Progress, check_individuals};
+
 /// The range one parameter is varied over, and where it comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Range {
@@ -239,4 +241,148 @@ pub fn two_way(
         nmb,
         best,
     })
+}
+
+/// What a caller asks of a sensitivity analysis; `None` and empty keep the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct DsaRequest {
+    /// Only these parameters [default: every parameter with low/high or a distribution].
+    pub params: Vec<String>,
+    /// A two-way analysis of this pair of parameters.
+    pub two_way: Vec<String>,
+    /// Grid points per parameter in a two-way analysis.
+    pub grid: usize,
+    /// [default: the middle threshold of settings.wtp]
+    pub wtp: Option<f64>,
+    /// [default: the first perspective]
+    pub perspective: Option<String>,
+    /// [default: settings.individuals]
+    pub individuals: Option<usize>,
+}
+
+/// A validated sensitivity analysis.
+#[derive(Clone, Debug)]
+pub struct DsaPlan {
+    /// Every parameter varied (also those of a two-way analysis).
+    pub ranges: Vec<Range>,
+    /// The two parameters of a two-way analysis.
+    pub pair: Option<(Range, Range)>,
+    pub grid: usize,
+    pub perspective: usize,
+    pub wtp: f64,
+    pub individuals: usize,
+}
+
+/// What a sensitivity analysis produced: a one-way analysis, or a two-way analysis (with an
+/// empty one-way analysis).
+#[derive(Clone, Debug)]
+pub struct DsaResult {
+    pub owsa: Owsa,
+    pub two_way: Option<TwoWay>,
+}
+
+/// Check a request against the model.
+pub fn plan(model: &Model, req: &DsaRequest) -> Result<DsaPlan, AnalysisError> {
+    let invalid = |m: String| Err(AnalysisError::Invalid(m));
+    let names: Vec<String> = model.params.iter().map(|p| p.name.clone()).collect();
+    if !req.two_way.is_empty() && (req.two_way.len() != 2 || req.grid < 2 || req.grid > 101) {
+        return invalid(
+            "--two-way: expected two parameter names (A,B) and --grid from 2 to 101".into(),
+        );
+    }
+    let mut only = Vec::new();
+    for name in req.params.iter().chain(&req.two_way) {
+        match names.iter().position(|n| n == name) {
+            Some(i) => only.push(i),
+            None => {
+                let hint = crate::suggest::did_you_mean(name, names.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return invalid(format!("--params: unknown parameter `{name}`{hint}"));
+            }
+        }
+    }
+    let ranges = ranges(model, (!only.is_empty()).then_some(only.as_slice()));
+    let pair: Vec<&Range> = req
+        .two_way
+        .iter()
+        .filter_map(|n| ranges.iter().find(|r| model.params[r.param].name == *n))
+        .collect();
+    if !req.two_way.is_empty() && pair.len() != 2 {
+        return invalid(
+            "--two-way: both parameters need `low`/`high` or a distribution, and must differ"
+                .into(),
+        );
+    }
+    if ranges.is_empty() {
+        return invalid(
+            "no parameter to vary: give parameters `low` and `high`, or a distribution".into(),
+        );
+    }
+    let wtps = &model.settings.wtp_per_qaly;
+    let wtp = match req.wtp.or_else(|| wtps.get(wtps.len() / 2).copied()) {
+        Some(w) if w.is_finite() && w >= 0.0 => w,
+        Some(w) => return invalid(format!("--wtp: expected a non-negative number, found {w}")),
+        None => {
+            return invalid(
+                "--wtp: the scenario has no thresholds (settings.wtp); give --wtp".into(),
+            );
+        }
+    };
+    let perspective = match &req.perspective {
+        None => 0,
+        Some(p) => match model.perspectives.iter().position(|x| x.name == *p) {
+            Some(i) => i,
+            None => return invalid(format!("--perspective: unknown perspective `{p}`")),
+        },
+    };
+    let individuals = check_individuals(
+        "--individuals",
+        req.individuals.unwrap_or(model.settings.n_individuals),
+    )?;
+    let pair = (pair.len() == 2).then(|| (pair[0].clone(), pair[1].clone()));
+    Ok(DsaPlan {
+        ranges,
+        pair,
+        grid: req.grid,
+        perspective,
+        wtp,
+        individuals,
+    })
+}
+
+/// Run a planned sensitivity analysis: the two-way grid when a pair is planned, otherwise
+/// the one-way analysis of every range.
+pub fn run(
+    model: &Model,
+    plan: &DsaPlan,
+    progress: &dyn Progress,
+) -> Result<DsaResult, AnalysisError> {
+    let two_way = match &plan.pair {
+        Some((x, y)) => {
+            let phase = progress.phase((plan.grid * plan.grid) as u64, "grid points");
+            Some(two_way(
+                model,
+                x,
+                y,
+                plan.grid,
+                plan.perspective,
+                plan.wtp,
+                plan.individuals,
+                &|k| phase.advance(k as u64),
+            )?)
+        }
+        None => None,
+    };
+    let one_way_ranges: &[Range] = if two_way.is_some() { &[] } else { &plan.ranges };
+    let phase = progress.phase(one_way_ranges.len() as u64, "parameters");
+    let owsa = one_way(
+        model,
+        one_way_ranges,
+        plan.perspective,
+        plan.wtp,
+        plan.individuals,
+        &|k| phase.advance(k as u64),
+    )?;
+    Ok(DsaResult { owsa, two_way })
 }

@@ -1,0 +1,254 @@
+//! Scenario comparison: what differs in the inputs of several scenarios, and their results
+//! side by side (incremental analysis per perspective, and the probability cost-effective
+//! from a probabilistic analysis when asked).
+
+use crate::econ::psa::PsaTable;
+use crate::econ::{IcerRow, Outcome};
+use crate::engine::{self, SimSpec};
+use crate::model::{Model, ParamDef};
+use crate::params;
+
+use super::{AnalysisError, MAX_DRAWS, Progress, check_individuals};
+
+/// What a caller asks of a comparison.
+#[derive(Clone, Debug, Default)]
+pub struct CompareRequest {
+    /// Individuals per scenario (and per draw with `draws`) [default: each scenario's].
+    pub individuals: Option<usize>,
+    /// Also run a PSA of this many draws per scenario.
+    pub draws: Option<usize>,
+}
+
+/// One input that differs from the first scenario's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub scenario: usize,
+    pub item: String,
+    /// `None`: absent there.
+    pub in_first: Option<String>,
+    pub in_this: Option<String>,
+}
+
+/// One strategy's row of one scenario's incremental analysis in one perspective.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareRow {
+    pub scenario: usize,
+    pub perspective: String,
+    pub strategy: String,
+    pub icer: IcerRow,
+    /// Probability cost-effective at each of the first scenario's thresholds.
+    pub prob_cost_effective: Option<Vec<f64>>,
+}
+
+/// A comparison of scenarios, against the first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The first scenario's thresholds (settings.wtp).
+    pub thresholds: Vec<f64>,
+    pub changes: Vec<Change>,
+    pub rows: Vec<CompareRow>,
+}
+
+/// Check a comparison request.
+pub fn check(req: &CompareRequest) -> Result<(), AnalysisError> {
+    if let Some(n) = req.individuals {
+        check_individuals("--individuals", n)?;
+    }
+    if let Some(d) = req.draws
+        && (d == 0 || d > MAX_DRAWS)
+    {
+        return Err(AnalysisError::Invalid(format!(
+            "--draws: expected a number from 1 to {MAX_DRAWS}, found {d}"
+        )));
+    }
+    Ok(())
+}
+
+/// Compare scenarios; differences are taken against the first. A simulation error is
+/// returned with the index of the scenario concerned.
+pub fn compare(
+    models: &[Model],
+    req: &CompareRequest,
+    progress: &dyn Progress,
+) -> Result<Comparison, (usize, AnalysisError)> {
+    check(req).map_err(|e| (0, e))?;
+    let first = inputs(&models[0]);
+    let thresholds = models[0].settings.wtp_per_qaly.clone();
+    let mut out = Comparison {
+        thresholds,
+        changes: Vec::new(),
+        rows: Vec::new(),
+    };
+    for (i, model) in models.iter().enumerate() {
+        out.changes.extend(changes(i, &first, &inputs(model)));
+        scenario_rows(i, model, req, &mut out, progress).map_err(|e| (i, e))?;
+    }
+    Ok(out)
+}
+
+/// The inputs of `these` that differ from `first`'s, then those absent from `these`.
+fn changes(scenario: usize, first: &[(String, String)], these: &[(String, String)]) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (item, value) in these {
+        let before = first.iter().find(|(i, _)| i == item).map(|(_, v)| v);
+        if before != Some(value) {
+            out.push(Change {
+                scenario,
+                item: item.clone(),
+                in_first: before.cloned(),
+                in_this: Some(value.clone()),
+            });
+        }
+    }
+    for (item, value) in first {
+        if !these.iter().any(|(i, _)| i == item) {
+            out.push(Change {
+                scenario,
+                item: item.clone(),
+                in_first: Some(value.clone()),
+                in_this: None,
+            });
+        }
+    }
+    out
+}
+
+/// One scenario's base case (and PSA) into rows of the comparison.
+fn scenario_rows(
+    i: usize,
+    model: &Model,
+    req: &CompareRequest,
+    out: &mut Comparison,
+    progress: &dyn Progress,
+) -> Result<(), AnalysisError> {
+    let n = req.individuals.unwrap_or(model.settings.n_individuals);
+    let spec = SimSpec {
+        draw: 0,
+        n_individuals: n,
+        seed: model.settings.seed,
+        trajectories: 0,
+    };
+    let sim = engine::simulate(model, &params::point_values(model), &spec, &|_| {})?;
+    let draws = match req.draws {
+        None => None,
+        Some(d) => {
+            let per = req.individuals.unwrap_or(model.settings.psa.n_individuals);
+            let phase = progress.phase(d as u64, "draws");
+            Some(engine::simulate_draws(
+                model,
+                1,
+                d as u64,
+                per,
+                model.settings.seed,
+                &|k| phase.advance(k as u64),
+            )?)
+        }
+    };
+    let l = sim.layout;
+    for (p, persp) in model.perspectives.iter().enumerate() {
+        let oc: Vec<Outcome> = sim
+            .strategies
+            .iter()
+            .map(|s| Outcome {
+                cost: s.outcomes[l.perspective(p, true)].mean,
+                effect: s.outcomes[l.qalys(true)].mean,
+            })
+            .collect();
+        let probs = draws.as_ref().map(|d| {
+            let mut t = PsaTable::new(model.strategies.len());
+            for draw in d {
+                let c: Vec<f64> = draw
+                    .outcomes
+                    .iter()
+                    .map(|o| o[l.perspective(p, true)])
+                    .collect();
+                let e: Vec<f64> = draw.outcomes.iter().map(|o| o[l.qalys(true)]).collect();
+                t.push_draw(&c, &e);
+            }
+            crate::econ::psa::ceac(&t, &out.thresholds, model.settings.reference_strategy.0)
+        });
+        for row in crate::econ::incremental(&oc) {
+            out.rows.push(CompareRow {
+                scenario: i,
+                perspective: persp.name.clone(),
+                strategy: model.strategies[row.strategy].name.clone(),
+                prob_cost_effective: probs
+                    .as_ref()
+                    .map(|pts| pts.iter().map(|pt| pt.prob_best[row.strategy]).collect()),
+                icer: row,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The settings and parameter values of a model as comparable text, by item name.
+pub fn inputs(model: &Model) -> Vec<(String, String)> {
+    let st = &model.settings;
+    let mut v = vec![
+        (
+            "settings.cycle".to_string(),
+            format!("{} {}", st.cycle_length, st.cycle_unit.as_str()),
+        ),
+        ("settings.cycles".to_string(), st.n_cycles.to_string()),
+        (
+            "settings.discount.costs".to_string(),
+            st.discount_rate_costs_annual.to_string(),
+        ),
+        (
+            "settings.discount.effects".to_string(),
+            st.discount_rate_effects_annual.to_string(),
+        ),
+        (
+            "settings.within_cycle".to_string(),
+            st.within_cycle.as_str().to_string(),
+        ),
+        (
+            "settings.individuals".to_string(),
+            st.n_individuals.to_string(),
+        ),
+        ("settings.seed".to_string(), st.seed.to_string()),
+        ("settings.wtp".to_string(), format!("{:?}", st.wtp_per_qaly)),
+    ];
+    for (p, persp) in model.perspectives.iter().enumerate() {
+        let cats: Vec<&str> = model
+            .cost_categories
+            .iter()
+            .zip(&persp.includes)
+            .filter(|(_, i)| **i)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        let _ = p;
+        v.push((
+            format!("settings.perspectives.{}", persp.name),
+            cats.join(" "),
+        ));
+    }
+    let base = params::point_values(model);
+    for (i, p) in model.params.iter().enumerate() {
+        let text = match &p.def {
+            ParamDef::Value { dist, .. } => match dist {
+                Some(d) => format!("{} ({d:?})", base[i]),
+                None => base[i].to_string(),
+            },
+            ParamDef::Dirichlet { value, .. } => format!("{value} (Dirichlet)"),
+            ParamDef::Derived(_) => "(derived)".to_string(),
+        };
+        v.push((format!("parameters.{}", p.name), text));
+    }
+    for st in &model.strategies {
+        for (i, o) in st.overridden.iter().enumerate() {
+            if *o {
+                let text = match &st.params[i] {
+                    ParamDef::Value { value, .. } => value.to_string(),
+                    _ => "(expression)".to_string(),
+                };
+                v.push((
+                    format!("strategies.{}.parameters.{}", st.name, model.params[i].name),
+                    text,
+                ));
+            }
+        }
+    }
+    v
+}

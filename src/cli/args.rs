@@ -1,0 +1,165 @@
+//! The command-line arguments, parsed by clap.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "trdsim",
+    version,
+    about = "Cost-effectiveness microsimulation for treatment-resistant depression (and models like it)",
+    long_about = "trdsim reads a YAML scenario, simulates every strategy with an individual-level Markov \
+                  microsimulation (or a cohort model), and writes costs, QALYs, the incremental analysis, \
+                  net monetary benefit and the Markov trace.\n\nExit codes: 0 success, 1 invalid scenario \
+                  or arguments, 2 failure while running or writing."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write its base-case results.
+    Run(RunArgs),
+    /// Check a scenario and print its diagnostics or a summary.
+    Validate {
+        /// The scenario YAML file.
+        scenario: PathBuf,
+    },
+    /// Combine result directories of PSA slices (--draw-range) into the result of one run.
+    Merge {
+        /// Result directories of the slices, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Result directory of the combined run.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing result directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// One-way sensitivity analysis: each parameter at a low and a high value; dsa.csv and a tornado diagram.
+    Dsa(DsaArgs),
+    /// Run several scenarios and tabulate what differs in their inputs and results.
+    Compare(CompareArgs),
+    /// Rerun the run recorded in RUN_DIR/run.json and compare every output file byte for byte.
+    Verify {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+    },
+    /// Write a self-contained report.html for a result directory.
+    Report {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+        /// Include the tornado diagrams of this `trdsim dsa` result directory.
+        #[arg(long)]
+        dsa: Option<PathBuf>,
+        /// Include the scenario table of this `trdsim compare` result directory.
+        #[arg(long)]
+        compare: Option<PathBuf>,
+    },
+    /// Redraw every figure of a result directory from its CSV files and run.json.
+    Plot {
+        /// A result directory written by `trdsim run` or `trdsim merge`.
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// Scenario files; differences are reported against the first.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Also run a probabilistic analysis of N draws per scenario and report the probability cost-effective.
+    #[arg(long, value_name = "N")]
+    pub draws: Option<usize>,
+    /// Individuals per scenario (and per draw with --draws) [default: each scenario's settings].
+    #[arg(long)]
+    pub individuals: Option<usize>,
+    /// Result directory [default: outputs/compare].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DsaArgs {
+    /// The scenario YAML file.
+    pub scenario: PathBuf,
+    /// Only these parameters (comma-separated names) [default: every parameter with low/high or a distribution].
+    #[arg(long, value_delimiter = ',')]
+    pub params: Vec<String>,
+    /// Two-way analysis of this pair of parameters over a grid, drawn as a heat map of the preferred strategy.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub two_way: Vec<String>,
+    /// Grid points per parameter in a two-way analysis.
+    #[arg(long, default_value_t = 11)]
+    pub grid: usize,
+    /// Willingness to pay per QALY for the net monetary benefit [default: the middle threshold of settings.wtp].
+    #[arg(long)]
+    pub wtp: Option<f64>,
+    /// Perspective [default: the first in settings.perspectives].
+    #[arg(long)]
+    pub perspective: Option<String>,
+    /// Individuals per evaluation [default: settings.individuals].
+    #[arg(long)]
+    pub individuals: Option<usize>,
+    /// Result directory [default: outputs/<scenario name>-dsa].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario YAML file.
+    pub scenario: PathBuf,
+    /// Result directory [default: outputs/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Number of individuals (overrides settings.individuals).
+    #[arg(long)]
+    pub individuals: Option<usize>,
+    /// Random seed (overrides settings.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Evaluate as a cohort (expected values) instead of simulating individuals.
+    #[arg(long)]
+    pub cohort: bool,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Run a probabilistic sensitivity analysis with N parameter draws (default: settings.psa.draws when --draw-range is given).
+    #[arg(long, value_name = "N")]
+    pub draws: Option<usize>,
+    /// Compute only draws A to B (1-based, inclusive) of the PSA, e.g. 1..250, for `trdsim merge`.
+    #[arg(long, value_name = "A..B")]
+    pub draw_range: Option<String>,
+    /// Individuals per PSA draw (overrides settings.psa.individuals).
+    #[arg(long, value_name = "N")]
+    pub draw_individuals: Option<usize>,
+    /// Also write report.html, a self-contained report for reimbursement advisors.
+    #[arg(long)]
+    pub report: bool,
+    /// Also write the state path of the first N individuals to trajectories.csv.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub trajectories: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,186 @@
+//! The deterministic sensitivity analysis's files: `dsa.csv` with tornado diagrams, or
+//! `dsa_two_way.csv` with a heat map.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::analysis::dsa::{DsaPlan, DsaResult};
+use crate::model::Model;
+use crate::plot;
+
+use super::figures::money;
+use super::{OutputError, write_atomically, write_file};
+
+/// `dsa.csv`: every varied parameter at its low and high value, for each strategy against
+/// the reference: incremental cost, QALYs and net monetary benefit, with the base case.
+pub fn dsa_csv(model: &Model, o: &crate::analysis::dsa::Owsa) -> String {
+    let mut s = String::from(
+        "perspective,wtp,parameter,basis,low,high,strategy,reference,base_inmb,inmb_at_low,inmb_at_high,inc_cost_at_low,inc_cost_at_high,inc_qalys_at_low,inc_qalys_at_high\n",
+    );
+    let reference = &model.strategies[model.settings.reference_strategy.0].name;
+    for r in &o.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{reference},{},{},{},{},{},{},{}",
+            model.perspectives[o.perspective].name,
+            o.wtp,
+            model.params[r.range.param].name,
+            r.range.basis,
+            r.range.low,
+            r.range.high,
+            model.strategies[r.strategy].name,
+            o.base[r.strategy].inmb,
+            r.at_low.inmb,
+            r.at_high.inmb,
+            r.at_low.inc_cost,
+            r.at_high.inc_cost,
+            r.at_low.inc_qalys,
+            r.at_high.inc_qalys
+        );
+    }
+    s
+}
+
+/// A tornado diagram of incremental net monetary benefit per non-reference strategy
+/// (net benefit, not the ICER, so bars keep their meaning across quadrants).
+pub fn tornado_figures(
+    dir: &Path,
+    model: &Model,
+    o: &crate::analysis::dsa::Owsa,
+) -> Result<(), OutputError> {
+    let reference = model.settings.reference_strategy.0;
+    for s in (0..model.strategies.len()).filter(|s| *s != reference) {
+        let bars: Vec<(&str, f64, f64)> = o
+            .rows
+            .iter()
+            .filter(|r| r.strategy == s)
+            .map(|r| {
+                (
+                    model.params[r.range.param].name.as_str(),
+                    r.at_low.inmb,
+                    r.at_high.inmb,
+                )
+            })
+            .collect();
+        let label = format!(
+            "{} vs {}",
+            model.strategies[s].label, model.strategies[reference].label
+        );
+        plot::tornado(
+            &dir.join(format!("tornado_{}", model.strategies[s].name)),
+            &format!("One-way sensitivity: {label}"),
+            &format!(
+                "Incremental net monetary benefit at {}/QALY, {} perspective ({})",
+                money(o.wtp, &model.meta.currency),
+                model.perspectives[o.perspective].name,
+                if model.meta.currency.is_empty() {
+                    "currency"
+                } else {
+                    &model.meta.currency
+                }
+            ),
+            o.base[s].inmb,
+            &bars,
+        )
+        .map_err(|e| OutputError(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// `dsa_two_way.csv`: net monetary benefit of every strategy at each grid point, and which
+/// strategy is preferred there.
+pub fn two_way_csv(
+    model: &Model,
+    t: &crate::analysis::dsa::TwoWay,
+    wtp: f64,
+    perspective: usize,
+) -> String {
+    let (xn, yn) = (&model.params[t.x.param].name, &model.params[t.y.param].name);
+    let mut s = format!("perspective,wtp,{xn},{yn},strategy,nmb,preferred\n");
+    let ns = model.strategies.len();
+    for (i, xv) in t.xs.iter().enumerate() {
+        for (j, yv) in t.ys.iter().enumerate() {
+            let p = i * t.ys.len() + j;
+            for (si, st) in model.strategies.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "{},{wtp},{xv},{yv},{},{},{}",
+                    model.perspectives[perspective].name,
+                    st.name,
+                    t.nmb[p * ns + si],
+                    t.best[p] == si
+                );
+            }
+        }
+    }
+    s
+}
+
+/// The heat map of the preferred strategy over the two-way grid.
+pub fn two_way_figure(
+    dir: &Path,
+    model: &Model,
+    t: &crate::analysis::dsa::TwoWay,
+    wtp: f64,
+    perspective: usize,
+) -> Result<(), OutputError> {
+    let (xn, yn) = (&model.params[t.x.param].name, &model.params[t.y.param].name);
+    let labels: Vec<&str> = model.strategies.iter().map(|s| s.label.as_str()).collect();
+    plot::heatmap(
+        &dir.join(format!("two_way_{xn}_{yn}")),
+        &format!(
+            "Preferred strategy at {}/QALY ({} perspective)",
+            money(wtp, &model.meta.currency),
+            model.perspectives[perspective].name
+        ),
+        xn,
+        yn,
+        &t.xs,
+        &t.ys,
+        &t.best,
+        &labels,
+        t.base,
+    )
+    .map_err(|e| OutputError(e.to_string()))
+}
+
+/// Write a sensitivity analysis's result directory.
+pub fn write_dsa(
+    dir: &Path,
+    force: bool,
+    model: &Model,
+    scenario: &Path,
+    plan: &DsaPlan,
+    result: &DsaResult,
+) -> Result<(), OutputError> {
+    let scenario_bytes = std::fs::read(scenario).unwrap_or_default();
+    let perspective = plan.perspective;
+    let json = serde_json::json!({
+        "tool": "trdsim",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "analysis": "one-way sensitivity",
+        "scenario": {"path": scenario.display().to_string(), "sha256": super::sha256_hex(&scenario_bytes)},
+        "command": std::env::args().collect::<Vec<_>>(),
+        "seed": model.settings.seed,
+        "individuals": plan.individuals,
+        "perspective": model.perspectives[perspective].name,
+        "wtp": plan.wtp,
+    });
+    let owsa = &result.owsa;
+    write_atomically(dir, force, json, |tmp| {
+        match &result.two_way {
+            Some(t) => {
+                write_file(
+                    &tmp.join("dsa_two_way.csv"),
+                    &two_way_csv(model, t, owsa.wtp, perspective),
+                )?;
+                two_way_figure(tmp, model, t, owsa.wtp, perspective)?;
+            }
+            None => {
+                write_file(&tmp.join("dsa.csv"), &dsa_csv(model, owsa))?;
+                tornado_figures(tmp, model, owsa)?;
+            }
+        }
+        Ok(serde_json::Map::new())
+    })
+}

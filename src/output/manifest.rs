@@ -1,0 +1,100 @@
+//! The run manifest, `run.json`: what was run, on which inputs (with their SHA-256), and
+//! the labels and settings that let `trdsim plot` redraw every figure from the directory.
+
+use std::fs;
+
+use crate::model::Model;
+
+use super::sha256_hex;
+
+/// What `run.json` records besides the results.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub scenario_path: String,
+    pub scenario_sha256: String,
+    pub command: Vec<String>,
+    pub seed: u64,
+    pub n_individuals: usize,
+    pub threads: usize,
+    pub method: &'static str,
+    /// Individuals whose paths were recorded (`--trajectories`).
+    pub trajectories: usize,
+    pub timings_s: Vec<(&'static str, f64)>,
+}
+
+/// The parts of `run.json` that describe the run (the file list is added on writing).
+pub fn run_json(model: &Model, info: &RunInfo) -> serde_json::Value {
+    use serde_json::json;
+    let assumptions: Vec<serde_json::Value> = model
+        .assumptions()
+        .iter()
+        .map(|p| {
+            json!({
+                "parameter": p.name,
+                "source": p.source.clone().unwrap_or_else(|| "(none given)".into()),
+            })
+        })
+        .collect();
+    let timings: serde_json::Map<String, serde_json::Value> = info
+        .timings_s
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({
+        "tool": "trdsim",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "name": model.name,
+            "title": model.meta.title,
+            "path": info.scenario_path,
+            "sha256": info.scenario_sha256,
+        },
+        "command": info.command,
+        "method": info.method,
+        "seed": info.seed,
+        "individuals": info.n_individuals,
+        "threads": info.threads,
+        "trajectories": info.trajectories,
+        "cycles": model.settings.n_cycles,
+        "cycle": format!("{} {}", model.settings.cycle_length, model.settings.cycle_unit.as_str()),
+        "within_cycle": model.settings.within_cycle.as_str(),
+        "discount": {
+            "costs": model.settings.discount_rate_costs_annual,
+            "effects": model.settings.discount_rate_effects_annual,
+        },
+        "timings_s": timings,
+        "warnings": model.warnings,
+        "inputs": model
+            .inputs
+            .iter()
+            .map(|f| json!({
+                "path": f.display().to_string(),
+                "sha256": fs::read(f).map(|b| sha256_hex(&b)).unwrap_or_default(),
+            }))
+            .collect::<Vec<_>>(),
+        "assumptions": assumptions,
+        "figures": figure_info(model),
+    })
+}
+
+/// Labels and settings the figures need, recorded in `run.json` under `"figures"` so that
+/// `trdsim plot` can redraw every figure from the result directory alone.
+pub fn figure_info(model: &Model) -> serde_json::Value {
+    use serde_json::json;
+    let a = crate::analysis::psa::analysis_settings(model);
+    json!({
+        "title": model.meta.title,
+        "currency": model.meta.currency,
+        "cycle_length": model.settings.cycle_length,
+        "cycle_unit": model.settings.cycle_unit.as_str(),
+        "states": model.states.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
+        "strategies": model.strategies.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
+        "reference": a.reference,
+        "thresholds": a.thresholds,
+        "wtp_max": a.wtp_max,
+        "wtp_steps": a.wtp_steps,
+        "population_per_year": a.population_per_year,
+        "population_years": a.population_years,
+        "population_discount": a.population_discount,
+    })
+}
