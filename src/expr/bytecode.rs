@@ -25,6 +25,7 @@ pub(super) enum Un {
 }
 
 impl Un {
+    /// The operation's value at `x`.
     pub(super) fn apply(self, x: f64) -> f64 {
         match self {
             Un::Neg => -x,
@@ -67,6 +68,7 @@ pub(super) enum Bin {
 }
 
 impl Bin {
+    /// The operation's value at `a` (below) and `b` (top).
     pub(super) fn apply(self, a: f64, b: f64) -> f64 {
         match self {
             Bin::Add => a + b,

@@ -9,6 +9,8 @@ use super::program::Program;
 use super::{MAX_STACK, Resolver, Symbol};
 use crate::suggest::did_you_mean;
 
+/// Compilation state: the source (for quoting it in errors), the resolver and the bytecode
+/// emitted so far.
 struct Compiler<'r, R: ?Sized> {
     src: &'r str,
     resolver: &'r R,

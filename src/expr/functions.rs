@@ -1,6 +1,7 @@
 //! Built-in functions: the table of names and arities the compiler checks calls against, and
 //! the numeric definitions of the conversions and truth values the bytecode evaluates.
 
+/// A built-in function, as named in [`FUNCTIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Func {
     Exp,
@@ -24,6 +25,7 @@ pub(super) enum Func {
     Lookup,
 }
 
+/// How a built-in function is called: its name, arity and usage shown in errors.
 pub(super) struct FuncInfo {
     pub(super) name: &'static str,
     pub(super) func: Func,
@@ -35,6 +37,7 @@ pub(super) struct FuncInfo {
     pub(super) usage: &'static str,
 }
 
+/// A function taking exactly `args` arguments.
 const fn func(name: &'static str, func: Func, args: usize, usage: &'static str) -> FuncInfo {
     FuncInfo {
         name,
@@ -45,6 +48,7 @@ const fn func(name: &'static str, func: Func, args: usize, usage: &'static str) 
     }
 }
 
+/// A function taking `min` or more arguments.
 const fn variadic(name: &'static str, func: Func, min: usize, usage: &'static str) -> FuncInfo {
     FuncInfo {
         name,
@@ -55,6 +59,7 @@ const fn variadic(name: &'static str, func: Func, min: usize, usage: &'static st
     }
 }
 
+/// Every built-in function; names not listed here are not callable.
 pub(super) const FUNCTIONS: &[FuncInfo] = &[
     func("exp", Func::Exp, 1, "exp(x)"),
     func("log", Func::Log, 1, "log(x)"),
@@ -87,6 +92,7 @@ pub(super) const FUNCTIONS: &[FuncInfo] = &[
     variadic("lookup", Func::Lookup, 1, "lookup(table, key, ...)"),
 ];
 
+/// The built-in function called `name`, if there is one.
 pub(super) fn find_function(name: &str) -> Option<&'static FuncInfo> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
@@ -131,6 +137,7 @@ pub(super) fn truthy(x: f64) -> bool {
     x != 0.0
 }
 
+/// `1.0` for true, `0.0` for false: the value of comparisons and logical operators.
 pub(super) fn from_bool(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }

@@ -2,6 +2,7 @@
 
 use super::error::{ExprError, Span};
 
+/// What a token is; literals and names borrow their text from the source.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Tok<'a> {
     Num(f64),
@@ -27,6 +28,7 @@ pub(super) enum Tok<'a> {
     Eof,
 }
 
+/// A token and where it lies in the source.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Token<'a> {
     pub(super) kind: Tok<'a>,

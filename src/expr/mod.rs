@@ -2,7 +2,7 @@
 //!
 //! Health economists write transition probabilities, costs and utilities as small formulas in
 //! the YAML model definition, e.g. `1 - exp(-r_relapse * cycle_years) * hr_eko` or
-//! `if(time_in_state >= 7, p_remission, 0)`. [`compile`] parses such a formula, resolves its
+//! `if(time_in_state >= 7, p_remission, 0)`. [`compile()`] parses such a formula, resolves its
 //! names through a caller-supplied [`Resolver`] and produces a flat bytecode [`Program`] that
 //! [`Program::eval`] runs against an [`Env`] without allocating, so it can sit in the inner loop
 //! of the microsimulation.
@@ -53,7 +53,7 @@
 //! earlier ones and on the API types declared here ([`Symbol`], [`Resolver`], [`Env`],
 //! [`MAX_STACK`]); this file only re-exports from its children.
 //!
-//! - A [`Program`] only exists through [`compile`] (or [`Program::constant`]), which proved
+//! - A [`Program`] only exists through [`compile()`] (or [`Program::constant`]), which proved
 //!   that its evaluation never needs more than [`MAX_STACK`] slots; [`Program::eval`] relies on
 //!   that and never allocates.
 //! - Every error carries the byte span of the offending source text.

@@ -12,12 +12,14 @@ use super::lexer::{Lexer, Tok, Token};
 /// unoptimised build (under 0.1 MiB optimised), well inside a spawned thread's 2 MiB.
 const MAX_DEPTH: usize = 100;
 
+/// A prefix operator: `-` or `!`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum UnaryOp {
     Neg,
     Not,
 }
 
+/// An infix operator, as written in the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum BinaryOp {
     Or,
@@ -35,12 +37,14 @@ pub(super) enum BinaryOp {
     Pow,
 }
 
+/// A node of the syntax tree, with the span of the source it was parsed from.
 #[derive(Debug)]
 pub(super) struct Node<'a> {
     pub(super) kind: Kind<'a>,
     pub(super) span: Span,
 }
 
+/// What a syntax-tree node is.
 #[derive(Debug)]
 pub(super) enum Kind<'a> {
     Num(f64),
@@ -85,6 +89,7 @@ fn binary_op(tok: Tok<'_>) -> Option<(BinaryOp, u8)> {
     })
 }
 
+/// Recursive-descent parser state: one token of lookahead over a lazy lexer.
 struct Parser<'a> {
     src: &'a str,
     lexer: Lexer<'a>,

@@ -14,6 +14,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// Wraps compiled bytecode, recording the parameters, variables and tables it reads.
     pub(super) fn from_ops(ops: Vec<Op>) -> Program {
         let (mut params, mut vars, mut tables) = (Vec::new(), Vec::new(), Vec::new());
         // Collected from the final bytecode so references in folded-away branches don't count.
