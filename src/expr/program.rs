@@ -1,0 +1,137 @@
+//! The compiled program and its allocation-free evaluation.
+
+use super::bytecode::Op;
+use super::functions::{truthy, weibull_surv};
+use super::{Env, MAX_STACK};
+
+/// A compiled expression: flat bytecode plus the parameters, variables and tables it reads.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub(super) ops: Vec<Op>,
+    params: Vec<usize>,
+    vars: Vec<usize>,
+    tables: Vec<usize>,
+}
+
+impl Program {
+    /// Wraps compiled bytecode, recording the parameters, variables and tables it reads.
+    pub(super) fn from_ops(ops: Vec<Op>) -> Program {
+        let (mut params, mut vars, mut tables) = (Vec::new(), Vec::new(), Vec::new());
+        // Collected from the final bytecode so references in folded-away branches don't count.
+        for op in &ops {
+            match *op {
+                Op::Param(i) => params.push(i),
+                Op::Var(i) => vars.push(i),
+                Op::Lookup { table, .. } => tables.push(table),
+                _ => {}
+            }
+        }
+        for list in [&mut params, &mut vars, &mut tables] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Program {
+            ops,
+            params,
+            vars,
+            tables,
+        }
+    }
+
+    /// Returns a program that always evaluates to `value`.
+    pub fn constant(value: f64) -> Program {
+        Program::from_ops(vec![Op::Const(value)])
+    }
+
+    /// Returns the value if the program is a single constant (after compile-time folding).
+    pub fn as_constant(&self) -> Option<f64> {
+        match self.ops.as_slice() {
+            [Op::Const(value)] => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// Distinct parameter indices the program reads, in ascending order.
+    pub fn params(&self) -> impl Iterator<Item = usize> + '_ {
+        self.params.iter().copied()
+    }
+
+    /// Distinct variable indices the program reads, in ascending order.
+    pub fn vars(&self) -> impl Iterator<Item = usize> + '_ {
+        self.vars.iter().copied()
+    }
+
+    /// Distinct table indices the program looks up, in ascending order.
+    pub fn tables(&self) -> impl Iterator<Item = usize> + '_ {
+        self.tables.iter().copied()
+    }
+
+    /// Whether the program reads no variables, so its value is fixed once parameters are drawn.
+    pub fn is_param_only(&self) -> bool {
+        self.vars.is_empty()
+    }
+
+    /// Evaluates the program without allocating.
+    pub fn eval<E: Env>(&self, env: &E) -> f64 {
+        // `compile` proved that no execution needs more than MAX_STACK slots and that every
+        // instruction finds its operands, so the indexing below cannot go out of bounds.
+        let mut stack = [0.0_f64; MAX_STACK];
+        let mut sp = 0;
+        let mut pc = 0;
+        while let Some(&op) = self.ops.get(pc) {
+            pc += 1;
+            match op {
+                Op::Const(value) => {
+                    stack[sp] = value;
+                    sp += 1;
+                }
+                Op::Param(i) => {
+                    stack[sp] = env.param(i);
+                    sp += 1;
+                }
+                Op::Var(i) => {
+                    stack[sp] = env.var(i);
+                    sp += 1;
+                }
+                Op::Unary(f) => stack[sp - 1] = f.apply(stack[sp - 1]),
+                Op::Binary(f) => {
+                    sp -= 1;
+                    stack[sp - 1] = f.apply(stack[sp - 1], stack[sp]);
+                }
+                Op::WeibullSurv => {
+                    sp -= 2;
+                    stack[sp - 1] = weibull_surv(stack[sp - 1], stack[sp], stack[sp + 1]);
+                }
+                Op::Lookup { table, argc } => {
+                    let base = sp - argc;
+                    stack[base] = env.lookup(table, &stack[base..sp]);
+                    sp = base + 1;
+                }
+                Op::Jump(n) => pc += n,
+                Op::JumpIfFalse(n) => {
+                    sp -= 1;
+                    if !truthy(stack[sp]) {
+                        pc += n;
+                    }
+                }
+                Op::AndJump(n) => {
+                    if truthy(stack[sp - 1]) {
+                        sp -= 1;
+                    } else {
+                        stack[sp - 1] = 0.0;
+                        pc += n;
+                    }
+                }
+                Op::OrJump(n) => {
+                    if truthy(stack[sp - 1]) {
+                        stack[sp - 1] = 1.0;
+                        pc += n;
+                    } else {
+                        sp -= 1;
+                    }
+                }
+            }
+        }
+        stack[0]
+    }
+}
