@@ -1,6 +1,7 @@
 //! One integration-test binary (compiled once): end-to-end runs, invalid scenarios,
 //! bad input, and the microsimulation against its oracles.
 
+mod analysis;
 mod bad_input;
 mod browser;
 mod common;
