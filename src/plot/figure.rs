@@ -1,0 +1,109 @@
+//! What every figure is: a value that draws itself onto any plotters backend
+//! (so PNG and SVG come from one code path), inside a frame with its title
+//! and its legend below the plot.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::font::FONT_FAMILY;
+use super::legend::{LEGEND_PAD, LEGEND_ROW_HEIGHT, LegendEntry, draw_legend, legend_rows};
+use super::style::TITLE_SIZE;
+
+/// Upper bound on the points per scatter cloud or line in SVG output; larger
+/// inputs keep every k-th point so that the file stays small.
+pub(super) const SVG_MAX_POINTS: usize = 5_000;
+
+/// Which file a figure is being drawn for. The drawing is the same for both
+/// except that SVG output thins very large point sets (see
+/// [`SVG_MAX_POINTS`]), because every point is an element of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Output {
+    Png,
+    Svg,
+}
+
+impl Output {
+    /// Stride that keeps at most [`SVG_MAX_POINTS`] of `len` points in SVG
+    /// output, and every point in PNG output.
+    pub(super) fn stride(self, len: usize) -> usize {
+        match self {
+            Self::Png => 1,
+            Self::Svg => len.div_ceil(SVG_MAX_POINTS).max(1),
+        }
+    }
+
+    /// Every k-th point of a line (see [`Output::stride`]), plus the last
+    /// point so that the line still ends where the data ends.
+    pub(super) fn thin_line(self, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let stride = self.stride(points.len());
+        let mut kept: Vec<(f64, f64)> = points.iter().step_by(stride).copied().collect();
+        if !points.len().saturating_sub(1).is_multiple_of(stride) {
+            kept.extend(points.last());
+        }
+        kept
+    }
+}
+
+/// A figure that can draw itself onto any plotters backend, so that PNG and
+/// SVG output share one code path. Every figure kind implements this on top
+/// of the frame, legend and axis helpers.
+pub(super) trait Figure {
+    /// Size in pixels (PNG) or user units (SVG).
+    fn size(&self) -> (u32, u32);
+    /// Draws the whole figure, background included, onto `root`.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        output: Output,
+    ) -> Result<(), String>;
+}
+
+/// Fills the background, draws the title and the legend strip at the bottom,
+/// and returns the area left for panels. The legend lives outside the plotting
+/// area so that it can never cover data.
+pub(super) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendEntry<'_>],
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    // plotters leaves only 5 px above the title; give it room to breathe.
+    let body = root
+        .margin(10, 0, 0, 0)
+        .titled(title, (FONT_FAMILY, TITLE_SIZE))
+        .map_err(|e| e.to_string())?;
+    if legend.is_empty() {
+        return Ok(body);
+    }
+    let (_, body_height) = body.dim_in_pixel();
+    let rows = legend_rows(&body, legend)?;
+    let legend_height = i32::try_from(rows.len())
+        .unwrap_or(i32::MAX)
+        .saturating_mul(LEGEND_ROW_HEIGHT)
+        .saturating_add(2 * LEGEND_PAD);
+    let body_height = i32::try_from(body_height).unwrap_or(i32::MAX);
+    // Never let the legend take more than half of the figure.
+    let split = body_height
+        .saturating_sub(legend_height)
+        .max(body_height / 2);
+    let (panels, legend_area) = body.split_vertically(split);
+    draw_legend(&legend_area, &rows)?;
+    Ok(panels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_thins_large_point_sets_only() {
+        let points: Vec<(f64, f64)> = (0..12_001).map(|i| (f64::from(i), 0.0)).collect();
+        assert_eq!(Output::Png.thin_line(&points).len(), points.len());
+        let thinned = Output::Svg.thin_line(&points);
+        assert!(thinned.len() <= SVG_MAX_POINTS + 1);
+        assert_eq!(thinned.last(), points.last());
+        assert_eq!(thinned[1].0, 3.0);
+        assert_eq!(Output::Svg.stride(5_000), 1);
+        assert_eq!(Output::Svg.stride(10_000), 2);
+    }
+}
