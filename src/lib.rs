@@ -6,8 +6,9 @@
 //!
 //! 1. `scenario`: YAML files → a validated `model::Model`, with located diagnostics
 //!    (`diag`, `suggest`); `expr` compiles the expressions, `table` holds lookup tables.
-//! 2. `params`: distributions and parameter sets (point values, draws); `rng` keys the
-//!    random streams.
+//! 2. `dist` (parameter distributions, a leaf that the model's definitions and `params`
+//!    share) and `params`: parameter sets (point values, draws); `rng` keys the random
+//!    streams.
 //! 3. `engine` (the microsimulation) and `cohort` (its expected-value oracle): a model and
 //!    a parameter set → `engine::SimOutput`.
 //! 4. `econ`: incremental analysis and the statistics of a probabilistic analysis.
@@ -23,8 +24,7 @@ pub mod model;
 pub mod scenario;
 pub mod table;
 
-// Temporary alias while the restructuring lands; removed once every module says `params::dist`.
-pub use params::dist;
+pub mod dist;
 pub mod params;
 pub mod rng;
 

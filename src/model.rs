@@ -4,8 +4,8 @@
 //! expression and number first; after that an invalid model cannot be represented.
 //! Nothing here knows about YAML.
 
+use crate::dist::Dist;
 use crate::expr::Program;
-use crate::params::dist::Dist;
 use crate::table::Table;
 
 /// Index of a state in `Model::states`.

@@ -110,92 +110,10 @@ pub fn parse(
         message: "the file is empty; expected a header row".into(),
     })?;
     let header = split_csv_line(header);
-    let column = |name: &str| -> Result<usize, TableError> {
-        header.iter().position(|h| h == name).ok_or_else(|| {
-            let hint = crate::suggest::did_you_mean(name, header.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            TableError {
-                line: 1,
-                message: format!(
-                    "no column `{name}` in the header (columns: {}){hint}",
-                    header.join(", ")
-                ),
-            }
-        })
-    };
-    let value_col = column(spec.value)?;
-    let numeric_col = spec.numeric_key.map(column).transpose()?;
-    let cat_cols = spec
-        .categorical_keys
-        .iter()
-        .map(|k| column(k))
-        .collect::<Result<Vec<_>, _>>()?;
-    let filter_cols = spec
-        .filters
-        .iter()
-        .map(|(c, v)| Ok((column(c)?, v.as_str())))
-        .collect::<Result<Vec<_>, TableError>>()?;
-
+    let cols = Columns::of(&header, spec)?;
     let mut groups: Vec<Group> = Vec::new();
     for (idx, line) in lines {
-        let line_no = idx + 1;
-        let fields = split_csv_line(line);
-        if fields.len() != header.len() {
-            return Err(TableError {
-                line: line_no,
-                message: format!(
-                    "expected {} fields as in the header, found {}",
-                    header.len(),
-                    fields.len()
-                ),
-            });
-        }
-        if filter_cols.iter().any(|(c, v)| fields[*c] != *v) {
-            continue;
-        }
-        let number = |col: usize| -> Result<f64, TableError> {
-            let raw = &fields[col];
-            match raw.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(TableError {
-                    line: line_no,
-                    message: format!(
-                        "column `{}`: expected a finite number, found `{raw}`",
-                        header[col]
-                    ),
-                }),
-            }
-        };
-        let value = number(value_col)?;
-        let key = numeric_col.map(number).transpose()?.unwrap_or(0.0);
-        let codes: Vec<f64> = cat_cols
-            .iter()
-            .map(|c| level_code(&fields[*c]) as f64)
-            .collect();
-        let group = match groups.iter_mut().position(|g| g.codes == codes) {
-            Some(i) => &mut groups[i],
-            None => {
-                groups.push(Group {
-                    codes,
-                    keys: Vec::new(),
-                    values: Vec::new(),
-                });
-                groups.last_mut().expect("a group was just pushed")
-            }
-        };
-        if group.keys.contains(&key) {
-            return Err(TableError {
-                line: line_no,
-                message: if numeric_col.is_some() {
-                    format!("duplicate row for key {key} (add a filter or a categorical key)")
-                } else {
-                    "duplicate row for the same categorical keys".to_string()
-                },
-            });
-        }
-        group.keys.push(key);
-        group.values.push(value);
+        add_row(&mut groups, &header, &cols, line, idx + 1, level_code)?;
     }
     if groups.is_empty() {
         return Err(TableError {
@@ -223,6 +141,116 @@ pub fn parse(
         source: None,
         groups,
     })
+}
+
+/// Where the columns a table reads sit in its header.
+struct Columns<'s> {
+    value: usize,
+    numeric: Option<usize>,
+    categorical: Vec<usize>,
+    filters: Vec<(usize, &'s str)>,
+}
+
+impl<'s> Columns<'s> {
+    fn of(header: &[String], spec: &'s TableSpec<'_>) -> Result<Self, TableError> {
+        let column = |name: &str| -> Result<usize, TableError> {
+            header.iter().position(|h| h == name).ok_or_else(|| {
+                let hint = crate::suggest::did_you_mean(name, header.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                TableError {
+                    line: 1,
+                    message: format!(
+                        "no column `{name}` in the header (columns: {}){hint}",
+                        header.join(", ")
+                    ),
+                }
+            })
+        };
+        Ok(Columns {
+            value: column(spec.value)?,
+            numeric: spec.numeric_key.map(column).transpose()?,
+            categorical: spec
+                .categorical_keys
+                .iter()
+                .map(|k| column(k))
+                .collect::<Result<Vec<_>, _>>()?,
+            filters: spec
+                .filters
+                .iter()
+                .map(|(c, v)| Ok((column(c)?, v.as_str())))
+                .collect::<Result<Vec<_>, TableError>>()?,
+        })
+    }
+}
+
+/// Add one data row to its group (rows that a filter excludes are skipped).
+fn add_row(
+    groups: &mut Vec<Group>,
+    header: &[String],
+    cols: &Columns<'_>,
+    line: &str,
+    line_no: usize,
+    level_code: &mut dyn FnMut(&str) -> usize,
+) -> Result<(), TableError> {
+    let fields = split_csv_line(line);
+    if fields.len() != header.len() {
+        return Err(TableError {
+            line: line_no,
+            message: format!(
+                "expected {} fields as in the header, found {}",
+                header.len(),
+                fields.len()
+            ),
+        });
+    }
+    if cols.filters.iter().any(|(c, v)| fields[*c] != *v) {
+        return Ok(());
+    }
+    let number = |col: usize| -> Result<f64, TableError> {
+        let raw = &fields[col];
+        match raw.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(TableError {
+                line: line_no,
+                message: format!(
+                    "column `{}`: expected a finite number, found `{raw}`",
+                    header[col]
+                ),
+            }),
+        }
+    };
+    let value = number(cols.value)?;
+    let key = cols.numeric.map(number).transpose()?.unwrap_or(0.0);
+    let codes: Vec<f64> = cols
+        .categorical
+        .iter()
+        .map(|c| level_code(&fields[*c]) as f64)
+        .collect();
+    let group = match groups.iter_mut().position(|g| g.codes == codes) {
+        Some(i) => &mut groups[i],
+        None => {
+            groups.push(Group {
+                codes,
+                keys: Vec::new(),
+                values: Vec::new(),
+            });
+            groups.last_mut().expect("a group was just pushed")
+        }
+    };
+    if group.keys.contains(&key) {
+        return Err(TableError {
+            line: line_no,
+            message: if cols.numeric.is_some() {
+                format!("duplicate row for key {key} (add a filter or a categorical key)")
+            } else {
+                "duplicate row for the same categorical keys".to_string()
+            },
+        });
+    }
+    group.keys.push(key);
+    group.values.push(value);
+    Ok(())
 }
 
 impl Table {

@@ -86,93 +86,44 @@ fn bad(file: &str, line: usize, message: impl std::fmt::Display) -> AnalysisErro
     AnalysisError::Failed(format!("{file}:{line}: {message}"))
 }
 
+/// The fixed leading columns of `psa.csv`.
+const PSA_COLUMNS: [&str; 6] = [
+    "draw",
+    "strategy",
+    "perspective",
+    "cost",
+    "qalys",
+    "life_years",
+];
+
+/// One row of `psa.csv`.
+struct PsaRow {
+    draw: u64,
+    s: usize,
+    p: usize,
+    cost: f64,
+    qalys: f64,
+    se: Vec<f64>,
+}
+
 /// Parse `psa.csv` text; strategies and perspectives keep their first-seen order.
 pub fn parse_psa(text: &str, file: &str) -> Result<PsaData, AnalysisError> {
     let mut lines = text.lines().enumerate();
     let (_, header) = lines.next().ok_or_else(|| bad(file, 1, "empty file"))?;
     let header = split_csv_line(header);
-    let fixed = [
-        "draw",
-        "strategy",
-        "perspective",
-        "cost",
-        "qalys",
-        "life_years",
-    ];
-    if header.len() < fixed.len() || header[..fixed.len()] != fixed {
-        return Err(bad(
-            file,
-            1,
-            format!("expected the columns {}", fixed.join(",")),
-        ));
-    }
-    let wtp = header[fixed.len()..]
-        .iter()
-        .map(|h| {
-            h.strip_prefix("inmb_mcse_")
-                .and_then(|w| w.parse::<f64>().ok())
-                .ok_or_else(|| bad(file, 1, format!("unexpected column `{h}`")))
-        })
-        .collect::<Result<Vec<f64>, _>>()?;
-    struct Row {
-        draw: u64,
-        s: usize,
-        p: usize,
-        cost: f64,
-        qalys: f64,
-        se: Vec<f64>,
-    }
+    let wtp = psa_thresholds(&header, file)?;
     let mut strategies: Vec<String> = Vec::new();
     let mut perspectives: Vec<String> = Vec::new();
     let mut rows = Vec::new();
     for (i, line) in lines {
-        let f = split_csv_line(line);
-        if f.len() != header.len() {
-            return Err(bad(
-                file,
-                i + 1,
-                format!("expected {} fields, found {}", header.len(), f.len()),
-            ));
-        }
-        let num = |k: usize| {
-            f[k].parse::<f64>().map_err(|_| {
-                bad(
-                    file,
-                    i + 1,
-                    format!(
-                        "column `{}`: expected a number, found `{}`",
-                        header[k], f[k]
-                    ),
-                )
-            })
-        };
-        let draw = f[0].parse::<u64>().map_err(|_| {
-            bad(
-                file,
-                i + 1,
-                format!("expected a draw number, found `{}`", f[0]),
-            )
-        })?;
-        let index = |list: &mut Vec<String>, name: &str| match list.iter().position(|x| x == name) {
-            Some(k) => k,
-            None => {
-                list.push(name.to_string());
-                list.len() - 1
-            }
-        };
-        let s = index(&mut strategies, &f[1]);
-        let p = index(&mut perspectives, &f[2]);
-        let se = (fixed.len()..header.len())
-            .map(num)
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.push(Row {
-            draw,
-            s,
-            p,
-            cost: num(3)?,
-            qalys: num(4)?,
-            se,
-        });
+        rows.push(psa_row(
+            &header,
+            line,
+            i + 1,
+            file,
+            &mut strategies,
+            &mut perspectives,
+        )?);
     }
     let (ns, np) = (strategies.len(), perspectives.len());
     let mut draws: Vec<u64> = Vec::new();
@@ -220,5 +171,83 @@ pub fn parse_psa(text: &str, file: &str) -> Result<PsaData, AnalysisError> {
         draws,
         tables,
         inmb_se,
+    })
+}
+
+/// The thresholds of the `inmb_mcse_<wtp>` columns after the fixed ones.
+fn psa_thresholds(header: &[String], file: &str) -> Result<Vec<f64>, AnalysisError> {
+    let fixed = PSA_COLUMNS;
+    if header.len() < fixed.len() || header[..fixed.len()] != fixed {
+        return Err(bad(
+            file,
+            1,
+            format!("expected the columns {}", fixed.join(",")),
+        ));
+    }
+    header[fixed.len()..]
+        .iter()
+        .map(|h| {
+            h.strip_prefix("inmb_mcse_")
+                .and_then(|w| w.parse::<f64>().ok())
+                .ok_or_else(|| bad(file, 1, format!("unexpected column `{h}`")))
+        })
+        .collect()
+}
+
+/// One data row, with its strategy and perspective numbered in first-seen order.
+fn psa_row(
+    header: &[String],
+    line: &str,
+    line_no: usize,
+    file: &str,
+    strategies: &mut Vec<String>,
+    perspectives: &mut Vec<String>,
+) -> Result<PsaRow, AnalysisError> {
+    let f = split_csv_line(line);
+    if f.len() != header.len() {
+        return Err(bad(
+            file,
+            line_no,
+            format!("expected {} fields, found {}", header.len(), f.len()),
+        ));
+    }
+    let num = |k: usize| {
+        f[k].parse::<f64>().map_err(|_| {
+            bad(
+                file,
+                line_no,
+                format!(
+                    "column `{}`: expected a number, found `{}`",
+                    header[k], f[k]
+                ),
+            )
+        })
+    };
+    let draw = f[0].parse::<u64>().map_err(|_| {
+        bad(
+            file,
+            line_no,
+            format!("expected a draw number, found `{}`", f[0]),
+        )
+    })?;
+    let index = |list: &mut Vec<String>, name: &str| match list.iter().position(|x| x == name) {
+        Some(k) => k,
+        None => {
+            list.push(name.to_string());
+            list.len() - 1
+        }
+    };
+    let s = index(strategies, &f[1]);
+    let p = index(perspectives, &f[2]);
+    let se = (PSA_COLUMNS.len()..header.len())
+        .map(num)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PsaRow {
+        draw,
+        s,
+        p,
+        cost: num(3)?,
+        qalys: num(4)?,
+        se,
     })
 }

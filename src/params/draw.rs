@@ -1,7 +1,7 @@
 //! Base values of every parameter: point estimates, or one probabilistic draw.
 
 use super::copula::correlated;
-use super::dist;
+use crate::dist;
 use crate::model::{Model, ParamDef};
 use crate::rng;
 

@@ -1,15 +1,14 @@
-//! Parameter sets: distributions, point values, probabilistic draws (independent streams,
+//! Parameter sets: point values, probabilistic draws (independent streams,
 //! a Gaussian copula for correlated parameters, Dirichlet groups), and per-strategy
 //! evaluation of overrides and derived parameters (once per parameter set, never per
 //! individual-cycle).
 //!
-//! Files: `dist` (distributions), `draw` (point values and draws), `copula` (correlated
+//! Files: `draw` (point values and draws), `copula` (correlated
 //! draws), `evaluate` (strategy values and parameter-only expressions), `rows` (checks of
 //! transition rows that are fixed for a parameter set). Depends on `model`, `expr`,
 //! `table` and `rng`; knows nothing of the engine, files or presentation.
 
 mod copula;
-pub mod dist;
 mod draw;
 mod evaluate;
 mod rows;
