@@ -4,8 +4,9 @@
 //! The modules, in the order of the pipeline (see the README's Architecture section for
 //! each one's invariants and what it must not depend on):
 //!
-//! 1. `scenario`: YAML files → a validated `model::Model`, with located diagnostics
-//!    (`diag`, `suggest`); `expr` compiles the expressions, `table` holds lookup tables.
+//! 1. `scenario`: YAML files → a validated `model::Model` (with its lookup tables,
+//!    `model::table`), with located diagnostics; `expr` compiles the expressions and
+//!    `suggest` says "did you mean".
 //! 2. `dist` (parameter distributions, a leaf that the model's definitions and `params`
 //!    share) and `params`: parameter sets (point values, draws); `rng` keys the random
 //!    streams.
@@ -16,13 +17,11 @@
 //! 6. `output` (files), `plot` (figures) and `report` (the HTML report).
 //! 7. `cli`: arguments in, exit codes out.
 
-pub mod diag;
 pub mod suggest;
 
 pub mod expr;
 pub mod model;
 pub mod scenario;
-pub mod table;
 
 pub mod dist;
 pub mod params;

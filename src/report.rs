@@ -10,9 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use crate::dist::Dist;
+use crate::model::table::split_csv_line;
 use crate::model::{Model, ParamDef};
 use crate::output::OutputError;
-use crate::table::split_csv_line;
 
 /// Escape text for HTML.
 fn esc(s: &str) -> String {

@@ -8,7 +8,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::econ::psa::PsaTable;
-use crate::table::split_csv_line;
+use crate::model::table::split_csv_line;
 
 use super::AnalysisError;
 use super::psa::AnalysisSettings;

@@ -128,18 +128,18 @@ pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
             let (lx, ly): (Vec<&str>, Vec<&str>) = (tx.lines().collect(), ty.lines().collect());
             let header: Vec<String> = lx
                 .first()
-                .map(|h| crate::table::split_csv_line(h))
+                .map(|h| crate::model::table::split_csv_line(h))
                 .unwrap_or_default();
             let row = (0..lx.len().max(ly.len()))
                 .find(|i| lx.get(*i) != ly.get(*i))
                 .unwrap_or(0);
             let fx = lx
                 .get(row)
-                .map(|l| crate::table::split_csv_line(l))
+                .map(|l| crate::model::table::split_csv_line(l))
                 .unwrap_or_default();
             let fy = ly
                 .get(row)
-                .map(|l| crate::table::split_csv_line(l))
+                .map(|l| crate::model::table::split_csv_line(l))
                 .unwrap_or_default();
             let col = (0..fx.len().max(fy.len()))
                 .find(|i| fx.get(*i) != fy.get(*i))

@@ -3,9 +3,9 @@
 //! and the per-individual environment the kernels evaluate the rest in.
 
 use crate::expr::{Env, Program};
+use crate::model::table::Table;
 use crate::model::{Model, Probability, State, Strategy, Transition, Variable, var};
 use crate::params::{self, ROW_TOLERANCE};
-use crate::table::Table;
 
 use super::results::SimError;
 

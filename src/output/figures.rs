@@ -40,7 +40,7 @@ pub fn trace_figure(dir: &Path, info: &serde_json::Value) -> Result<(), OutputEr
     // points[strategy][state] = (time, share)
     let mut points = vec![vec![Vec::new(); states.len()]; strategies.len()];
     for (i, line) in text.lines().enumerate().skip(1) {
-        let f = crate::table::split_csv_line(line);
+        let f = crate::model::table::split_csv_line(line);
         let bad = || {
             OutputError(format!(
                 "{}:{}: expected strategy,cycle,state,share",

@@ -2,8 +2,8 @@
 //! order) and the evaluation of parameter-only expressions.
 
 use crate::expr::{Env, Program};
+use crate::model::table::Table;
 use crate::model::{Model, ParamDef, Strategy};
-use crate::table::Table;
 
 /// Evaluation environment with parameters and tables only (no individual variables).
 pub struct ParamEnv<'a> {

@@ -7,13 +7,14 @@
 //! - `read`: a scenario file's text (size limit, UTF-8) and YAML parsing;
 //! - `raw`: the serde mirror of the YAML, with source spans;
 //! - `overlay`: scenario analyses (`extends:`) merged into their base;
-//! - `validate`: the raw mirror checked and turned into a `Model`, one file per section.
+//! - `validate`: the raw mirror checked and turned into a `Model`, one file per section;
+//! - `diag`: diagnostics (file, line, column, dotted path, message) and the load error.
 //!
 //! Invariants: a `Model` leaves this module only when no error was found (warnings travel
 //! inside it); diagnostics keep the order in which the sections are checked. This module
-//! depends only on lower stages (`model`, `expr`, `dist`, `table`, `params`, `diag`,
-//! `suggest`), never on simulation, economics or output.
+//! depends only on lower stages (`model`, `expr`, `dist`, `params`, `suggest`), never on simulation, economics or output.
 
+pub mod diag;
 mod overlay;
 mod raw;
 mod read;
@@ -21,8 +22,8 @@ mod validate;
 
 use std::path::Path;
 
-use crate::diag::LoadError;
 use crate::model::Model;
+use diag::LoadError;
 
 pub use raw::Scalar;
 pub use read::MAX_FILE_BYTES;

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_saphyr::Spanned;
 
-use crate::diag::LoadError;
 use crate::model::Model;
+use crate::scenario::diag::LoadError;
 
 use super::raw::{
     RawMeta, RawMetaOverlay, RawOverlay, RawScenario, RawSettings, RawSettingsOverlay, loc,

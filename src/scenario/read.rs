@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::diag::{Diagnostic, LoadError, Severity};
+use crate::scenario::diag::{Diagnostic, LoadError, Severity};
 
 use super::raw::{Probe, RawScenario};
 

@@ -3,8 +3,8 @@
 //! Numeric columns stay numbers, other columns become categorical level codes.
 
 use crate::dist::Dist;
+use crate::model::table::{self, TableError};
 use crate::model::{Attribute, AttributeDist, EmpiricalPopulation, Population};
-use crate::table::{self, TableError};
 
 use super::super::raw::RawPopTable;
 

@@ -31,9 +31,9 @@ use std::path::{Path, PathBuf};
 
 use serde_saphyr::Spanned;
 
-use crate::diag::{Diagnostic, LoadError, Severity};
 use crate::expr::{self, Program};
 use crate::model::{Meta, Model, var};
+use crate::scenario::diag::{Diagnostic, LoadError, Severity};
 use crate::suggest::did_you_mean;
 
 use super::raw::{RawMeta, RawScenario, RawState, RawStrategy, Scalar, in_file_order, loc};

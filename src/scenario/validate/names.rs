@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::expr::{Resolver, Symbol};
+use crate::model::table::Table;
 use crate::model::{Attribute, AttributeDist, var};
-use crate::table::Table;
 
 /// Names an expression may use, depending on where it is.
 pub(super) struct Names<'a> {

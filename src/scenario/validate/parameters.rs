@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_saphyr::Spanned;
 
 use crate::dist;
+use crate::model::table::Table;
 use crate::model::{DirichletGroup, Param, ParamDef, ParamId, Population};
-use crate::table::Table;
 
 use super::super::raw::{RawDirichlet, RawParam, Scalar, in_file_order, loc};
 use super::names::Names;

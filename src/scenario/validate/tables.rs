@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_saphyr::Spanned;
 
-use crate::table::{self, Interpolation, OutOfRange, Table, TableSpec};
+use crate::model::table::{self, Interpolation, OutOfRange, Table, TableSpec};
 
 use super::super::raw::{RawTable, Scalar, in_file_order, loc};
 use super::Validator;

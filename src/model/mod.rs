@@ -4,9 +4,11 @@
 //! expression and number first; after that an invalid model cannot be represented.
 //! Nothing here knows about YAML.
 
+pub mod table;
+
 use crate::dist::Dist;
 use crate::expr::Program;
-use crate::table::Table;
+use crate::model::table::Table;
 
 /// Index of a state in `Model::states`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
