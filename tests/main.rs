@@ -2,6 +2,7 @@
 //! bad input, and the microsimulation against its oracles.
 
 mod analysis;
+mod architecture;
 mod bad_input;
 mod browser;
 mod common;
