@@ -318,7 +318,7 @@ fn report_is_self_contained_and_has_every_section() {
     assert!(html.contains(
         "Remission (follow-up) <code>(1 - p_die_background) * p_response_to_remission</code>"
     ));
-    // The report is a derived document: verify ignores it.
+    // run.json records the report's SHA-256, which verify checks.
     let out = trdsim(&["verify", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     // `trdsim report` writes the same document again.
