@@ -209,6 +209,15 @@ impl Param {
             .as_deref()
             .is_none_or(|s| s.trim().to_ascii_lowercase().starts_with("assumption"))
     }
+
+    /// True when the parameter varies between probabilistic draws (its own distribution or
+    /// a Dirichlet group).
+    pub fn has_distribution(&self) -> bool {
+        matches!(
+            self.def,
+            ParamDef::Value { dist: Some(_), .. } | ParamDef::Dirichlet { .. }
+        )
+    }
 }
 
 /// Parameters that share a Dirichlet distribution and always sum to one.
