@@ -111,3 +111,67 @@ fn condition_correlated(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Model {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        crate::scenario::load(&dir.join("voi-toy.yaml")).expect("the toy scenario is valid")
+    }
+
+    fn id(model: &Model, name: &str) -> usize {
+        model.params.iter().position(|p| p.name == name).unwrap()
+    }
+
+    #[test]
+    fn a_held_dirichlet_share_rescales_the_others() {
+        let m = toy();
+        let (x, y, z) = (id(&m, "share_x"), id(&m, "share_y"), id(&m, "share_z"));
+        let mut fixed = vec![false; m.params.len()];
+        fixed[x] = true;
+        let outer = crate::params::draw(&m, 1, 1);
+        let inner = crate::params::draw(&m, 2, 7);
+        let v = conditional(&m, &fixed, &outer, &inner);
+        assert_eq!(v[x], outer[x]);
+        assert!((v[x] + v[y] + v[z] - 1.0).abs() < 1e-12);
+        // The free shares keep the inner draw's proportions.
+        assert!((v[y] / v[z] - inner[y] / inner[z]).abs() < 1e-12);
+        // Other parameters come from the inner draw.
+        let g = id(&m, "u_gain");
+        assert_eq!(v[g], inner[g]);
+        // Holding the whole group, or none of it, changes nothing else.
+        fixed[y] = true;
+        fixed[z] = true;
+        let all = conditional(&m, &fixed, &outer, &inner);
+        assert_eq!((all[x], all[y], all[z]), (outer[x], outer[y], outer[z]));
+    }
+
+    /// For two normals with correlation ρ, `b | a ~ N(μ_b + ρσ_b(a − μ_a)/σ_a, σ_b²(1 − ρ²))`.
+    #[test]
+    fn a_held_correlated_parameter_conditions_the_other() {
+        let m = toy();
+        let (a, b) = (id(&m, "u_a"), id(&m, "u_b"));
+        let mut fixed = vec![false; m.params.len()];
+        fixed[a] = true;
+        let mut outer = crate::params::point_values(&m);
+        outer[a] = 0.01 + 1.5 * 0.005;
+        let n = 4000;
+        let xs: Vec<f64> = (1..=n)
+            .map(|j| conditional(&m, &fixed, &outer, &crate::params::draw(&m, 3, j))[b])
+            .collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let (want_mean, want_sd) = (0.01 + 0.7 * 1.5 * 0.005, 0.005 * (1.0 - 0.49f64).sqrt());
+        assert!(
+            (mean - want_mean).abs() < 4.0 * want_sd / (n as f64).sqrt(),
+            "{mean} vs {want_mean}"
+        );
+        assert!(
+            (var.sqrt() / want_sd - 1.0).abs() < 0.05,
+            "{} vs {want_sd}",
+            var.sqrt()
+        );
+    }
+}
