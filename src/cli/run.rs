@@ -48,6 +48,11 @@ pub fn run(args: &RunArgs) -> i32 {
         );
         return EXIT_INVALID;
     }
+    if let Some(req) = &voi
+        && let Err(e) = crate::analysis::voi::check(&model, req)
+    {
+        return fail(Some(&args.scenario), &e);
+    }
     let dir = args
         .out
         .clone()

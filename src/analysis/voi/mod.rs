@@ -125,6 +125,16 @@ pub struct VoiResult {
     pub warnings: Vec<String>,
 }
 
+/// Check a request against the model before anything is simulated: the targets exist and
+/// vary between draws, and the nested options are usable.
+pub fn check(model: &Model, req: &VoiRequest) -> Result<(), AnalysisError> {
+    let targets = targets(model, req)?;
+    if req.method == VoiMethod::Nested {
+        nested::plan(model, req, &targets)?;
+    }
+    Ok(())
+}
+
 /// Compute the EVPPI for a run directory `dir` holding `psa.csv` (and, for regression,
 /// `draws.csv`); `model` is the run's scenario with the run's seed, `a` its analysis
 /// settings.

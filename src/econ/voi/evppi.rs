@@ -80,8 +80,8 @@ pub(super) fn pass(g: &[f64], ns: usize) -> Pass {
 ///
 /// # Panics
 ///
-/// Panics if `cost` and `effect` differ in length, if there is no fit, or if the fits
-/// differ in their number of draws.
+/// Panics if `cost` and `effect` differ in length or if the fits differ in their number
+/// of draws. With no fit at all (a single strategy) every estimate is zero.
 #[must_use]
 pub fn evppi_regression(
     cost: &[Option<&Fit>],
@@ -94,13 +94,22 @@ pub fn evppi_regression(
         "evppi_regression: cost and effect fits"
     );
     let ns = cost.len();
-    let n = cost
+    let Some(n) = cost
         .iter()
         .chain(effect)
         .flatten()
         .map(|f| f.fitted.len())
         .next()
-        .expect("evppi_regression: at least one strategy besides the reference");
+    else {
+        // A single strategy: there is no decision, so no value of information.
+        return vec![
+            Estimate {
+                value: 0.0,
+                se: 0.0
+            };
+            wtp.len()
+        ];
+    };
     assert!(
         cost.iter()
             .chain(effect)

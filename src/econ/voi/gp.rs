@@ -6,8 +6,8 @@
 //! so `A* = A + νI`. The hyperparameters `δ, ν` maximise the marginal posterior density of
 //! SAVI's `post.density()` (flat-ish normal priors on `log δ`, an inverse-gamma(0.001, 1)
 //! prior on `ν`, `σ²` and `β` integrated out) on the first `min(30·p, 250)` draws, by
-//! Nelder–Mead restarted until it moves less than 0.05, as SAVI does. Then, on all draws
-//! (at most [`MAX_GP_DRAWS`], voi's `maxSample`):
+//! Nelder–Mead restarted until it moves less than 0.05 (at most three runs), as SAVI
+//! does. Then, on all draws (at most [`MAX_GP_DRAWS`], voi's `maxSample`):
 //!
 //! `β̂ = (HᵀA*⁻¹H)⁻¹HᵀA*⁻¹y`, fitted values `ĝ = Hβ̂ + AA*⁻¹(y − Hβ̂) = y − νA*⁻¹(y − Hβ̂)`,
 //! `σ̂² = (y − Hβ̂)ᵀA*⁻¹(y − Hβ̂)/(n − q − 2)`, and the covariance of the fitted values
@@ -175,13 +175,16 @@ fn log_posterior(log_hyper: &[f64], x: &DMatrix<f64>, y: &DVector<f64>) -> f64 {
         + log_prior
 }
 
-/// `(δ, ν)` maximising the marginal posterior density, from `log δ = log ν = 0`.
+/// `(δ, ν)` maximising the marginal posterior density, from `log δ = log ν = 0`: at most
+/// three Nelder–Mead runs of up to 150 evaluations per hyperparameter, each restarted
+/// from the last, stopping once a run moves less than 0.05 in total (SAVI restarts R's
+/// `optim` the same way, without a cap).
 fn hyperparameters(x: &DMatrix<f64>, y: &DVector<f64>) -> Vec<f64> {
     let p = x.ncols();
     let mut objective = |h: &[f64]| -log_posterior(h, x, y);
     let mut start = vec![0.0; p + 1];
-    for _ in 0..5 {
-        let (next, _) = nelder_mead(&mut objective, &start, 1.0, 1e-9, 400 * (p + 1));
+    for _ in 0..3 {
+        let (next, _) = nelder_mead(&mut objective, &start, 1.0, 1e-9, 150 * (p + 1));
         let moved: f64 = next.iter().zip(&start).map(|(a, b)| (a - b).abs()).sum();
         start = next;
         if moved < 0.05 {
