@@ -1,7 +1,7 @@
 //! The analyses as library functions: a base case and a probabilistic analysis (`run`,
 //! `psa`), one- and two-way sensitivity analysis (`dsa`), scenario comparison (`compare`),
-//! combining PSA slices (`merge`) and checking a recorded run (`verify`), with `read` for
-//! result directories read back.
+//! combining PSA slices (`merge`), checking a recorded run (`verify`) and the value of
+//! partial perfect information (`voi`), with `read` for result directories read back.
 //!
 //! Each takes a model (or result directories) and a plan, and returns a result struct; a
 //! front end (the command line, a test, a bench) decides what to print and hands the result
@@ -18,6 +18,7 @@ pub mod psa;
 pub mod read;
 pub mod run;
 pub mod verify;
+pub mod voi;
 
 use std::fmt;
 
