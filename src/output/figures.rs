@@ -13,7 +13,8 @@ use crate::plot::{self, Series};
 use super::OutputError;
 
 /// Redraw every figure of a result directory from its CSV files and `run.json`; with PSA
-/// files present, the PSA tables and figures are recomputed from `psa.csv` too.
+/// files present, the PSA tables and figures are recomputed from `psa.csv` too, and with
+/// `evppi.csv` the EVPPI figures are redrawn from it.
 pub fn render(dir: &Path, info: &serde_json::Value) -> Result<Option<PsaFindings>, OutputError> {
     let strategies = ids(info, "strategies");
     let file = dir.join("trace.csv");
@@ -69,6 +70,9 @@ pub fn render_from(
     let settings = read::analysis_from_info(info);
     let analysis = analysis_psa::analyse(data, &settings)?;
     super::write_psa_analysis(dir, data, &analysis, &settings)?;
+    if dir.join("evppi.csv").exists() {
+        super::voi_figures(dir, info)?;
+    }
     Ok(Some(analysis.findings))
 }
 
@@ -242,8 +246,15 @@ pub(super) fn money(x: f64, currency: &str) -> String {
 /// analysis): `trdsim plot` writes these again, so their recorded state does not matter.
 pub fn redrawn(name: &str) -> bool {
     let figure = [".png", ".svg"].iter().any(|e| name.ends_with(e))
-        && ["trace.", "ce_plane_", "ceac_", "evpi_", "convergence_"]
-            .iter()
-            .any(|p| name.starts_with(p));
+        && [
+            "trace.",
+            "ce_plane_",
+            "ceac_",
+            "evpi_",
+            "evppi_",
+            "convergence_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
     figure || ["psa_summary.csv", "ceac.csv", "evpi.csv"].contains(&name)
 }
