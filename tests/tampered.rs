@@ -345,12 +345,33 @@ fn report_refuses_a_missing_dsa_directory_and_another_scenario() {
         1,
         &["expected the result directory of `trdsim dsa`"],
     );
+    // A one-way analysis of another scenario.
+    let elsewhere = root().join("scenarios/examples/relapse-life-table.yaml");
+    let dsa = tmp.path().join("dsa");
+    let out = trdsim(&[
+        "dsa",
+        s(&elsewhere),
+        "--individuals",
+        "50",
+        "--out",
+        s(&dsa),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_fails(
+        &trdsim(&["report", s(&dir), "--dsa", s(&dsa)]),
+        1,
+        &[&format!(
+            "{}: the one-way analysis is of scenario",
+            dsa.join("run.json").display()
+        )],
+    );
     assert!(!dir.join("report.html").exists());
 
     // run.json pointing at another scenario: the report would show that model with
     // these results.
-    let mut json = run_json(&dir);
-    let elsewhere = root().join("scenarios/examples/relapse-life-table.yaml");
+    let original = run_json(&dir);
+    let mut json = original.clone();
     json["scenario"]["path"] = serde_json::json!(s(&elsewhere));
     set_run_json(&dir, &json);
     assert_fails(
@@ -361,7 +382,23 @@ fn report_refuses_a_missing_dsa_directory_and_another_scenario() {
             elsewhere.display()
         )],
     );
+    // ... with that scenario's true SHA-256 too: the results are not of its model.
+    json["scenario"]["sha256"] =
+        serde_json::json!(trdsim::output::sha256_hex(&fs::read(&elsewhere).unwrap()));
+    set_run_json(&dir, &json);
+    assert_fails(
+        &trdsim(&["report", s(&dir)]),
+        1,
+        &[&format!(
+            "{}: the results are of strategies usual_care, treatment, but the scenario `{}` has strategies no_maintenance, maintenance",
+            dir.join("run.json").display(),
+            elsewhere.display()
+        )],
+    );
     assert!(!dir.join("report.html").exists());
+    set_run_json(&dir, &original);
+    let out = trdsim(&["report", s(&dir)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
 #[test]
@@ -489,4 +526,31 @@ fn plot_refuses_a_psa_cut_short_or_holding_nan() {
     assert_eq!(fs::read(dir.join("psa_summary.csv")).unwrap(), summary);
     let out = trdsim(&["verify", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn voi_refuses_a_psa_cut_short() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    run(&dir, &["--draws", "8"]);
+    let psa = dir.join("psa.csv");
+    let rows = lines(&dir, "psa.csv");
+    assert_eq!(rows.len(), 1 + 8 * 4);
+    let cut = joined(&rows[..1 + 4 * 4]);
+    fs::write(&psa, &cut).unwrap();
+    assert_fails(
+        &trdsim(&["voi", s(&dir)]),
+        1,
+        &[&format!("{}: changed since it was written", psa.display())],
+    );
+    forge(&dir, "psa.csv", &cut);
+    assert_fails(
+        &trdsim(&["voi", s(&dir)]),
+        1,
+        &[&format!(
+            "{}:18: the file ends after draw 4; run.json records draws 1..8",
+            psa.display()
+        )],
+    );
+    assert!(!dir.join("evppi.csv").exists());
 }

@@ -23,7 +23,7 @@ mod sources;
 
 use std::path::Path;
 
-use crate::analysis::manifest::{self, Regenerated, ResultDir};
+use crate::analysis::manifest::{self, Regenerated, ResultDir, Shape};
 use crate::analysis::read::ReadError;
 use crate::model::Model;
 use crate::output::OutputError;
@@ -142,6 +142,43 @@ impl Sources {
     }
 }
 
+/// The model shown must be the one the results came from: its strategies, states and
+/// perspectives are those `run.json` and `results.csv` record, in the same order. This
+/// holds even when `run.json` was edited to name another scenario with its true SHA-256.
+fn check_model(run: &ResultDir, shape: &Shape, model: &Model) -> Result<(), ReadError> {
+    let lists: [(&str, &Vec<String>, Vec<String>); 3] = [
+        (
+            "strategies",
+            &shape.strategies,
+            model.strategies.iter().map(|s| s.name.clone()).collect(),
+        ),
+        (
+            "states",
+            &shape.states,
+            model.states.iter().map(|s| s.name.clone()).collect(),
+        ),
+        (
+            "perspectives",
+            &shape.perspectives,
+            model.perspectives.iter().map(|p| p.name.clone()).collect(),
+        ),
+    ];
+    for (what, recorded, model_has) in lists {
+        if *recorded != model_has {
+            return Err(ReadError::Manifest {
+                file: run.file("run.json"),
+                what: format!(
+                    "the results are of {what} {}, but the scenario `{}` has {what} {}: they are not results of this model",
+                    recorded.join(", "),
+                    run.json["scenario"]["path"].as_str().unwrap_or_default(),
+                    model_has.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Files the report writes itself: the report, and its and run.json's temporary copies.
 const WRITTEN: [&str; 3] = ["report.html", ".report.html.tmp", ".run.json.tmp"];
 
@@ -151,6 +188,7 @@ const WRITTEN: [&str; 3] = ["report.html", ".report.html.tmp", ".run.json.tmp"];
 pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), ReportError> {
     let run = manifest::open(dir, &|name| WRITTEN.contains(&name))?;
     let shape = run.shape()?;
+    check_model(&run, &shape, model)?;
     run.trace(&shape)?;
     run.psa(&shape)?;
     let sources = Sources::open(&run, extras)?;
