@@ -39,7 +39,7 @@ pub fn read_run_json(dir: &Path) -> Result<serde_json::Value, ReadError> {
     })?;
     let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ReadError::Line {
         file: name.clone(),
-        line: e.line(),
+        line: e.line().max(1),
         what: format!("not valid JSON: {e}"),
     })?;
     if !json.is_object() {

@@ -336,3 +336,57 @@ pub fn parse_trace(
     }
     Ok(points)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_of(e: ReadError) -> (usize, String) {
+        match e {
+            ReadError::Line { line, what, .. } => (line, what),
+            other => panic!("expected a line error, found {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_quoted_field_may_span_lines_and_rows_keep_their_first_line() {
+        let t = parse_table("name,cost\n\"a\nb\",1\nc,2\n", "t.csv").unwrap();
+        assert_eq!(t.rows, vec![vec!["a\nb", "1"], vec!["c", "2"]]);
+        assert_eq!(t.lines, vec![2, 4]);
+    }
+
+    #[test]
+    fn cut_or_malformed_tables_are_errors_at_their_line() {
+        let err = |text: &str| line_of(parse_table(text, "t.csv").unwrap_err());
+        assert_eq!(err("").0, 1);
+        assert_eq!(err("name,cost\nc,2").0, 2);
+        assert_eq!(err("name,cost\n\"a\n").0, 2);
+        let (line, what) = err("name,cost\nc,2\nd\n");
+        assert_eq!(line, 3);
+        assert!(what.contains("expected 2 fields"), "{what}");
+        for bad in ["NaN", "inf", "-inf", "x"] {
+            let (line, what) = err(&format!("name,cost\nc,2\nd,{bad}\n"));
+            assert_eq!(line, 3);
+            assert_eq!(
+                what,
+                format!("column `cost`: expected a finite number, found `{bad}`")
+            );
+        }
+        // An empty numeric field means "none" (an ICER of a reference strategy).
+        assert!(parse_table("name,icer\nc,\n", "t.csv").is_ok());
+    }
+
+    #[test]
+    fn a_trace_must_have_every_cycle_of_every_strategy_and_state() {
+        let ids = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (strategies, states) = (ids(&["a"]), ids(&["x", "y"]));
+        let text = "strategy,cycle,state,share\na,0,x,1\na,0,y,0\na,1,x,0.5\na,1,y,0.5\n";
+        let trace = parse_trace(text, "t.csv", &strategies, &states, Some(2)).unwrap();
+        assert_eq!(trace[0][1], vec![(0.0, 0.0), (1.0, 0.5)]);
+        let cut = "strategy,cycle,state,share\na,0,x,1\na,0,y,0\na,1,x,0.5\n";
+        let (line, what) =
+            line_of(parse_trace(cut, "t.csv", &strategies, &states, Some(2)).unwrap_err());
+        assert_eq!(line, 5);
+        assert!(what.contains("1 of the 2 cycle boundaries"), "{what}");
+    }
+}
