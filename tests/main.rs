@@ -4,6 +4,7 @@
 mod analysis;
 mod architecture;
 mod bad_input;
+mod bounded_input;
 mod browser;
 mod common;
 mod dsa;

@@ -142,11 +142,11 @@ pub(super) struct RawOverlay {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMetaOverlay {
     #[serde(default)]
-    pub(super) title: Option<String>,
+    pub(super) title: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) description: Option<String>,
     #[serde(default)]
-    pub(super) currency: Option<String>,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -183,11 +183,11 @@ pub(super) struct RawSettingsOverlay {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMeta {
-    pub(super) title: String,
+    pub(super) title: Spanned<String>,
     #[serde(default)]
     pub(super) description: String,
     #[serde(default)]
-    pub(super) currency: String,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -387,7 +387,7 @@ pub(super) struct RawVariable {
 pub(super) struct RawState {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
@@ -421,7 +421,7 @@ pub(super) struct RawTransition {
 pub(super) struct RawStrategy {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
