@@ -12,5 +12,6 @@ mod end_to_end;
 mod flagship;
 mod invalid;
 mod oracle;
+mod prices;
 mod psa;
 mod voi;

@@ -223,6 +223,18 @@ pub struct Param {
     pub high: Option<f64>,
     /// The expression as written, for a derived parameter (shown in reports).
     pub expr: Option<String>,
+    /// For a price given in another year than `meta.price_year`: that year and the factor
+    /// its value, distribution and bounds were multiplied by.
+    pub price: Option<PriceIndexing>,
+}
+
+/// How one price was indexed to the scenario's price year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PriceIndexing {
+    /// The year the scenario gives the price in.
+    pub year: i64,
+    /// The index factor from that year to `meta.price_year`.
+    pub factor: f64,
 }
 
 impl Param {

@@ -193,6 +193,7 @@ fn apply_settings(o: RawSettingsOverlay, b: &mut RawSettings, paths: &mut Vec<St
     take!(wtp);
     take!(opt reference_strategy);
     take!(opt psa);
+    take!(opt price_index);
 }
 
 /// Replace entries with the same key and append new ones, keeping the base's order.

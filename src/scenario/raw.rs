@@ -178,6 +178,8 @@ pub(super) struct RawSettingsOverlay {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -228,6 +230,19 @@ pub(super) struct RawSettings {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
+}
+
+/// `settings.price_index`: the table that indexes prices to `meta.price_year`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriceIndex {
+    pub(super) table: Spanned<String>,
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
+    pub(super) source: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -304,6 +319,8 @@ pub(super) struct RawParam {
     pub(super) low: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) high: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) price_year: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Debug)]

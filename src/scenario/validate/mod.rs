@@ -20,6 +20,7 @@ mod empirical;
 mod names;
 mod parameters;
 mod population;
+mod prices;
 mod settings;
 mod states;
 mod strategies;
@@ -143,6 +144,14 @@ impl Validator {
             &mut declared.params,
             &declared.locs,
             &param_names,
+        );
+        self.index_prices(
+            raw.settings.value.price_index.as_ref(),
+            meta.price_year,
+            &raw_params,
+            &tables,
+            &declared.index,
+            &mut declared.params,
         );
 
         let state_names = StateNames::new(&raw_states);

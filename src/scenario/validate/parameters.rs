@@ -55,6 +55,7 @@ impl Validator {
                 low: None,
                 high: None,
                 expr: None,
+                price: None,
             });
         }
         declared
@@ -123,6 +124,7 @@ impl Validator {
                 low: None,
                 high: None,
                 expr: None,
+                price: None,
             });
         }
         if let Err(e) = dist::check_dirichlet(&alpha) {
