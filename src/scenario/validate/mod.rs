@@ -139,19 +139,13 @@ impl Validator {
             variables: &[],
             cycle_years,
         };
+        let prices = (raw.settings.value.price_index.as_ref(), meta.price_year);
         self.define_params(
             &raw_params,
             &mut declared.params,
             &declared.locs,
             &param_names,
-        );
-        self.index_prices(
-            raw.settings.value.price_index.as_ref(),
-            meta.price_year,
-            &raw_params,
-            &tables,
-            &declared.index,
-            &mut declared.params,
+            prices,
         );
 
         let state_names = StateNames::new(&raw_states);
