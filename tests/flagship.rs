@@ -443,3 +443,113 @@ fn without_a_second_course_nobody_enters_it() {
         }
     }
 }
+
+/// Thousands separated by commas, rounded to whole euros: 33122.16 → "33,122".
+fn euros(x: f64) -> String {
+    let n = x.round() as i64;
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+/// The rows of a CSV file of the committed run, as maps from column to text.
+fn csv_rows(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(root().join("outputs/eko-vs-ect").join(name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_document_quotes_the_committed_run() {
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    let quoted = |text: String| assert!(doc.contains(&text), "the document lacks `{text}`");
+    // Base case: costs and QALYs per perspective and strategy.
+    for r in csv_rows("icer.csv") {
+        let label = if r["strategy"] == "ect" { "ECT" } else { "EKO" };
+        let cost: f64 = r["cost"].parse().unwrap();
+        let qalys: f64 = r["qalys"].parse().unwrap();
+        quoted(format!(
+            "| {} | {label} | {} ± ",
+            r["perspective"],
+            euros(cost)
+        ));
+        quoted(format!("| {qalys:.4} ± "));
+    }
+    // Probability that EKO is cost-effective at the three reference values.
+    let ceac = csv_rows("ceac.csv");
+    for wtp in ["20000", "50000", "80000"] {
+        let p = |perspective: &str| {
+            let r = ceac
+                .iter()
+                .find(|r| {
+                    r["perspective"] == perspective && r["wtp"] == wtp && r["strategy"] == "eko"
+                })
+                .unwrap();
+            r["prob_best"].clone()
+        };
+        let evpi = csv_rows("evpi.csv")
+            .into_iter()
+            .find(|r| r["perspective"] == "societal" && r["wtp"] == wtp)
+            .unwrap();
+        let per_person: f64 = evpi["evpi_per_person"].parse().unwrap();
+        quoted(format!(
+            "| {} | {} | €{} |",
+            p("societal"),
+            p("healthcare"),
+            euros(per_person)
+        ));
+    }
+}
+
+#[test]
+fn the_documented_evppi_of_the_ect_setting_comes_from_the_committed_draws() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    for e in std::fs::read_dir(root().join("outputs/eko-vs-ect")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = trdsim(&[
+        "voi",
+        s(&dir),
+        "--groups",
+        "ect_setting",
+        "--params",
+        "share_ect_inpatient",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("evppi.csv")).unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    for (name, row) in [
+        ("ect_setting", "| ECT setting: "),
+        ("share_ect_inpatient", "| ECT inpatient share alone |"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("societal,{name},")) && l.contains(",50000,"))
+            .unwrap();
+        let cols: Vec<&str> = line.split(',').collect();
+        let (evppi, se): (f64, f64) = (cols[5].parse().unwrap(), cols[8].parse().unwrap());
+        let doc_line = doc.lines().find(|l| l.starts_with(row)).unwrap();
+        assert!(
+            doc_line.contains(&format!("| {evppi:.1} | {se:.1} |")),
+            "{doc_line} vs {evppi:.1} ± {se:.1}"
+        );
+    }
+}
