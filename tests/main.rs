@@ -4,6 +4,7 @@
 mod analysis;
 mod architecture;
 mod bad_input;
+mod bounded_input;
 mod browser;
 mod common;
 mod dsa;
@@ -11,6 +12,7 @@ mod end_to_end;
 mod flagship;
 mod invalid;
 mod oracle;
+mod prices;
 mod psa;
 mod tampered;
 mod voi;

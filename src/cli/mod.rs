@@ -104,12 +104,12 @@ fn fail_with(code: i32, e: impl std::fmt::Display) -> i32 {
     code
 }
 
-/// Print a run-time error at the scenario line of the transition concerned, when known.
+/// Print a run-time error at the definition of the transition concerned (in the file that
+/// defines it: the scenario, an overlay or its base), else at the scenario.
 fn report_sim_error(scenario: &Path, e: &engine::SimError) {
-    let file = scenario.display();
-    match e.at {
-        Some((line, column)) => eprintln!("{file}:{line}:{column}: error: {}", e.message),
-        None => eprintln!("{file}: error: {}", e.message),
+    match &e.at {
+        Some(at) => eprintln!("{at}: error: {}", e.message),
+        None => eprintln!("{}: error: {}", scenario.display(), e.message),
     }
 }
 

@@ -108,6 +108,8 @@ pub struct ParamRow {
     /// The distribution, empty when the parameter has none.
     pub distribution: String,
     pub source: Option<String>,
+    /// For a price indexed to the scenario's price year: "2022 prices × 1.073".
+    pub indexed: Option<String>,
 }
 
 /// The base-case tables and the Markov trace.
@@ -331,6 +333,9 @@ fn parameters(model: &Model) -> Vec<ParamRow> {
                 expr: if derived { p.expr.clone() } else { None },
                 distribution,
                 source: p.source.clone(),
+                indexed: p
+                    .price
+                    .map(|i| format!("{} prices × {}", i.year, significant(i.factor, 6))),
             }
         })
         .collect()
