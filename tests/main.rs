@@ -14,4 +14,5 @@ mod invalid;
 mod oracle;
 mod prices;
 mod psa;
+mod threshold;
 mod voi;

@@ -1,5 +1,6 @@
 //! The analyses as library functions: a base case and a probabilistic analysis (`run`,
-//! `psa`), one- and two-way sensitivity analysis (`dsa`), scenario comparison (`compare`),
+//! `psa`), one- and two-way sensitivity analysis (`dsa`), threshold (break-even) analysis
+//! (`threshold`), scenario comparison (`compare`),
 //! combining PSA slices (`merge`), checking a recorded run (`verify`) and the value of
 //! partial perfect information (`voi`), with `read` for result directories read back.
 //!
@@ -17,6 +18,7 @@ pub mod merge;
 pub mod psa;
 pub mod read;
 pub mod run;
+pub mod threshold;
 pub mod verify;
 pub mod voi;
 
