@@ -15,4 +15,5 @@ mod oracle;
 mod prices;
 mod psa;
 mod tampered;
+mod threshold;
 mod voi;

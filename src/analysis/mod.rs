@@ -1,5 +1,6 @@
 //! The analyses as library functions: a base case and a probabilistic analysis (`run`,
-//! `psa`), one- and two-way sensitivity analysis (`dsa`), scenario comparison (`compare`),
+//! `psa`), one- and two-way sensitivity analysis (`dsa`), threshold (break-even) analysis
+//! (`threshold`), scenario comparison (`compare`),
 //! combining PSA slices (`merge`), checking a recorded run (`verify`) and the value of
 //! partial perfect information (`voi`), with `read`, `table` and `manifest` for result
 //! directories read back and checked against their manifest (`run.json`).
@@ -21,6 +22,7 @@ pub mod psa;
 pub mod read;
 pub mod run;
 pub mod table;
+pub mod threshold;
 pub mod verify;
 pub mod voi;
 

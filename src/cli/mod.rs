@@ -15,6 +15,7 @@ mod merge;
 mod progress;
 mod report;
 mod run;
+mod threshold;
 mod verify;
 mod voi;
 
@@ -61,6 +62,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             report::report(&dir, dsa.as_deref(), compare.as_deref())
         }
         Command::Dsa(args) => dsa::dsa(&args),
+        Command::Threshold(args) => threshold::threshold(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),

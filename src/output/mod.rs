@@ -23,6 +23,7 @@ mod manifest;
 mod merge;
 mod psa;
 mod run;
+mod threshold;
 mod voi;
 
 use std::fs;
@@ -41,6 +42,7 @@ pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
+pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
 pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
