@@ -16,13 +16,13 @@ use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
 const SCENARIO: &str = "scenario.yaml";
 const RESULTS: &str = "results";
 
-fn three_state() -> String {
+pub(crate) fn three_state() -> String {
     fs::read_to_string(root().join("scenarios/examples/three-state.yaml"))
         .expect("the example scenario is readable")
 }
 
 /// three-state.yaml with each `old` (which must occur exactly once) replaced by `new`.
-fn three_state_with(edits: &[(&str, &str)]) -> String {
+pub(crate) fn three_state_with(edits: &[(&str, &str)]) -> String {
     let mut text = three_state();
     for (old, new) in edits {
         assert_eq!(
@@ -716,4 +716,25 @@ fn a_closed_stdout_does_not_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn a_psa_beyond_the_memory_budget_exits_1_and_writes_nothing() {
+    let dir = tempdir();
+    let out_dir = dir.path().join("huge");
+    let out = trdsim(&[
+        "run",
+        "scenarios/eko-vs-ect.yaml",
+        "--draws",
+        "10000000",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than the 1024 MiB a PSA may use"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_dir.exists());
 }

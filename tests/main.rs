@@ -4,6 +4,7 @@
 mod analysis;
 mod architecture;
 mod bad_input;
+mod bounded_input;
 mod browser;
 mod common;
 mod dsa;
@@ -12,4 +13,8 @@ mod flagship;
 mod fuzz;
 mod invalid;
 mod oracle;
+mod prices;
 mod psa;
+mod tampered;
+mod threshold;
+mod voi;

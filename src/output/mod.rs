@@ -7,7 +7,8 @@
 //!
 //! Files: `atomic` (claiming and replacing result directories), `manifest` (`run.json`),
 //! `base_case`, `psa`, `dsa` and `compare` (the CSV tables of each analysis), `run` (a run's directory), `merge`
-//! (a merged PSA), `figures` (drawing every figure of a result directory from its files).
+//! (a merged PSA), `figures` (drawing every figure of a result directory from its files),
+//! `voi` (the EVPPI table and figures, also added to an existing result directory).
 //!
 //! This is the only stage that writes files. It takes results from `analysis`, `engine`
 //! and `econ` and never computes statistics of its own; it knows nothing of the command
@@ -22,6 +23,8 @@ mod manifest;
 mod merge;
 mod psa;
 mod run;
+mod threshold;
+mod voi;
 
 use std::fs;
 use std::path::Path;
@@ -34,11 +37,13 @@ pub use base_case::{
 };
 pub use compare::write_comparison;
 pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
-pub use figures::{render, trace_figure};
-pub use manifest::{RunInfo, figure_info, run_json};
+pub use figures::{redrawn, render, render_from, trace_figure};
+pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
-pub use run::write_run;
+pub use run::{write_run, write_run_with_voi};
+pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
+pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
 #[derive(Debug)]
@@ -51,6 +56,12 @@ impl std::fmt::Display for OutputError {
 }
 
 impl std::error::Error for OutputError {}
+
+impl From<crate::analysis::read::ReadError> for OutputError {
+    fn from(e: crate::analysis::read::ReadError) -> Self {
+        OutputError(e.to_string())
+    }
+}
 
 impl From<crate::analysis::AnalysisError> for OutputError {
     fn from(e: crate::analysis::AnalysisError) -> Self {

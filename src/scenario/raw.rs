@@ -90,6 +90,9 @@ pub(super) struct RawScenario {
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
+    /// Named groups of parameters for the EVPPI: group name → parameter names.
+    #[serde(default)]
+    pub(super) voi_groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     pub(super) states: Spanned<Vec<Spanned<RawState>>>,
     pub(super) transitions: Spanned<Vec<Spanned<RawTransition>>>,
     pub(super) strategies: Spanned<Vec<Spanned<RawStrategy>>>,
@@ -126,6 +129,8 @@ pub(super) struct RawOverlay {
     #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
     #[serde(default)]
+    pub(super) voi_groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
     pub(super) states: Vec<Spanned<RawState>>,
     #[serde(default)]
     pub(super) transitions: Vec<Spanned<RawTransition>>,
@@ -137,11 +142,11 @@ pub(super) struct RawOverlay {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMetaOverlay {
     #[serde(default)]
-    pub(super) title: Option<String>,
+    pub(super) title: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) description: Option<String>,
     #[serde(default)]
-    pub(super) currency: Option<String>,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -173,16 +178,18 @@ pub(super) struct RawSettingsOverlay {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
 }
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMeta {
-    pub(super) title: String,
+    pub(super) title: Spanned<String>,
     #[serde(default)]
     pub(super) description: String,
     #[serde(default)]
-    pub(super) currency: String,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -223,6 +230,19 @@ pub(super) struct RawSettings {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
+}
+
+/// `settings.price_index`: the table that indexes prices to `meta.price_year`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriceIndex {
+    pub(super) table: Spanned<String>,
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
+    pub(super) source: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -299,6 +319,8 @@ pub(super) struct RawParam {
     pub(super) low: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) high: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) price_year: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -382,7 +404,7 @@ pub(super) struct RawVariable {
 pub(super) struct RawState {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
@@ -416,7 +438,7 @@ pub(super) struct RawTransition {
 pub(super) struct RawStrategy {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
