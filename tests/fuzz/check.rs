@@ -63,7 +63,7 @@ pub fn exercise(dir: &Path, scenario: &Path) -> Result<Outcome, String> {
     if cohort::applicable(&model).is_ok() && n_cycles <= MAX_COHORT_CYCLES {
         match cohort::evaluate(&model, &params::point_values(&model)) {
             Ok(sim) => finite_sim("cohort", &model, &sim)?,
-            Err(e) => located_run_error(&path, &AnalysisError::Simulation(e))?,
+            Err(e) => located_run_error(&AnalysisError::Simulation(e))?,
         }
         outcome.cohort = true;
     }
@@ -85,7 +85,7 @@ pub fn exercise(dir: &Path, scenario: &Path) -> Result<Outcome, String> {
             outcome.simulated = true;
         }
         Err(e) => {
-            located_run_error(&path, &e)?;
+            located_run_error(&e)?;
             outcome.run_error = true;
         }
     }
@@ -120,29 +120,26 @@ fn located_load_error(e: &LoadError) -> Result<(), String> {
 }
 
 /// A run-time error as the command line prints it (`FILE:LINE:COL: error: ...`) must name
-/// a line of the scenario file.
-fn located_run_error(scenario: &Path, e: &AnalysisError) -> Result<(), String> {
+/// the file the definition came from (the scenario, or its `extends:` base) and a line
+/// inside that file.
+fn located_run_error(e: &AnalysisError) -> Result<(), String> {
     let AnalysisError::Simulation(s) = e else {
         return Err(format!(
             "a run-time error that is not about the scenario: {e}"
         ));
     };
-    match s.at {
-        Some((line, _)) if line > 0 && line_count(scenario).is_none_or(|n| line <= n) => Ok(()),
-        Some((line, col)) if is_overlay(scenario) => Err(format!(
-            "a run-time error in an overlay names line {line}:{col}, a line of its base, not of {}: {s}",
-            scenario.display()
+    let Some(at) = &s.at else {
+        return Err(format!("an unlocated run-time error: {s}"));
+    };
+    match line_count(Path::new(&*at.file)) {
+        Some(n) if at.line > 0 && at.line <= n => Ok(()),
+        Some(_) => Err(format!(
+            "a run-time error names {at}, not a line of that file: {s}"
         )),
-        Some((line, col)) => Err(format!(
-            "a run-time error at line {line}:{col}, not a line of {}: {s}",
-            scenario.display()
+        None => Err(format!(
+            "a run-time error names {at}, a file that cannot be read: {s}"
         )),
-        None => Err(format!("an unlocated run-time error: {s}")),
     }
-}
-
-fn is_overlay(scenario: &Path) -> bool {
-    std::fs::read_to_string(scenario).is_ok_and(|t| t.lines().any(|l| l.starts_with("extends:")))
 }
 
 /// The first non-finite number in a value's `Debug` text (outside string literals), with

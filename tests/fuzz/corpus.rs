@@ -185,17 +185,29 @@ fn a_seed_brings_its_base_and_its_tables() {
         .expect("the lifetime overlay is a seed");
     let rels: Vec<&Path> = overlay.files.iter().map(|f| f.rel.as_path()).collect();
     assert_eq!(
-        rels,
+        rels[..2],
         [
             Path::new("scenarios/analyses/lifetime.yaml"),
             Path::new("scenarios/eko-vs-ect.yaml"),
-            Path::new("scenarios/data/nl_cbs37360ned_qx_by_sex_2019.csv"),
         ]
     );
-    let table = &overlay.files[2];
+    let mut tables = rels[2..].to_vec();
+    tables.sort();
+    assert_eq!(
+        tables,
+        [
+            Path::new("scenarios/data/nl_cbs37360ned_qx_by_sex_2019_closed120.csv"),
+            Path::new("scenarios/data/nl_cpi_factors_to_2024.csv"),
+        ]
+    );
+    let table = overlay
+        .files
+        .iter()
+        .find(|f| f.rel.ends_with("nl_cpi_factors_to_2024.csv"))
+        .expect("the price index table");
     assert_eq!(
         table.rel_from(Path::new("scenarios/analyses/lifetime.yaml")),
-        "../data/nl_cbs37360ned_qx_by_sex_2019.csv"
+        "../data/nl_cpi_factors_to_2024.csv"
     );
     assert!(
         corpus

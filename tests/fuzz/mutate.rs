@@ -132,6 +132,7 @@ const CELLS: &[&str] = &[
 const TABLE_PATHS: &[&str] = &[
     "no-such-table.csv",
     "/dev/null",
+    "/dev/zero",
     ".",
     "\"\"",
     "/nonexistent/table.csv",
@@ -147,6 +148,8 @@ pub enum Extends {
     Directory,
     Table,
     DevNull,
+    /// An endless file: read through the bounded reader, refused as not a regular file.
+    DevZero,
     Absolute,
     Empty,
     List,
@@ -250,6 +253,7 @@ fn extends() -> impl Strategy<Value = Extends> {
         Extends::Directory,
         Extends::Table,
         Extends::DevNull,
+        Extends::DevZero,
         Extends::Absolute,
         Extends::Empty,
         Extends::List,
@@ -436,6 +440,7 @@ fn extends_edit(case: &mut Case, file: &Index, target: Extends) {
         Extends::Directory => ".".into(),
         Extends::Table => table.unwrap_or_else(|| "table.csv".into()),
         Extends::DevNull => "/dev/null".into(),
+        Extends::DevZero => "/dev/zero".into(),
         Extends::Absolute => "/nonexistent/base.yaml".into(),
         Extends::Empty => "\"\"".into(),
         Extends::List => "[a.yaml, b.yaml]".into(),
