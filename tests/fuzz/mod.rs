@@ -42,8 +42,9 @@ use mutate::Mutation;
 
 /// The campaign's seed unless `TRDSIM_FUZZ_SEED` says otherwise.
 const SEED: u64 = 9;
-/// Cases of the bounded run (about a minute on the 2-core development machine).
-const CASES: usize = 5_000;
+/// Cases of the bounded run: 5,000 took 212 s of a loaded 2-core machine (other builds
+/// running), so 2,000 keeps it near a minute.
+const CASES: usize = 2_000;
 /// At most this many mutations per case.
 const MAX_MUTATIONS: usize = 3;
 /// A case that has not finished after this long is reported as a hang. Far above what
@@ -228,6 +229,10 @@ const KNOWN: &[(&str, &str)] = &[
     (
         "Monte Carlo error inf",
         "issue 9 item 7: costs near 1e300 give a finite mean with an infinite Monte Carlo error",
+    ),
+    (
+        "PSA statistics: a non-finite result",
+        "issue 9 item 7: huge costs overflow the PSA statistics (an infinite Monte Carlo error of the net benefit)",
     ),
 ];
 
