@@ -164,7 +164,10 @@ fn non_finite_in_debug(text: &str) -> Option<String> {
                 .take_while(|c| is_ident(*c as u8))
                 .collect();
             if word == "NaN" || word == "inf" {
-                let a = text.floor_char_boundary(i.saturating_sub(120));
+                let mut a = i.saturating_sub(120);
+                while !text.is_char_boundary(a) {
+                    a -= 1;
+                }
                 return Some(text[a..i + word.len()].to_string());
             }
         }

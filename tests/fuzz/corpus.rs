@@ -139,7 +139,7 @@ pub fn load() -> Corpus {
         .collect();
     let seeds = files
         .keys()
-        .filter(|p| !p.extension().is_some_and(|e| e == "csv"))
+        .filter(|p| p.extension().is_none_or(|e| e != "csv"))
         .map(|p| closure(p, &files))
         .collect();
     let tables = files
@@ -161,7 +161,7 @@ fn closure(seed: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Case {
         let Some(bytes) = files.get(&p) else {
             continue;
         };
-        if !p.extension().is_some_and(|e| e == "csv") {
+        if p.extension().is_none_or(|e| e != "csv") {
             let dir = p.parent().unwrap_or(Path::new(""));
             for r in references(&String::from_utf8_lossy(bytes)) {
                 todo.push(normalise(&dir.join(r)));
