@@ -12,3 +12,4 @@ mod flagship;
 mod invalid;
 mod oracle;
 mod psa;
+mod trackers;

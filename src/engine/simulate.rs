@@ -245,6 +245,8 @@ pub(super) struct Worker {
     pub(super) occupancy: Vec<[f64; 3]>,
     /// The same for every strategy at once (`[strategy * n_states + state]`), for the lockstep kernel.
     pub(super) occupancy_all: Vec<[f64; 3]>,
+    /// The current individual's tracker values (`Model::trackers`).
+    pub(super) tracks: Vec<u32>,
 }
 
 pub(super) fn simulate_chunk(
@@ -264,6 +266,7 @@ pub(super) fn simulate_chunk(
         probs: vec![0.0; ctx.max_row.max(1)],
         occupancy: vec![[0.0; 3]; n_states],
         occupancy_all: vec![[0.0; 3]; n_states * n_strategies],
+        tracks: vec![0; model.trackers.len()],
     };
     for i in individuals {
         let u_start = draw_individual(

@@ -5,10 +5,13 @@
 //! Nothing here knows about YAML.
 
 pub mod table;
+pub mod tracker;
 
 use crate::dist::Dist;
 use crate::expr::Program;
 use crate::model::table::Table;
+
+pub use tracker::{Tracker, TrackerKind};
 
 /// Index of a state in `Model::states`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -295,6 +298,9 @@ pub struct Variable {
 /// Largest number of individual-level `variables` a scenario may define.
 pub const MAX_VARIABLES: usize = 64;
 
+/// Largest number of `trackers` a scenario may define.
+pub const MAX_TRACKERS: usize = 64;
+
 /// A health state.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -367,6 +373,9 @@ pub struct Model {
     pub levels: Vec<String>,
     /// Individual-level variables; variable j occupies slot `first_variable() + j`.
     pub variables: Vec<Variable>,
+    /// Clocks and counters per individual; their readings occupy the slots after the
+    /// attributes (`Tracker::slot`).
+    pub trackers: Vec<Tracker>,
     /// Correlation between parameters in probabilistic draws, if any.
     pub correlation: Option<Correlation>,
     pub cost_categories: Vec<String>,
@@ -386,16 +395,26 @@ impl Model {
             .iter()
             .map(|s| s.to_string())
             .chain(self.population.attributes.iter().map(|a| a.name.clone()))
+            .chain(self.trackers.iter().flat_map(|t| {
+                let years = t.is_clock().then(|| format!("{}_years", t.name));
+                std::iter::once(t.name.clone()).chain(years)
+            }))
             .chain(self.variables.iter().map(|v| v.name.clone()))
             .collect()
     }
 
-    /// Number of variable slots held per individual (built-ins and attributes).
+    /// Number of variable slots held per individual (built-ins, attributes and tracker
+    /// readings).
     pub fn n_vars(&self) -> usize {
+        self.first_tracker_slot() + self.trackers.iter().map(Tracker::n_slots).sum::<usize>()
+    }
+
+    /// Slot of the first tracker reading (after built-ins and attributes).
+    pub fn first_tracker_slot(&self) -> usize {
         var::FIRST_ATTRIBUTE + self.population.attributes.len()
     }
 
-    /// Slot of the first individual-level variable (after built-ins and attributes).
+    /// Slot of the first individual-level variable (after built-ins, attributes and trackers).
     pub fn first_variable(&self) -> usize {
         self.n_vars()
     }

@@ -106,6 +106,7 @@ fn apply(over: RawOverlay, raw: &mut RawScenario, dir: &Path) -> Vec<String> {
     }
     merge_map(&mut raw.tables, tables, "tables", &mut paths);
     merge_map(&mut raw.variables, over.variables, "variables", &mut paths);
+    merge_map(&mut raw.trackers, over.trackers, "trackers", &mut paths);
     if let Some(mut p) = over.population {
         if let Some(t) = &mut p.value.table {
             rebase(dir, &mut t.value.file);

@@ -89,6 +89,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
+    pub(super) trackers: BTreeMap<String, Spanned<RawTracker>>,
+    #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
     pub(super) states: Spanned<Vec<Spanned<RawState>>>,
     pub(super) transitions: Spanned<Vec<Spanned<RawTransition>>>,
@@ -123,6 +125,8 @@ pub(super) struct RawOverlay {
     pub(super) population: Option<Spanned<RawPopulation>>,
     #[serde(default)]
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
+    #[serde(default)]
+    pub(super) trackers: BTreeMap<String, Spanned<RawTracker>>,
     #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
     #[serde(default)]
@@ -375,6 +379,41 @@ pub(super) struct RawVariable {
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
+}
+
+/// A clock or counter per individual (`trackers`); which fields apply depends on `type`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTracker {
+    #[serde(rename = "type")]
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    pub(super) states: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(super) restart: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(super) outside: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) enter: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(super) transitions: Option<Spanned<Vec<Spanned<RawTrackedTransition>>>>,
+    #[serde(default)]
+    pub(super) initial: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) max: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) source: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
+    pub(super) description: Option<String>,
+}
+
+/// A transition a counter counts.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrackedTransition {
+    pub(super) from: Spanned<String>,
+    pub(super) to: Spanned<String>,
 }
 
 #[derive(Deserialize, Debug)]

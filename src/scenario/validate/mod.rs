@@ -3,8 +3,9 @@
 //! with file, line, column, dotted path, what was found and what was expected.
 //!
 //! The driver (`Validator::model`) checks the sections in a fixed order: version, ids,
-//! settings, tables, population, parameters, variables, states, transitions, strategies,
-//! row rules, reachability, correlation, then the numbers at the point values. That order
+//! settings, tables, population, parameters, variables, trackers, states, transitions,
+//! strategies, counted transitions, row rules, reachability, correlation, then the numbers
+//! at the point values. That order
 //! is the order of the diagnostics, which tests compare byte for byte: keep it. Each
 //! section lives in its own file as an `impl Validator` block.
 //!
@@ -23,6 +24,7 @@ mod settings;
 mod states;
 mod strategies;
 mod tables;
+mod trackers;
 mod transitions;
 mod variables;
 
@@ -128,6 +130,7 @@ impl Validator {
             attributes: &population.attributes,
             levels: &levels,
             with_vars: false,
+            trackers: &[],
             variables: &[],
             cycle_years,
         };
@@ -143,8 +146,11 @@ impl Validator {
         let raw_variables = in_file_order(raw.variables);
         let variable_names: Vec<String> = raw_variables.iter().map(|(n, _)| n.clone()).collect();
         self.variable_names(&raw_variables, &param_names);
+        let raw_trackers = in_file_order(raw.trackers);
+        let trackers = self.trackers(&raw_trackers, &param_names, &variable_names, &state_names);
         let var_names = Names {
             with_vars: true,
+            trackers: &trackers,
             variables: &variable_names,
             ..param_names
         };
@@ -168,6 +174,7 @@ impl Validator {
             base_rows: &base_rows,
         };
         let strategies = self.strategies(&raw_strategies, &scope);
+        self.tracked_transitions(&raw_trackers, &trackers, &strategies, &state_names);
         self.row_rules(&strategies, &states);
         self.reachability(&raw_states, &state_has_payoff, &states, &strategies);
 
@@ -183,6 +190,7 @@ impl Validator {
             population,
             levels,
             variables,
+            trackers,
             correlation: None,
             cost_categories: categories,
             perspectives,
