@@ -13,3 +13,4 @@ mod invalid;
 mod oracle;
 mod psa;
 mod trackers;
+mod voi;
