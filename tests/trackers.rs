@@ -190,12 +190,14 @@ fn counters_and_a_cumulative_clock_match_their_closed_forms() {
     let expected_relapses: f64 = (0..N_YEARS)
         .map(|t| (0..t).map(|j| (1.0 - p_ill(j)) * P_FALL).sum::<f64>())
         .sum();
-    let expected_time_ill: f64 = (0..N_YEARS)
-        .map(|t| (0..t).map(p_ill).sum::<f64>())
-        .sum();
+    let expected_time_ill: f64 = (0..N_YEARS).map(|t| (0..t).map(p_ill).sum::<f64>()).sum();
     let exact = cohort(&model);
     let o = &exact.strategies[0].outcomes;
-    for (category, want) in [(0, expected_relapses), (1, expected_relapses), (3, expected_time_ill)] {
+    for (category, want) in [
+        (0, expected_relapses),
+        (1, expected_relapses),
+        (3, expected_time_ill),
+    ] {
         let got = o[l.cost(category, false)].mean;
         assert!(
             (got - want).abs() < 1e-10 * want,
@@ -268,7 +270,13 @@ strategies:
     let tmp = tempdir();
     let path = tmp.path().join("big.yaml");
     std::fs::write(&path, &text).unwrap();
-    let out = trdsim(&["run", s(&path), "--cohort", "--out", s(&tmp.path().join("out"))]);
+    let out = trdsim(&[
+        "run",
+        s(&path),
+        "--cohort",
+        "--out",
+        s(&tmp.path().join("out")),
+    ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -319,13 +327,15 @@ strategies:
     let got = out.strategies[0].outcomes[Layout::of(&model).cost(0, false)].mean;
     // P(never ill by t) = 0.7^t while well; the cost is paid only while well.
     let want: f64 = (0..5)
-        .map(|t| 100.0 * {
-            // Mass well at t that has been ill before: P(well at t) − 0.7^t.
-            let mut well = 1.0;
-            for _ in 0..t {
-                well = well * 0.7 + (1.0 - well) * 0.5;
+        .map(|t| {
+            100.0 * {
+                // Mass well at t that has been ill before: P(well at t) − 0.7^t.
+                let mut well = 1.0;
+                for _ in 0..t {
+                    well = well * 0.7 + (1.0 - well) * 0.5;
+                }
+                well - 0.7f64.powi(t)
             }
-            well - 0.7f64.powi(t)
         })
         .sum();
     assert!((got - want).abs() < 1e-10, "{got} vs {want}");
@@ -357,19 +367,20 @@ fn krijkamp_by_hand(treated: bool) -> (f64, f64, f64) {
     let trt = if treated { 1.0 } else { 0.0 };
     let r_hd = -(1.0f64 - 0.005).ln();
     let (r_s1d, r_s2d) = (3.0 * r_hd, 10.0 * r_hd);
-    let n = 31;
-    // mass[state][dur], states H, S1, S2, D.
-    let mut mass = vec![vec![0.0f64; n + 1]; 4];
+    // mass[state][dur], states H, S1, S2, D; dur ≤ t + 1 ≤ 30 before the last update.
+    let n = 32;
+    let mut mass = vec![vec![0.0f64; n]; 4];
     mass[0][0] = 1.0;
     let (mut cost, mut qalys, mut ly) = (0.0, 0.0, 0.0);
     for t in 0..30 {
         let disc = 1.03f64.powi(-t);
-        let mut next = vec![vec![0.0f64; n + 1]; 4];
-        for (dur, _) in mass[0].iter().enumerate() {
+        let mut next = vec![vec![0.0f64; n]; 4];
+        for dur in 0..n - 1 {
             let (h, s1, s2) = (mass[0][dur], mass[1][dur], mass[2][dur]);
             let used = dur as f64;
             let before = (dur as f64 - 1.0).max(0.0);
-            cost += disc * (h * 2000.0 + s1 * (4000.0 + 12000.0 * trt) + s2 * (15000.0 + 12000.0 * trt));
+            cost += disc
+                * (h * 2000.0 + s1 * (4000.0 + 12000.0 * trt) + s2 * (15000.0 + 12000.0 * trt));
             let u_s1 = trt * (0.95 - before * 0.03) + (1.0 - trt) * 0.75;
             qalys += disc * (h + s1 * u_s1 + s2 * 0.5);
             ly += disc * (h + s1 + s2);
@@ -417,17 +428,27 @@ fn krijkamp_history_cohort_matches_the_tutorials_recursion() {
 fn krijkamp_history_microsimulation_agrees_with_the_cohort() {
     // The shipped scenario, with X ~ U(0.95, 1.05) drawn per individual, against the cohort
     // with X = 1 (see `krijkamp_mean_x`): within 4 Monte Carlo standard errors.
-    let model =
-        scenario::load(&root().join("scenarios/examples/krijkamp-history.yaml")).unwrap();
-    assert!(cohort::applicable(&model).is_err(), "X varies between individuals");
+    let model = scenario::load(&root().join("scenarios/examples/krijkamp-history.yaml")).unwrap();
+    assert!(
+        cohort::applicable(&model).is_err(),
+        "X varies between individuals"
+    );
     let base = params::point_values(&model);
-    let micro: SimOutput = engine::simulate(&model, &base, &spec(&model, 20_000), &|_| {})
-        .expect("the example runs");
+    let micro: SimOutput =
+        engine::simulate(&model, &base, &spec(&model, 20_000), &|_| {}).expect("the example runs");
     let exact = cohort(&krijkamp_mean_x());
     let l = Layout::of(&model);
     for si in 0..2 {
-        for k in [l.cost(0, true), l.qalys(true), l.life_years(true), l.qalys(false)] {
-            let (m, c) = (micro.strategies[si].outcomes[k], exact.strategies[si].outcomes[k]);
+        for k in [
+            l.cost(0, true),
+            l.qalys(true),
+            l.life_years(true),
+            l.qalys(false),
+        ] {
+            let (m, c) = (
+                micro.strategies[si].outcomes[k],
+                exact.strategies[si].outcomes[k],
+            );
             assert!(
                 (m.mean - c.mean).abs() <= 4.0 * m.se,
                 "strategy {si}, outcome {k}: microsimulation {} ± {} vs cohort {}",

@@ -94,9 +94,9 @@ impl Tunnels {
                 n_combos = n_combos.saturating_mul(n);
             }
         }
-        let n_slots = depth
-            .iter()
-            .fold(0usize, |acc, d| acc.saturating_add(d.saturating_mul(n_combos)));
+        let n_slots = depth.iter().fold(0usize, |acc, d| {
+            acc.saturating_add(d.saturating_mul(n_combos))
+        });
         if n_slots > MAX_SLOTS {
             return Err(too_large(model, &depth, &tracked, n_slots));
         }

@@ -4,7 +4,7 @@
 
 use serde_saphyr::Spanned;
 
-use crate::model::{MAX_TRACKERS, Strategy, StateId, Tracker, TrackerKind, var};
+use crate::model::{MAX_TRACKERS, StateId, Strategy, Tracker, TrackerKind, var};
 
 use super::super::raw::{RawTracker, loc};
 use super::names::Names;
@@ -85,14 +85,27 @@ impl Validator {
         let kind = match t.kind.value.as_str() {
             "clock" => {
                 self.misplaced(t.enter.as_ref().map(loc), path, "enter", "clock")?;
-                self.misplaced(t.transitions.as_ref().map(loc), path, "transitions", "clock")?;
+                self.misplaced(
+                    t.transitions.as_ref().map(loc),
+                    path,
+                    "transitions",
+                    "clock",
+                )?;
                 let Some(set) = &t.states else {
-                    self.error(loc(&t.kind), path, "a clock needs `states`, the states in which it runs; found none");
+                    self.error(
+                        loc(&t.kind),
+                        path,
+                        "a clock needs `states`, the states in which it runs; found none",
+                    );
                     return None;
                 };
                 let members = self.state_set(set, &format!("{path}.states"), states)?;
                 if set.value.is_empty() {
-                    self.error(loc(set), format!("{path}.states"), "empty list; expected at least one state in which the clock runs");
+                    self.error(
+                        loc(set),
+                        format!("{path}.states"),
+                        "empty list; expected at least one state in which the clock runs",
+                    );
                     return None;
                 }
                 let outside_runs = match t.outside.as_ref().map(|o| (o.value.as_str(), loc(o))) {
