@@ -6,7 +6,7 @@ use trdsim::engine::{self, Layout, SimOutput};
 use trdsim::model::Model;
 use trdsim::{cohort, params, scenario};
 
-use crate::common::{code, root, s, spec, stderr, tempdir, trdsim};
+use crate::common::{code, root, s, spec, stderr, stdout, tempdir, trdsim};
 use crate::oracle::{assert_agrees, cohort, load, simulate};
 
 /// Settings shared by the small test models: `unit` cycles, `n` of them, no discounting
@@ -246,6 +246,68 @@ fn a_tracker_nothing_reads_changes_nothing() {
 }
 
 // ---------------------------------------------------------------------------
+// Relapse risk counted from the response, not restarted on remission (flagship v2)
+// ---------------------------------------------------------------------------
+
+/// Responders who may improve to remission, with a Weibull relapse hazard (Jelovac et al.
+/// 2013 fit of the flagship) read from `time` in both states: `since_response_years` (a
+/// clock over both) or `state_years` (restarted on remission).
+fn responders(time: &str) -> String {
+    settings("weeks", 60, "costs: 0, effects: 0", "relapse_free")
+        + &r#"
+parameters:
+  lambda_relapse_month: {value: 0.0475, source: "flagship (Jelovac et al. 2013 Weibull fit)"}
+  k_relapse: {value: 0.596, source: "flagship (Jelovac et al. 2013 Weibull fit)"}
+trackers:
+  since_response:
+    type: clock
+    states: [response, remission]
+variables:
+  p_relapse:
+    expr: "1 - weibull_surv(lambda_relapse_month, k_relapse, (TIME + cycle_years) * 12) / weibull_surv(lambda_relapse_month, k_relapse, TIME * 12)"
+    source: test
+states:
+  - {id: response, utility: 0.72, costs: {relapse_free: 1}}
+  - {id: remission, utility: 0.85, costs: {relapse_free: 1}}
+  - {id: depressed, utility: 0.58, costs: {}}
+transitions:
+  - {from: response, to: depressed, probability: p_relapse}
+  - {from: response, to: remission, probability: "(1 - p_relapse) * 0.15"}
+  - {from: response, to: response, probability: complement}
+  - {from: remission, to: depressed, probability: p_relapse}
+  - {from: remission, to: remission, probability: complement}
+  - {from: depressed, to: depressed, probability: complement}
+strategies:
+  - {id: only, initial: response}
+"#
+        .replace("TIME", time)
+}
+
+#[test]
+fn a_clock_from_the_response_keeps_the_relapse_hazard_when_a_responder_remits() {
+    // Relapse depends only on the clock, so the probability of being relapse-free at
+    // boundary t is the Weibull survival S(t Δ): the undiscounted total of a cost of 1 per
+    // relapse-free cycle is Σ_{t<T} exp(−(λ · 12 t Δ)^k), whatever the remission rate.
+    let clocked = load(&responders("since_response_years"));
+    let dt = clocked.settings.cycle_years();
+    let want: f64 = (0..60)
+        .map(|t| (-(0.0475 * 12.0 * t as f64 * dt).powf(0.596)).exp())
+        .sum();
+    let l = Layout::of(&clocked);
+    let exact = cohort(&clocked);
+    let got = exact.strategies[0].outcomes[l.cost(0, false)].mean;
+    assert!(
+        (got - want).abs() < 1e-10 * want,
+        "cohort {got} vs closed form {want}"
+    );
+    assert_agrees(&clocked, &simulate(&clocked, 20_000), &exact);
+    // With `state_years` the hazard restarts high (k < 1) on remission: more relapses.
+    let restarted = load(&responders("state_years"));
+    let fewer = cohort(&restarted).strategies[0].outcomes[l.cost(0, false)].mean;
+    assert!(fewer < want - 0.1, "state_years {fewer} vs clock {want}");
+}
+
+// ---------------------------------------------------------------------------
 // The cohort's reach
 // ---------------------------------------------------------------------------
 
@@ -462,4 +524,16 @@ fn krijkamp_history_microsimulation_agrees_with_the_cohort() {
     let d_cost = micro.difference(0, 1, l.cost(0, true)).mean;
     let d_qalys = micro.difference(0, 1, l.qalys(true)).mean;
     assert!(d_cost > 0.0 && d_qalys > 0.0, "{d_cost}, {d_qalys}");
+}
+
+#[test]
+fn validate_lists_the_trackers_of_the_krijkamp_example() {
+    let path = root().join("scenarios/examples/krijkamp-history.yaml");
+    let out = trdsim(&["validate", s(&path)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("  trackers: sick (clock)\n"),
+        "{}",
+        stdout(&out)
+    );
 }
