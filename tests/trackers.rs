@@ -227,6 +227,65 @@ fn counters_and_a_cumulative_clock_match_their_closed_forms() {
     assert_agrees(&model, &micro, &exact);
 }
 
+/// A spell clock frozen outside its state (`outside: stop`) and a counter that starts at 2,
+/// in the same well–ill model.
+#[test]
+fn a_frozen_spell_clock_and_a_counter_from_an_initial_value() {
+    let text = settings("years", N_YEARS, "costs: 0, effects: 0", "f, g")
+        + r#"
+parameters:
+  p_fall: {value: 0.2, source: test}
+  p_recover: {value: 0.35, source: test}
+trackers:
+  spell: {type: clock, states: [ill], outside: stop}
+  from_two: {type: counter, enter: [ill], initial: 2}
+states:
+  - {id: well, utility: 1, costs: {f: spell_years, g: from_two}}
+  - {id: ill, utility: 1, costs: {f: spell_years, g: from_two}}
+transitions:
+  - {from: well, to: ill, probability: p_fall}
+  - {from: well, to: well, probability: complement}
+  - {from: ill, to: well, probability: p_recover}
+  - {from: ill, to: ill, probability: complement}
+strategies:
+  - {id: only, initial: well}
+"#;
+    let model = load(&text);
+    let l = Layout::of(&model);
+    // The counter: 2 per cycle plus the expected entries so far (as in the test above).
+    let want_g: f64 = (0..N_YEARS)
+        .map(|t| 2.0 + (0..t).map(|j| (1.0 - p_ill(j)) * P_FALL).sum::<f64>())
+        .sum();
+    // The clock, by the rule of the format written out over (state, k): entering `ill`
+    // restarts k at 0, a cycle lived in `ill` adds one (also when it ends in recovery), a
+    // cycle in `well` keeps k.
+    let mut mass = vec![[0.0f64; 2]; N_YEARS + 1];
+    mass[0][0] = 1.0;
+    let mut want_f = 0.0;
+    for _ in 0..N_YEARS {
+        let mut next = vec![[0.0f64; 2]; N_YEARS + 1];
+        for k in 0..N_YEARS {
+            let [well, ill] = mass[k];
+            want_f += (well + ill) * k as f64;
+            next[0][1] += well * P_FALL;
+            next[k][0] += well * (1.0 - P_FALL);
+            next[k + 1][0] += ill * P_RECOVER;
+            next[k + 1][1] += ill * (1.0 - P_RECOVER);
+        }
+        mass = next;
+    }
+    let exact = cohort(&model);
+    let o = &exact.strategies[0].outcomes;
+    for (category, want) in [(0, want_f), (1, want_g)] {
+        let got = o[l.cost(category, false)].mean;
+        assert!(
+            (got - want).abs() < 1e-10 * want,
+            "category {category}: cohort {got} vs by hand {want}"
+        );
+    }
+    assert_agrees(&model, &simulate(&model, 20_000), &exact);
+}
+
 #[test]
 fn a_tracker_nothing_reads_changes_nothing() {
     let text = std::fs::read_to_string(root().join("scenarios/examples/three-state.yaml")).unwrap();
