@@ -6,6 +6,7 @@ mod architecture;
 mod bad_input;
 mod browser;
 mod common;
+mod conventions;
 mod dsa;
 mod end_to_end;
 mod flagship;

@@ -154,12 +154,12 @@ pub(super) fn simulate_individual(
         for (c, v) in &tr.costs {
             let x = v.get(&env);
             out[l.cost(*c, true)] += x * weights.cycle_cost[t];
-            out[l.cost(*c, false)] += x;
+            out[l.cost(*c, false)] += x * weights.cycle_plain[t];
         }
         if let Some(q) = &tr.qaly_loss {
             let x = q.get(&env);
             out[l.qalys(true)] -= x * weights.cycle_effect[t];
-            out[l.qalys(false)] -= x;
+            out[l.qalys(false)] -= x * weights.cycle_plain[t];
         }
         if tr.to == state {
             state_time += 1;

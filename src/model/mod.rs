@@ -4,11 +4,16 @@
 //! expression and number first; after that an invalid model cannot be represented.
 //! Nothing here knows about YAML.
 
+pub mod conventions;
 pub mod table;
 
 use crate::dist::Dist;
 use crate::expr::Program;
 use crate::model::table::Table;
+
+pub use conventions::{
+    BoundaryWeights, Compounding, DiscountTiming, TransitionTiming, WithinCycle,
+};
 
 /// Index of a state in `Model::states`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,34 +74,6 @@ impl TimeUnit {
     }
 }
 
-/// When within a cycle the discount factor is evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiscountTiming {
-    Start,
-    Middle,
-}
-
-/// Within-cycle correction (Elbasha & Chhatwal 2016, Med Decis Making 36:115).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithinCycle {
-    None,
-    HalfCycle,
-    Trapezoid,
-    Simpson,
-}
-
-impl WithinCycle {
-    /// Name as written in scenarios.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WithinCycle::None => "none",
-            WithinCycle::HalfCycle => "half-cycle",
-            WithinCycle::Trapezoid => "trapezoid",
-            WithinCycle::Simpson => "simpson",
-        }
-    }
-}
-
 /// Descriptive metadata copied from the scenario.
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
@@ -124,7 +101,9 @@ pub struct Settings {
     pub discount_rate_costs_annual: f64,
     pub discount_rate_effects_annual: f64,
     pub discount_timing: DiscountTiming,
+    pub discount_compounding: Compounding,
     pub within_cycle: WithinCycle,
+    pub transition_timing: TransitionTiming,
     pub n_individuals: usize,
     pub seed: u64,
     pub wtp_per_qaly: Vec<f64>,

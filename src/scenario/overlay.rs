@@ -185,6 +185,7 @@ fn apply_settings(o: RawSettingsOverlay, b: &mut RawSettings, paths: &mut Vec<St
     take!(horizon);
     take!(discount);
     take!(opt within_cycle);
+    take!(opt transition_timing);
     take!(individuals);
     take!(seed);
     take!(cost_categories);

@@ -158,7 +158,9 @@ pub(super) struct RawSettingsOverlay {
     #[serde(default)]
     pub(super) discount: Option<Spanned<RawDiscount>>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) individuals: Option<Spanned<f64>>,
     #[serde(default)]
@@ -189,6 +191,44 @@ pub(super) struct RawMeta {
     pub(super) references: Vec<String>,
 }
 
+/// `settings.within_cycle`: a named option, or `{weights: EXPRESSION}`.
+#[derive(Clone, Debug)]
+pub(super) enum RawWithinCycle {
+    Named(String),
+    Weights(Scalar),
+}
+
+impl<'de> Deserialize<'de> for RawWithinCycle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawWithinCycle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the name of a within-cycle correction or `{weights: EXPRESSION}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawWithinCycle, E> {
+                Ok(RawWithinCycle::Named(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawWithinCycle, A::Error> {
+                let mut weights = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k != "weights" {
+                        return Err(de::Error::unknown_field(&k, &["weights"]));
+                    }
+                    if weights.is_some() {
+                        return Err(de::Error::duplicate_field("weights"));
+                    }
+                    weights = Some(map.next_value::<Scalar>()?);
+                }
+                weights
+                    .map(RawWithinCycle::Weights)
+                    .ok_or_else(|| de::Error::missing_field("weights"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDuration {
@@ -203,6 +243,8 @@ pub(super) struct RawDiscount {
     pub(super) effects: Spanned<f64>,
     #[serde(default)]
     pub(super) timing: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) compounding: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -212,7 +254,9 @@ pub(super) struct RawSettings {
     pub(super) horizon: Spanned<RawDuration>,
     pub(super) discount: Spanned<RawDiscount>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     pub(super) individuals: Spanned<f64>,
     pub(super) seed: Spanned<u64>,
     pub(super) cost_categories: Vec<Spanned<String>>,

@@ -13,6 +13,7 @@
 //! raw mirror (`super::raw`) and lower stages (`model`, `expr`, `dist`, `table`, `params`,
 //! `diag`, `suggest`); it must not depend on loading (`super::read`, `super::overlay`).
 
+mod conventions;
 mod correlation;
 mod distributions;
 mod empirical;
