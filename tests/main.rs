@@ -13,3 +13,4 @@ mod flagship;
 mod invalid;
 mod oracle;
 mod psa;
+mod voi;
