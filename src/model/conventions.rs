@@ -15,7 +15,8 @@ pub enum DiscountTiming {
     Start,
     /// (c − ½)Δ.
     Middle,
-    /// cΔ, the cycle's end (heemod's `discount(x, r)` with its default `first = FALSE`).
+    /// cΔ, the cycle's end (heemod's `discount(x, r, first = TRUE)`; its default
+    /// `first = FALSE` is `Start`).
     End,
 }
 
@@ -79,7 +80,7 @@ pub enum WithinCycle {
     /// Composite Simpson weights, each boundary discounted at its own time (Elbasha &
     /// Chhatwal 2016).
     Simpson,
-    /// The state at the end of a cycle is held for the whole cycle (heemod's "end", hesim's
+    /// The state at the end of a cycle is held for the whole cycle (heemod ≥ 0.14 "end", hesim's
     /// "riemann_right").
     End,
     /// heemod's "half-cycle" counting (versions up to 0.8): `End` plus half the states at
