@@ -4,6 +4,7 @@
 mod analysis;
 mod architecture;
 mod bad_input;
+mod bounded_input;
 mod browser;
 mod common;
 mod conventions;
@@ -12,5 +13,8 @@ mod end_to_end;
 mod flagship;
 mod invalid;
 mod oracle;
+mod prices;
 mod psa;
+mod tampered;
+mod threshold;
 mod voi;

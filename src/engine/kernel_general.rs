@@ -207,7 +207,7 @@ pub(crate) fn row_error(
         .transitions
         .get(j)
         .or(row.transitions.first())
-        .map(|tr| tr.at);
+        .map(|tr| tr.at.clone());
     let what = match row.transitions.get(j) {
         Some(tr) => format!(
             "transition {} is outside [0, 1] or leaves a negative complement",

@@ -27,6 +27,22 @@ pub struct StrategyId(pub usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ParamId(pub usize);
 
+/// Where a definition is written, for diagnostics while running: the file (the scenario,
+/// or for a scenario analysis its base or the overlay, whichever defined it), line and
+/// column. Displays as `file:line:column`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceAt {
+    pub file: std::sync::Arc<str>,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl std::fmt::Display for SourceAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
 /// Variable slots an expression can read per individual (see `Model::var_names`).
 pub mod var {
     /// Cycle number since the start of the model, 1 in the first cycle (heemod's `model_time`).
@@ -186,6 +202,18 @@ pub struct Param {
     pub high: Option<f64>,
     /// The expression as written, for a derived parameter (shown in reports).
     pub expr: Option<String>,
+    /// For a price given in another year than `meta.price_year`: that year and the factor
+    /// its value, distribution and bounds were multiplied by.
+    pub price: Option<PriceIndexing>,
+}
+
+/// How one price was indexed to the scenario's price year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PriceIndexing {
+    /// The year the scenario gives the price in.
+    pub year: i64,
+    /// The index factor from that year to `meta.price_year`.
+    pub factor: f64,
 }
 
 impl Param {
@@ -323,8 +351,8 @@ pub struct Transition {
     pub qaly_loss: Option<Program>,
     /// Where it was defined, for run-time diagnostics (`transitions[3]`).
     pub origin: String,
-    /// Line and column of the definition in the scenario file.
-    pub at: (u64, u64),
+    /// Where it is defined: the file, line and column.
+    pub at: SourceAt,
     /// The probability as written (a number, a name, an expression or `complement`).
     pub text: String,
 }

@@ -142,11 +142,11 @@ pub(super) struct RawOverlay {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMetaOverlay {
     #[serde(default)]
-    pub(super) title: Option<String>,
+    pub(super) title: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) description: Option<String>,
     #[serde(default)]
-    pub(super) currency: Option<String>,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -180,16 +180,18 @@ pub(super) struct RawSettingsOverlay {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
 }
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMeta {
-    pub(super) title: String,
+    pub(super) title: Spanned<String>,
     #[serde(default)]
     pub(super) description: String,
     #[serde(default)]
-    pub(super) currency: String,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -272,6 +274,19 @@ pub(super) struct RawSettings {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
+}
+
+/// `settings.price_index`: the table that indexes prices to `meta.price_year`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriceIndex {
+    pub(super) table: Spanned<String>,
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
+    pub(super) source: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -348,6 +363,8 @@ pub(super) struct RawParam {
     pub(super) low: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) high: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) price_year: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -431,7 +448,7 @@ pub(super) struct RawVariable {
 pub(super) struct RawState {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
@@ -465,7 +482,7 @@ pub(super) struct RawTransition {
 pub(super) struct RawStrategy {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
