@@ -16,13 +16,13 @@ use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
 const SCENARIO: &str = "scenario.yaml";
 const RESULTS: &str = "results";
 
-fn three_state() -> String {
+pub(crate) fn three_state() -> String {
     fs::read_to_string(root().join("scenarios/examples/three-state.yaml"))
         .expect("the example scenario is readable")
 }
 
 /// three-state.yaml with each `old` (which must occur exactly once) replaced by `new`.
-fn three_state_with(edits: &[(&str, &str)]) -> String {
+pub(crate) fn three_state_with(edits: &[(&str, &str)]) -> String {
     let mut text = three_state();
     for (old, new) in edits {
         assert_eq!(

@@ -244,3 +244,109 @@ fn compare_lists_changed_inputs_and_results_per_scenario() {
             .ends_with("prob_cost_effective_80000")
     );
 }
+
+fn param_index(model: &trdsim::model::Model, name: &str) -> usize {
+    model.params.iter().position(|p| p.name == name).unwrap()
+}
+
+#[test]
+fn a_dirichlet_share_varies_over_its_beta_marginal_and_the_group_still_sums_to_one() {
+    use statrs::distribution::{Beta, ContinuousCDF};
+    let model = scenario::load(&root().join("scenarios/eko-vs-ect.yaml")).unwrap();
+    let i = param_index(&model, "p_w8_remission_eko");
+    let ranges = dsa::ranges(&model, Some(&[i]));
+    assert_eq!(ranges.len(), 1, "a Dirichlet member is varied");
+    let r = &ranges[0];
+    // The w8_eko group has α = (22.8, 7.2, 8.4, 21.6); the marginal of the first member is
+    // Beta(22.8, 60 − 22.8) (independent computation with statrs).
+    let marginal = Beta::new(22.8, 37.2).unwrap();
+    assert!((r.low - marginal.inverse_cdf(0.025)).abs() < 1e-9, "{r:?}");
+    assert!((r.high - marginal.inverse_cdf(0.975)).abs() < 1e-9, "{r:?}");
+    let g = model
+        .dirichlet
+        .iter()
+        .position(|g| g.name == "w8_eko")
+        .unwrap();
+    assert_eq!(r.coupling, dsa::Coupling::Dirichlet(g));
+    let point = trdsim::params::point_values(&model);
+    for x in [r.low, r.high] {
+        let mut v = point.clone();
+        r.apply(&model, &mut v, x);
+        let members = &model.dirichlet[g].members;
+        let total: f64 = members.iter().map(|id| v[id.0]).sum();
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert_eq!(v[i], x);
+        // The others keep their proportions: response-only 7.2 to no-MCID 21.6.
+        let ratio = v[param_index(&model, "p_w8_response_eko")]
+            / v[param_index(&model, "p_w8_no_mcid_eko")];
+        assert!((ratio - 7.2 / 21.6).abs() < 1e-12, "{ratio}");
+        // Nothing outside the group moves.
+        for (k, (a, b)) in v.iter().zip(&point).enumerate() {
+            if !members.iter().any(|id| id.0 == k) && !a.is_nan() {
+                assert_eq!(a, b, "{}", model.params[k].name);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_correlated_parameter_moves_the_others_to_their_conditional_medians() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let model = scenario::load(&root().join("scenarios/examples/relapse-life-table.yaml")).unwrap();
+    let (a, b) = (
+        param_index(&model, "u_remission"),
+        param_index(&model, "u_depressed"),
+    );
+    let ranges = dsa::ranges(&model, Some(&[a]));
+    let r = &ranges[0];
+    assert_eq!(r.coupling, dsa::Coupling::Correlated);
+    let point = trdsim::params::point_values(&model);
+    let mut v = point.clone();
+    r.apply(&model, &mut v, r.high);
+    // At the 97.5% quantile z = 1.96; with ρ = 0.5 the other is at the quantile
+    // Φ(0.5 · 1.96) of its own distribution.
+    let phi = Normal::new(0.0, 1.0).unwrap();
+    let trdsim::model::ParamDef::Value { dist: Some(d), .. } = &model.params[b].def else {
+        panic!("u_depressed has a distribution");
+    };
+    let z = phi.inverse_cdf(0.975);
+    let expected = d.quantile(phi.cdf(0.5 * z));
+    assert!((v[b] - expected).abs() < 1e-9, "{} vs {expected}", v[b]);
+    assert!(v[b] > d.quantile(0.5), "a positive correlation moves it up");
+}
+
+#[test]
+fn dsa_command_varies_a_dirichlet_share_and_labels_bars_with_their_range() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("d");
+    let sc = root().join("scenarios/eko-vs-ect.yaml");
+    let out = trdsim(&[
+        "dsa",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "300",
+        "--quiet",
+        "--params",
+        "p_w8_remission_eko,share_ect_inpatient",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("dsa.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(",p_w8_remission_eko,"))
+        .unwrap();
+    assert!(row.ends_with(",dirichlet w8_eko"), "{row}");
+    // share_ect_inpatient ~ Beta(7, 3): the bar is labelled with its 2.5% and 97.5%
+    // quantiles (statrs, independently), to three significant digits.
+    use statrs::distribution::{Beta, ContinuousCDF};
+    let b = Beta::new(7.0, 3.0).unwrap();
+    let label = format!(
+        "share_ect_inpatient ({:.3} – {:.3})",
+        b.inverse_cdf(0.025),
+        b.inverse_cdf(0.975)
+    );
+    let svg = std::fs::read_to_string(dir.join("tornado_eko.svg")).unwrap();
+    assert!(svg.contains(&label), "the bar names its range: {label}");
+}

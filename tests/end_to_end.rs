@@ -227,9 +227,9 @@ fn trajectories_add_up_to_the_trace() {
 
 #[test]
 fn the_committed_reference_run_is_reproduced_exactly() {
-    // outputs/eko-vs-ect/ was made by
-    // `trdsim run scenarios/eko-vs-ect.yaml --individuals 2000 --draws 40 --draw-individuals 200
-    //  --out outputs/eko-vs-ect`; `verify` reruns what run.json records and compares every file.
+    // outputs/eko-vs-ect/ is the analysis docs/model-eko-vs-ect.md reports, made by
+    // `trdsim run scenarios/eko-vs-ect.yaml --draws 1000 --out outputs/eko-vs-ect`;
+    // `verify` reruns what run.json records and compares every file.
     let out = trdsim(&["verify", "outputs/eko-vs-ect"]);
     assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).ends_with("identical\n"), "{}", stdout(&out));
@@ -315,10 +315,12 @@ fn report_is_self_contained_and_has_every_section() {
     assert_eq!(html.matches("<tr><td>28</td>").count(), 1);
     // Derived parameters and transitions show what the scenario says.
     assert!(html.contains("<code>= p_w8_remission_ect</code>"));
+    // Prices given in 2022 are shown indexed to the scenario's price year.
+    assert!(html.contains("indexed: 2022 prices × 1.073"));
     assert!(html.contains(
-        "Remission (follow-up) <code>(1 - p_die_background) * p_response_to_remission</code>"
+        "Remission after the first course <code>(1 - p_die_background) * p_response_to_remission</code>"
     ));
-    // The report is a derived document: verify ignores it.
+    // run.json records the report's SHA-256, which verify checks.
     let out = trdsim(&["verify", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     // `trdsim report` writes the same document again.

@@ -1,5 +1,6 @@
-//! The flagship model (scenarios/eko-vs-ect.yaml): calibration targets, the week-8
-//! branch, AdViSHE extreme-value checks and trace checks.
+//! The flagship model (scenarios/eko-vs-ect.yaml, version 2): calibration targets, the
+//! week-8 branch and the second course, tapering maintenance, the price index, AdViSHE
+//! extreme-value checks and trace checks.
 
 use trdsim::engine::{self, Layout, SimOutput};
 use trdsim::model::{Model, StateId};
@@ -45,10 +46,8 @@ fn flagship_runs_in_its_default_configuration() {
     assert_eq!(json["individuals"], 20000);
     // The transfer of SUSTAIN-1 to oral esketamine is labelled an assumption in the outputs.
     let assumptions = std::fs::read_to_string(dir.join("assumptions.csv")).unwrap();
-    assert!(
-        assumptions.contains("hr_sustain_remitters,"),
-        "{assumptions}"
-    );
+    assert!(assumptions.contains("hr_oral_transfer,"), "{assumptions}");
+    assert!(assumptions.contains("p_second_course,"), "{assumptions}");
     assert!(
         assumptions.contains("c_day_treatment_day,"),
         "{assumptions}"
@@ -58,12 +57,13 @@ fn flagship_runs_in_its_default_configuration() {
 
 /// Everyone starts in remission with background mortality off, so the trace is the
 /// relapse-free survival of remitters.
-fn remitters(strategy: usize, n: usize) -> (Model, Vec<f64>) {
+fn remitters(strategy: usize, n: usize, taper: f64) -> (Model, Vec<f64>) {
     let mut model = flagship();
     let remission = state(&model, "remission");
     let base = {
         let mut b = params::point_values(&model);
         b[param(&model, "hr_background_mortality")] = 0.0;
+        b[param(&model, "maintenance_taper")] = taper;
         b
     };
     for st in &mut model.strategies {
@@ -80,7 +80,7 @@ fn remitters(strategy: usize, n: usize) -> (Model, Vec<f64>) {
 #[test]
 fn ect_relapse_matches_jelovac_at_26_and_52_weeks() {
     let n = 20_000;
-    let (model, remission_share) = remitters(0, n);
+    let (model, remission_share) = remitters(0, n, 1.0);
     assert_eq!(model.strategies[0].name, "ect");
     let months_per_week = model.settings.cycle_years() * 12.0;
     for (weeks, published) in [(26usize, 0.377), (52, 0.511)] {
@@ -101,12 +101,21 @@ fn ect_relapse_matches_jelovac_at_26_and_52_weeks() {
     }
 }
 
+/// The SUSTAIN-style hazard ratio of esketamine maintenance (its point value, pooled
+/// SUSTAIN-1 ratio times an oral-transfer factor of 1).
+fn hr_sustain(model: &Model) -> f64 {
+    let values = params::evaluate(model, &model.strategies[1], &params::point_values(model));
+    values[param(model, "hr_sustain")]
+}
+
 #[test]
-fn eko_maintenance_scales_the_relapse_hazard_by_the_sustain_ratio() {
+fn eko_maintenance_at_full_dose_scales_the_relapse_hazard_by_the_sustain_ratio() {
     let n = 20_000;
-    let (model, ect) = remitters(0, n);
-    let (_, eko) = remitters(1, n);
+    let (model, ect) = remitters(0, n, 0.0);
+    let (_, eko) = remitters(1, n, 0.0);
     assert_eq!(model.strategies[1].name, "eko");
+    let hr = hr_sustain(&model);
+    assert!((hr - 0.398).abs() < 1e-12, "{hr}");
     for weeks in [26usize, 52] {
         // Cumulative hazards H = −ln S; under proportional hazards H_eko / H_ect = HR.
         let (s_ect, s_eko) = (ect[weeks], eko[weeks]);
@@ -115,9 +124,38 @@ fn eko_maintenance_scales_the_relapse_hazard_by_the_sustain_ratio() {
         let v = |s: f64| (1.0 - s) / (n as f64 * s);
         let se = ratio * (v(s_eko) / s_eko.ln().powi(2) + v(s_ect) / s_ect.ln().powi(2)).sqrt();
         assert!(
-            (ratio - 0.49).abs() <= 4.0 * se,
-            "{weeks} weeks: hazard ratio {ratio} (SE {se}), expected 0.49"
+            (ratio - hr).abs() <= 4.0 * se,
+            "{weeks} weeks: hazard ratio {ratio} (SE {se}), expected {hr}"
         );
+    }
+}
+
+#[test]
+fn tapering_maintenance_raises_the_hazard_ratio_to_one_by_week_60() {
+    let n = 20_000;
+    let (model, eko) = remitters(1, n, 1.0);
+    let hr = hr_sustain(&model);
+    let months_per_week = model.settings.cycle_years() * 12.0;
+    // Independent computation: in cycle c (model_time c) the dose is min(1, (61 − c)/52)
+    // until week 60 and 0 after, and the baseline Weibull hazard of that week is
+    // multiplied by hr^dose; S(t) = exp(−Σ_{c ≤ t} ΔH_c · hr^dose_c).
+    let h = |weeks: f64| (0.0475 * weeks * months_per_week).powf(0.596);
+    let mut cum = 0.0;
+    for (c, simulated) in eko.iter().enumerate().skip(1) {
+        let dose = if c <= 60 {
+            ((61.0 - c as f64) / 52.0).min(1.0)
+        } else {
+            0.0
+        };
+        cum += (h(c as f64) - h(c as f64 - 1.0)) * hr.powf(dose);
+        if [26, 52, 60].contains(&c) {
+            let expected = (-cum).exp();
+            let se = (expected * (1.0 - expected) / n as f64).sqrt();
+            assert!(
+                (simulated - expected).abs() <= 4.0 * se,
+                "week {c}: simulated {simulated} vs {expected} (SE {se})"
+            );
+        }
     }
 }
 
@@ -129,16 +167,18 @@ fn week_8_branch_probabilities_come_out_as_specified() {
     let out = run(&model, &base, n);
     let ns = out.n_states;
     let acute = state(&model, "acute");
-    let targets = ["remission", "response", "partial", "depressed"];
+    let targets = ["remission", "response", "partial", "rescue", "depressed"];
     for (si, strategy) in model.strategies.iter().enumerate() {
         let values = params::evaluate(&model, strategy, &base);
+        let share = |p: &str| values[param(&model, p)];
+        let second = share("p_second_course");
         let expected = [
-            "p_w8_remission",
-            "p_w8_response",
-            "p_w8_partial",
-            "p_w8_no_mcid",
-        ]
-        .map(|p| values[param(&model, p)]);
+            share("p_w8_remission"),
+            share("p_w8_response"),
+            share("p_w8_partial"),
+            share("p_w8_no_mcid") * second,
+            share("p_w8_no_mcid") * (1.0 - second),
+        ];
         assert!((expected.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         let flows = targets.map(|t| out.strategies[si].transitions[acute * ns + state(&model, t)]);
         let assessed: f64 = flows.iter().sum();
@@ -177,6 +217,16 @@ fn trace_loses_nobody_death_is_absorbing_and_acute_lasts_eight_cycles() {
                     st.trace[t * ns + dead] >= st.trace[(t - 1) * ns + dead],
                     "the dead stay dead"
                 );
+            }
+        }
+        // The second course runs from boundary 8 to boundary 15, for some.
+        let rescue = state(&model, "rescue");
+        for t in 0..=out.n_cycles {
+            let occupied = st.trace[t * ns + rescue];
+            if (8..16).contains(&t) {
+                assert!(occupied > 0.05, "strategy {si}: rescue at boundary {t}");
+            } else {
+                assert_eq!(occupied, 0.0, "strategy {si}: rescue at boundary {t}");
             }
         }
         // In acute treatment at the start of cycles 1..8, nobody from cycle 9 on.
@@ -234,6 +284,8 @@ fn all_utilities_one_and_no_deaths_give_the_discounted_horizon() {
     for name in ["u_remission", "u_response", "u_nonresponse"] {
         base[param(&model, name)] = 1.0;
     }
+    // ECT's amnesia is the only other utility loss.
+    base[param(&model, "dis_amnesia")] = 0.0;
     base[param(&model, "hr_background_mortality")] = 0.0;
     let out = run(&model, &base, 2_000);
     let l = Layout::of(&model);
@@ -303,4 +355,200 @@ fn five_year_variant_is_the_flagship_with_a_longer_horizon() {
     );
     assert_eq!(five.states.len(), base.states.len());
     assert_eq!(five.strategies.len(), base.strategies.len());
+}
+
+#[test]
+fn prices_of_2022_and_2023_are_indexed_to_2024_with_the_cbs_factors() {
+    let model = flagship();
+    let base = params::point_values(&model);
+    assert_eq!(model.meta.price_year, Some(2024));
+    // CBS CPI factors to 2024 (scenarios/data/nl_cpi_factors_to_2024.csv): 2022 1.073, 2023 1.033.
+    for (name, price, factor) in [
+        ("c_inpatient_day", 490.0, 1.073),
+        ("c_mh_contact", 134.0, 1.073),
+        ("c_esketamine_week", 60.0, 1.033),
+    ] {
+        let x = base[param(&model, name)];
+        assert!((x - price * factor).abs() < 1e-9, "{name}: {x}");
+    }
+    // A quantity that is not a price is not indexed.
+    assert_eq!(base[param(&model, "n_ect_sessions_course")], 9.0);
+}
+
+/// Undiscounted costs per person of one category in the ECT strategy, with nobody dying.
+fn ect_arm_without_deaths(category: &str) -> (f64, f64, Vec<f64>, Model) {
+    let model = flagship();
+    let mut base = params::point_values(&model);
+    base[param(&model, "hr_background_mortality")] = 0.0;
+    let out = run(&model, &base, 4_000);
+    let l = Layout::of(&model);
+    let c = model
+        .cost_categories
+        .iter()
+        .position(|x| x == category)
+        .unwrap();
+    let ns = out.n_states;
+    let rescued =
+        out.strategies[0].transitions[state(&model, "acute") * ns + state(&model, "rescue")];
+    let values = params::evaluate(&model, &model.strategies[0], &base);
+    (
+        out.strategies[0].outcomes[l.cost(c, false)].mean,
+        rescued,
+        values,
+        model,
+    )
+}
+
+#[test]
+fn an_ect_course_costs_the_sessions_it_gives_and_the_second_course_is_esketamine() {
+    let (cost, rescued, v, model) = ect_arm_without_deaths("intervention");
+    let p = |name: &str| v[param(&model, name)];
+    // Nine sessions at two a week (2, 2, 2, 2, 1), the work-up once; then eight weeks of
+    // esketamine for those who start a second course.
+    let expected =
+        9.0 * p("c_ect_session") + p("c_ect_workup") + rescued * 8.0 * p("c_esketamine_week");
+    assert!(rescued > 0.1, "{rescued}");
+    assert!(
+        (cost - expected).abs() < 1e-9 * expected,
+        "{cost} vs {expected}"
+    );
+}
+
+#[test]
+fn ect_admission_lasts_the_course_plus_the_extra_weeks() {
+    let (cost, rescued, v, model) = ect_arm_without_deaths("inpatient");
+    let p = |name: &str| v[param(&model, name)];
+    // Admitted share × 7 days × (9 sessions / 2 a week + 2 weeks = 6.5 weeks), and the
+    // one inpatient week of the esketamine course for those who start a second course.
+    let weeks = 9.0 / 2.0 + 2.0;
+    let expected = p("c_inpatient_day") * 7.0 * (p("share_ect_inpatient") * weeks + rescued);
+    assert!(
+        (cost - expected).abs() < 1e-9 * expected,
+        "{cost} vs {expected}"
+    );
+}
+
+#[test]
+fn without_a_second_course_nobody_enters_it() {
+    let model = flagship();
+    let mut base = params::point_values(&model);
+    base[param(&model, "p_second_course")] = 0.0;
+    let out = run(&model, &base, 2_000);
+    let ns = out.n_states;
+    let rescue = state(&model, "rescue");
+    for st in &out.strategies {
+        for t in 0..=out.n_cycles {
+            assert_eq!(st.trace[t * ns + rescue], 0.0);
+        }
+    }
+}
+
+/// Thousands separated by commas, rounded to whole euros: 33122.16 → "33,122".
+fn euros(x: f64) -> String {
+    let n = x.round() as i64;
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+/// The rows of a CSV file of the committed run, as maps from column to text.
+fn csv_rows(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(root().join("outputs/eko-vs-ect").join(name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_document_quotes_the_committed_run() {
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    let quoted = |text: String| assert!(doc.contains(&text), "the document lacks `{text}`");
+    // Base case: costs and QALYs per perspective and strategy.
+    for r in csv_rows("icer.csv") {
+        let label = if r["strategy"] == "ect" { "ECT" } else { "EKO" };
+        let cost: f64 = r["cost"].parse().unwrap();
+        let qalys: f64 = r["qalys"].parse().unwrap();
+        quoted(format!(
+            "| {} | {label} | {} ± ",
+            r["perspective"],
+            euros(cost)
+        ));
+        quoted(format!("| {qalys:.4} ± "));
+    }
+    // Probability that EKO is cost-effective at the three reference values.
+    let ceac = csv_rows("ceac.csv");
+    for wtp in ["20000", "50000", "80000"] {
+        let p = |perspective: &str| {
+            let r = ceac
+                .iter()
+                .find(|r| {
+                    r["perspective"] == perspective && r["wtp"] == wtp && r["strategy"] == "eko"
+                })
+                .unwrap();
+            r["prob_best"].clone()
+        };
+        let evpi = csv_rows("evpi.csv")
+            .into_iter()
+            .find(|r| r["perspective"] == "societal" && r["wtp"] == wtp)
+            .unwrap();
+        let per_person: f64 = evpi["evpi_per_person"].parse().unwrap();
+        quoted(format!(
+            "| {} | {} | €{} |",
+            p("societal"),
+            p("healthcare"),
+            euros(per_person)
+        ));
+    }
+}
+
+#[test]
+fn the_documented_evppi_of_the_ect_setting_comes_from_the_committed_draws() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    for e in std::fs::read_dir(root().join("outputs/eko-vs-ect")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = trdsim(&[
+        "voi",
+        s(&dir),
+        "--groups",
+        "ect_setting",
+        "--params",
+        "share_ect_inpatient",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("evppi.csv")).unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    for (name, row) in [
+        ("ect_setting", "| ECT setting: "),
+        ("share_ect_inpatient", "| ECT inpatient share alone |"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("societal,{name},")) && l.contains(",50000,"))
+            .unwrap();
+        let cols: Vec<&str> = line.split(',').collect();
+        let (evppi, se): (f64, f64) = (cols[5].parse().unwrap(), cols[8].parse().unwrap());
+        let doc_line = doc.lines().find(|l| l.starts_with(row)).unwrap();
+        assert!(
+            doc_line.contains(&format!("| {evppi:.1} | {se:.1} |")),
+            "{doc_line} vs {evppi:.1} ± {se:.1}"
+        );
+    }
 }

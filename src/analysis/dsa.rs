@@ -1,12 +1,31 @@
 //! One-way deterministic sensitivity analysis: each parameter at a low and a high value
 //! with all others at their point values, on the same individuals and random numbers
 //! (common random numbers make the differences free of Monte Carlo noise between runs).
+//! A member of a Dirichlet group moves with its group (the others keep their proportions,
+//! so the group still sums to one), and a correlated parameter moves the others of its
+//! correlation group to their conditional medians.
 
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::dist::Dist;
 use crate::engine::{self, Layout, SimError, SimSpec};
 use crate::model::{Model, ParamDef};
 use crate::params;
 
 use super::{AnalysisError, Progress, check_individuals};
+
+/// What else moves when one parameter is varied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Coupling {
+    /// The parameter alone.
+    Alone,
+    /// A member of Dirichlet group `g`: the other members are rescaled so that the group
+    /// still sums to one, keeping their proportions to each other.
+    Dirichlet(usize),
+    /// A member of the correlated parameters: each other member moves to its conditional
+    /// median given this one under the Gaussian copula, F_j⁻¹(Φ(ρ_ij · Φ⁻¹(F_i(x)))).
+    Correlated,
+}
 
 /// The range one parameter is varied over, and where it comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,38 +33,116 @@ pub struct Range {
     pub param: usize,
     pub low: f64,
     pub high: f64,
-    /// `"low/high"` when given in the scenario, else `"2.5%/97.5%"` of the distribution.
+    /// `"low/high"` when given in the scenario, else `"2.5%/97.5%"` of the distribution
+    /// (of the Beta marginal for a Dirichlet member).
     pub basis: &'static str,
+    pub coupling: Coupling,
+}
+
+impl Range {
+    /// Set the parameter to `x` in `values` (point values) and move what is coupled to it.
+    pub fn apply(&self, model: &Model, values: &mut [f64], x: f64) {
+        let i = self.param;
+        let before = values[i];
+        values[i] = x;
+        match self.coupling {
+            Coupling::Alone => {}
+            Coupling::Dirichlet(g) => {
+                // The others keep their proportions and fill what is left: p_j (1 − x)/(1 − p_i).
+                if before < 1.0 {
+                    let scale = (1.0 - x) / (1.0 - before);
+                    for id in &model.dirichlet[g].members {
+                        if id.0 != i {
+                            values[id.0] *= scale;
+                        }
+                    }
+                }
+            }
+            Coupling::Correlated => correlated_medians(model, values, i, x),
+        }
+    }
+}
+
+/// The distribution of a plain parameter.
+fn dist_of(model: &Model, i: usize) -> Option<&Dist> {
+    match &model.params[i].def {
+        ParamDef::Value { dist: Some(d), .. } => Some(d),
+        _ => None,
+    }
+}
+
+/// Move every other correlated parameter to its conditional median given parameter `i` at
+/// `x`: z_i = Φ⁻¹(F_i(x)), z_j = ρ_ij z_i, x_j = F_j⁻¹(Φ(z_j)), with ρ = L Lᵀ.
+fn correlated_medians(model: &Model, values: &mut [f64], i: usize, x: f64) {
+    let (Some(c), Ok(phi)) = (&model.correlation, Normal::new(0.0, 1.0)) else {
+        return;
+    };
+    let n = c.params.len();
+    let Some(a) = c.params.iter().position(|id| id.0 == i) else {
+        return;
+    };
+    let Some(di) = dist_of(model, i) else { return };
+    let zi = phi.inverse_cdf(di.cdf(x).clamp(1e-16, 1.0 - 1e-16));
+    for (b, id) in c.params.iter().enumerate().filter(|(b, _)| *b != a) {
+        let rho: f64 = (0..n)
+            .map(|k| c.cholesky[a * n + k] * c.cholesky[b * n + k])
+            .sum();
+        if let Some(dj) = dist_of(model, id.0) {
+            values[id.0] = dj.quantile(phi.cdf(rho * zi).clamp(1e-16, 1.0 - 1e-16));
+        }
+    }
 }
 
 /// The parameters a one-way analysis varies: those with explicit `low`/`high`, else those
 /// with a non-degenerate distribution (2.5th and 97.5th percentiles, the convention of
-/// dampack's `run_owsa_det` and of TreeAge's tornado defaults). Dirichlet members are not
-/// varied one at a time, because their group must sum to one; derived parameters vary
-/// through their inputs.
+/// dampack's `run_owsa_det` and of TreeAge's tornado defaults), and the members of
+/// Dirichlet groups (percentiles of their Beta marginals, Beta(α_i, α₀ − α_i)). Derived
+/// parameters vary through their inputs.
 pub fn ranges(model: &Model, only: Option<&[usize]>) -> Vec<Range> {
+    let correlated = |i: usize| {
+        model
+            .correlation
+            .as_ref()
+            .is_some_and(|c| c.params.iter().any(|id| id.0 == i))
+    };
     model
         .params
         .iter()
         .enumerate()
         .filter(|(i, _)| only.is_none_or(|o| o.contains(i)))
-        .filter_map(|(i, p)| match (&p.def, p.low, p.high) {
-            (ParamDef::Value { .. }, Some(low), Some(high)) => Some(Range {
+        .filter_map(|(i, p)| {
+            let coupling = if correlated(i) {
+                Coupling::Correlated
+            } else {
+                Coupling::Alone
+            };
+            let (low, high, basis, coupling) = match (&p.def, p.low, p.high) {
+                (ParamDef::Value { .. }, Some(low), Some(high)) => {
+                    (low, high, "low/high", coupling)
+                }
+                (ParamDef::Value { dist: Some(d), .. }, _, _) => {
+                    (d.quantile(0.025), d.quantile(0.975), "2.5%/97.5%", coupling)
+                }
+                (ParamDef::Dirichlet { group, .. }, _, _) => {
+                    let g = &model.dirichlet[*group];
+                    let k = g.members.iter().position(|id| id.0 == i)?;
+                    let total: f64 = g.alpha.iter().sum();
+                    let marginal = Dist::Beta {
+                        alpha: g.alpha[k],
+                        beta: total - g.alpha[k],
+                    };
+                    let (lo, hi) = (marginal.quantile(0.025), marginal.quantile(0.975));
+                    (lo, hi, "2.5%/97.5%", Coupling::Dirichlet(*group))
+                }
+                _ => return None,
+            };
+            (low.is_finite() && high.is_finite() && low < high).then_some(Range {
                 param: i,
                 low,
                 high,
-                basis: "low/high",
-            }),
-            (ParamDef::Value { dist: Some(d), .. }, _, _) => {
-                let (low, high) = (d.quantile(0.025), d.quantile(0.975));
-                (low.is_finite() && high.is_finite() && low < high).then_some(Range {
-                    param: i,
-                    low,
-                    high,
-                    basis: "2.5%/97.5%",
-                })
-            }
-            _ => None,
+                basis,
+                coupling,
+            })
         })
         .collect()
 }
@@ -126,7 +223,7 @@ pub fn one_way(
     for r in ranges {
         let at = |x: f64| {
             let mut values = point.clone();
-            values[r.param] = x;
+            r.apply(model, &mut values, x);
             run(&values).map_err(|e| SimError {
                 message: format!(
                     "parameter `{}` at {x}: {}",
@@ -204,8 +301,8 @@ pub fn two_way(
     for xv in &xs {
         for yv in &ys {
             let mut values = point.clone();
-            values[x.param] = *xv;
-            values[y.param] = *yv;
+            x.apply(model, &mut values, *xv);
+            y.apply(model, &mut values, *yv);
             let sim = engine::simulate(model, &values, &spec, &|_| {}).map_err(|e| SimError {
                 message: format!(
                     "`{}` = {xv}, `{}` = {yv}: {}",

@@ -1,11 +1,13 @@
 //! Combining the result directories of PSA slices (`--draw-range`) into the inputs of one
-//! run: checked to come from the same scenario and settings, to cover every draw once, and
-//! to share the same base case.
+//! run: each checked against its manifest and its recorded draws, then checked to come
+//! from the same scenario and settings, to cover every draw once, and to share the same
+//! base case.
 
 use std::path::{Path, PathBuf};
 
 use super::AnalysisError;
-use super::read::read_run_json;
+use super::manifest;
+use super::read::ReadError;
 
 /// Files of the deterministic base case, which every slice computes identically.
 pub const BASE_CASE_FILES: [&str; 9] = [
@@ -32,35 +34,23 @@ pub struct Merged {
     pub n_slices: usize,
 }
 
-/// One slice: its draw range, directory and manifest.
+/// One slice: its draw range, directory, manifest, and its checked per-draw files.
 struct Slice {
     first: u64,
     last: u64,
     dir: PathBuf,
     json: serde_json::Value,
+    draws_csv: String,
+    psa_csv: String,
 }
 
-/// Read and check the slices in `dirs` (in any order).
+/// Read and check the slices in `dirs` (in any order). Each slice must match its
+/// manifest (every file with its recorded SHA-256), and its `draws.csv` and `psa.csv` must
+/// hold exactly the draws of its recorded range; errors name the slice's file and line.
 pub fn read_slices(dirs: &[PathBuf]) -> Result<Merged, AnalysisError> {
-    let invalid = |m: String| AnalysisError::Invalid(m);
     let mut slices = Vec::new();
     for d in dirs {
-        let json = read_run_json(d)?;
-        let range = json["psa"]["draw_range"]
-            .as_array()
-            .and_then(|r| Some((r.first()?.as_u64()?, r.get(1)?.as_u64()?)));
-        let Some((first, last)) = range else {
-            return Err(invalid(format!(
-                "`{}` has no probabilistic draws (run with --draws or --draw-range)",
-                d.display()
-            )));
-        };
-        slices.push(Slice {
-            first,
-            last,
-            dir: d.clone(),
-            json,
-        });
+        slices.push(read_slice(d)?);
     }
     slices.sort_by_key(|s| s.first);
     let total = check_coverage(&slices)?;
@@ -84,6 +74,34 @@ pub fn read_slices(dirs: &[PathBuf]) -> Result<Merged, AnalysisError> {
         draws_csv,
         psa_csv,
         n_slices: slices.len(),
+    })
+}
+
+/// One slice read and checked against its manifest.
+fn read_slice(d: &Path) -> Result<Slice, AnalysisError> {
+    let slice = manifest::open(d, &|_| false)?;
+    let no_draws = || {
+        AnalysisError::Invalid(format!(
+            "`{}` has no probabilistic draws (run with --draws or --draw-range)",
+            d.display()
+        ))
+    };
+    let (first, last) = slice.draw_range()?.ok_or_else(no_draws)?;
+    let shape = slice.shape()?;
+    let draws_csv = slice.draws_csv()?.ok_or_else(no_draws)?;
+    slice.psa(&shape)?;
+    let psa_csv = slice.text("psa.csv")?.ok_or_else(|| {
+        AnalysisError::from(ReadError::Missing {
+            file: slice.file("psa.csv"),
+        })
+    })?;
+    Ok(Slice {
+        first,
+        last,
+        dir: d.to_path_buf(),
+        json: slice.json,
+        draws_csv,
+        psa_csv,
     })
 }
 
@@ -139,24 +157,23 @@ fn check_coverage(slices: &[Slice]) -> Result<u64, AnalysisError> {
 /// the base-case files are the same in every slice.
 fn concatenate(slices: &[Slice]) -> Result<(String, String), AnalysisError> {
     let invalid = |m: String| AnalysisError::Invalid(m);
-    let read = |d: &Path, name: &str| {
-        std::fs::read_to_string(d.join(name))
-            .map_err(|e| invalid(format!("cannot read `{}`: {e}", d.join(name).display())))
-    };
     let mut draws_csv = String::new();
     let mut psa_csv = String::new();
     for (i, s) in slices.iter().enumerate() {
         let d = &s.dir;
-        for (name, acc) in [("draws.csv", &mut draws_csv), ("psa.csv", &mut psa_csv)] {
-            let text = read(d, name)?;
+        for (name, text, acc) in [
+            ("draws.csv", &s.draws_csv, &mut draws_csv),
+            ("psa.csv", &s.psa_csv, &mut psa_csv),
+        ] {
             let mut lines = text.split_inclusive('\n');
             let header = lines.next().unwrap_or_default();
             if i == 0 {
                 acc.push_str(header);
             } else if !acc.starts_with(header) {
                 return Err(invalid(format!(
-                    "`{}` has other columns than the first slice",
-                    d.join(name).display()
+                    "{}:1: other columns than in `{}`",
+                    d.join(name).display(),
+                    slices[0].dir.join(name).display()
                 )));
             }
             lines.for_each(|l| acc.push_str(l));
@@ -167,8 +184,9 @@ fn concatenate(slices: &[Slice]) -> Result<(String, String), AnalysisError> {
                 let b = std::fs::read(d.join(name)).ok();
                 if a != b {
                     return Err(invalid(format!(
-                        "`{}` differs between slices; expected the same base case",
-                        name
+                        "`{}` differs from `{}`; expected the same base case in every slice",
+                        d.join(name).display(),
+                        slices[0].dir.join(name).display()
                     )));
                 }
             }

@@ -1,22 +1,28 @@
 //! The analyses as library functions: a base case and a probabilistic analysis (`run`,
-//! `psa`), one- and two-way sensitivity analysis (`dsa`), scenario comparison (`compare`),
+//! `psa`), one- and two-way sensitivity analysis (`dsa`), threshold (break-even) analysis
+//! (`threshold`), scenario comparison (`compare`),
 //! combining PSA slices (`merge`), checking a recorded run (`verify`) and the value of
-//! partial perfect information (`voi`), with `read` for result directories read back.
+//! partial perfect information (`voi`), with `read`, `table` and `manifest` for result
+//! directories read back and checked against their manifest (`run.json`).
 //!
 //! Each takes a model (or result directories) and a plan, and returns a result struct; a
 //! front end (the command line, a test, a bench) decides what to print and hands the result
-//! to `output` to write. Nothing here writes a file or prints; only `read`, `merge` and
-//! `verify` read result directories. Progress is reported through [`Progress`].
+//! to `output` to write. Nothing here writes a file or prints; only `read`, `table`,
+//! `manifest`, `merge` and `verify` read result directories. Progress is reported through
+//! [`Progress`].
 //!
 //! Depends on `model`, `params`, `engine`, `cohort`, `econ` and `scenario` (for its limits);
 //! never on `output`, `plot`, `report` or `cli`.
 
 pub mod compare;
 pub mod dsa;
+pub mod manifest;
 pub mod merge;
 pub mod psa;
 pub mod read;
 pub mod run;
+pub mod table;
+pub mod threshold;
 pub mod verify;
 pub mod voi;
 

@@ -1,10 +1,12 @@
-//! Checking a recorded run: the command that reruns it (after checking that the scenario
-//! and every input it read are unchanged), and the comparison of two result directories.
+//! Checking a recorded run: every file against the SHA-256 that `run.json` records, the
+//! command that reruns it (after checking that the scenario and every input it read are
+//! unchanged), and the comparison of two result directories.
 
 use std::path::Path;
 
 use super::AnalysisError;
-use super::read::{read_run_json, sha256_hex};
+use super::manifest::{check_inputs, problems};
+use super::read::{ReadError, read_run_json, sha256_hex};
 
 /// How to rerun a recorded run: the arguments of `trdsim` except `--out`.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,41 +19,79 @@ pub struct Rerun {
 /// unchanged; returns the arguments that rerun it.
 pub fn rerun(dir: &Path) -> Result<Rerun, AnalysisError> {
     let json = read_run_json(dir)?;
-    let Some(scenario) = json["scenario"]["path"].as_str() else {
-        return Err(AnalysisError::Invalid(format!(
-            "{}: no scenario path in run.json",
-            dir.display()
-        )));
-    };
-    let bytes = std::fs::read(scenario).map_err(|e| {
-        AnalysisError::Invalid(format!(
-            "cannot read the recorded scenario `{scenario}`: {e} (run verify from the directory the run was made in)"
-        ))
-    })?;
-    let recorded = json["scenario"]["sha256"].as_str().unwrap_or_default();
-    if sha256_hex(&bytes) != recorded {
-        return Err(AnalysisError::Failed(format!(
-            "`{scenario}` has changed since the run (SHA-256 {} now, {recorded} recorded); the run cannot be reproduced from it",
-            sha256_hex(&bytes)
-        )));
-    }
-    // The base of a scenario analysis and every table must be unchanged too.
-    for input in json["inputs"].as_array().into_iter().flatten() {
-        let path = input["path"].as_str().unwrap_or_default();
-        let want = input["sha256"].as_str().unwrap_or_default();
-        let now = std::fs::read(path)
-            .map(|b| sha256_hex(&b))
-            .unwrap_or_default();
-        if now != want {
-            return Err(AnalysisError::Failed(format!(
-                "`{path}`, read by the scenario, has changed since the run (SHA-256 {now} now, {want} recorded)"
-            )));
+    let scenario = check_inputs(dir, &json).map_err(|e| match e {
+        // The recorded run exists but cannot be reproduced: a failure, not bad input.
+        ReadError::InputChanged { .. } => {
+            AnalysisError::Failed(format!("{e}; the run cannot be reproduced from it"))
         }
-    }
+        e => AnalysisError::from(e),
+    })?;
     Ok(Rerun {
-        scenario: scenario.to_string(),
-        args: rerun_args(scenario, &json),
+        args: rerun_args(&scenario, &json),
+        scenario,
     })
+}
+
+/// One way in which a recorded result directory is not what was written or not what the
+/// rerun gives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    /// The file's name in the directory.
+    pub file: String,
+    pub what: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.what)
+    }
+}
+
+/// Every way in which a recorded result directory differs from its manifest: a file whose
+/// bytes do not match the SHA-256 recorded in `run.json` (`report.html` included), a
+/// recorded file that is absent, a file that is present but not recorded.
+pub fn manifest_differences(dir: &Path) -> Vec<Difference> {
+    let json = match read_run_json(dir) {
+        Ok(j) => j,
+        Err(e) => {
+            return vec![Difference {
+                file: "run.json".into(),
+                what: e.to_string(),
+            }];
+        }
+    };
+    let name = |file: &str| {
+        Path::new(file)
+            .file_name()
+            .map_or(file.to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    problems(dir, &json, &|_| false)
+        .into_iter()
+        .map(|e| match e {
+            ReadError::Altered {
+                file,
+                recorded,
+                actual,
+            } => Difference {
+                file: name(&file),
+                what: format!(
+                    "altered since it was written (SHA-256 {actual}, recorded {recorded})"
+                ),
+            },
+            ReadError::Missing { file } => Difference {
+                file: name(&file),
+                what: "recorded in run.json but missing".into(),
+            },
+            ReadError::Unrecorded { file } => Difference {
+                file: name(&file),
+                what: "present but not recorded in run.json".into(),
+            },
+            e => Difference {
+                file: "run.json".into(),
+                what: e.to_string(),
+            },
+        })
+        .collect()
 }
 
 /// The `trdsim run` arguments that reproduce what `run.json` records.
@@ -93,12 +133,13 @@ fn rerun_args(scenario: &str, json: &serde_json::Value) -> Vec<String> {
 
 /// Every difference between a recorded result directory and a rerun, one line per file:
 /// for CSV files the first differing row and column.
-pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
+pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<Difference> {
     let names = |d: &Path| -> std::collections::BTreeSet<String> {
         std::fs::read_dir(d)
             .map(|it| {
                 it.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-                    // run.json records times; report.html is a document derived from the rest.
+                    // run.json records times; report.html is not rerun (`manifest_differences`
+                    // checks it against its SHA-256 instead).
                     .filter(|n| n != "run.json" && n != "report.html")
                     .collect()
             })
@@ -106,15 +147,23 @@ pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
     };
     let (a, b) = (names(recorded), names(rerun));
     let mut diffs = Vec::new();
+    let mut push = |file: &str, what: String| {
+        diffs.push(Difference {
+            file: file.to_string(),
+            what,
+        })
+    };
     for n in a.difference(&b) {
-        diffs.push(format!(
-            "{n}: in the recorded run but not produced by the rerun"
-        ));
+        push(
+            n,
+            "in the recorded run but not produced by the rerun".into(),
+        );
     }
     for n in b.difference(&a) {
-        diffs.push(format!(
-            "{n}: produced by the rerun but missing from the recorded run"
-        ));
+        push(
+            n,
+            "produced by the rerun but missing from the recorded run".into(),
+        );
     }
     for n in a.intersection(&b) {
         let (x, y) = (
@@ -122,7 +171,7 @@ pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
             std::fs::read(rerun.join(n)),
         );
         let (Ok(x), Ok(y)) = (x, y) else {
-            diffs.push(format!("{n}: cannot be read"));
+            push(n, "cannot be read".into());
             continue;
         };
         if x == y {
@@ -153,18 +202,24 @@ pub fn compare_dirs(recorded: &Path, rerun: &Path) -> Vec<String> {
                 .get(col)
                 .cloned()
                 .unwrap_or_else(|| format!("{}", col + 1));
-            diffs.push(format!(
-                "{n}: row {}, column `{name}`: recorded `{}`, rerun `{}`",
-                row + 1,
-                fx.get(col).map(String::as_str).unwrap_or("(none)"),
-                fy.get(col).map(String::as_str).unwrap_or("(none)")
-            ));
+            push(
+                n,
+                format!(
+                    "row {}, column `{name}`: recorded `{}`, rerun `{}`",
+                    row + 1,
+                    fx.get(col).map(String::as_str).unwrap_or("(none)"),
+                    fy.get(col).map(String::as_str).unwrap_or("(none)")
+                ),
+            );
         } else {
-            diffs.push(format!(
-                "{n}: differs (SHA-256 recorded {}, rerun {})",
-                sha256_hex(&x),
-                sha256_hex(&y)
-            ));
+            push(
+                n,
+                format!(
+                    "differs (SHA-256 recorded {}, rerun {})",
+                    sha256_hex(&x),
+                    sha256_hex(&y)
+                ),
+            );
         }
     }
     diffs

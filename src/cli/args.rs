@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// One-way sensitivity analysis: each parameter at a low and a high value; dsa.csv and a tornado diagram.
     Dsa(DsaArgs),
+    /// Threshold analysis: the value of one parameter at which the preferred strategy changes.
+    Threshold(ThresholdArgs),
     /// Run several scenarios and tabulate what differs in their inputs and results.
     Compare(CompareArgs),
     /// Rerun the run recorded in RUN_DIR/run.json and compare every output file byte for byte.
@@ -141,6 +143,39 @@ pub struct DsaArgs {
     #[arg(long)]
     pub individuals: Option<usize>,
     /// Result directory [default: outputs/<scenario name>-dsa].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ThresholdArgs {
+    /// The scenario YAML file.
+    pub scenario: PathBuf,
+    /// The parameter to vary.
+    #[arg(long)]
+    pub param: String,
+    /// The range to search [default: the parameter's low/high, else the 95% interval of its distribution].
+    #[arg(long, value_delimiter = ',', value_name = "LOW,HIGH")]
+    pub range: Vec<f64>,
+    /// Willingness to pay per QALY [default: every threshold of settings.wtp].
+    #[arg(long)]
+    pub wtp: Option<f64>,
+    /// Perspective [default: every perspective].
+    #[arg(long)]
+    pub perspective: Option<String>,
+    /// Grid points over the range.
+    #[arg(long, default_value_t = 21)]
+    pub steps: usize,
+    /// Individuals per evaluation [default: settings.individuals].
+    #[arg(long)]
+    pub individuals: Option<usize>,
+    /// Result directory [default: outputs/<scenario name>-threshold-<param>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing result directory.

@@ -15,6 +15,7 @@ mod merge;
 mod progress;
 mod report;
 mod run;
+mod threshold;
 mod verify;
 mod voi;
 
@@ -61,6 +62,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             report::report(&dir, dsa.as_deref(), compare.as_deref())
         }
         Command::Dsa(args) => dsa::dsa(&args),
+        Command::Threshold(args) => threshold::threshold(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),
@@ -104,12 +106,12 @@ fn fail_with(code: i32, e: impl std::fmt::Display) -> i32 {
     code
 }
 
-/// Print a run-time error at the scenario line of the transition concerned, when known.
+/// Print a run-time error at the definition of the transition concerned (in the file that
+/// defines it: the scenario, an overlay or its base), else at the scenario.
 fn report_sim_error(scenario: &Path, e: &engine::SimError) {
-    let file = scenario.display();
-    match e.at {
-        Some((line, column)) => eprintln!("{file}:{line}:{column}: error: {}", e.message),
-        None => eprintln!("{file}: error: {}", e.message),
+    match &e.at {
+        Some(at) => eprintln!("{at}: error: {}", e.message),
+        None => eprintln!("{}: error: {}", scenario.display(), e.message),
     }
 }
 

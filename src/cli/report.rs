@@ -3,22 +3,21 @@
 
 use std::path::Path;
 
+use crate::analysis::manifest;
 use crate::analysis::read::read_run_json;
 use crate::output;
+use crate::report::ReportError;
 
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail_with, load, out};
 
 /// Write `report.html` for a result directory, with a DSA and a comparison if given.
 pub fn report(dir: &Path, dsa: Option<&Path>, compare: Option<&Path>) -> i32 {
-    let json = match read_run_json(dir) {
-        Ok(j) => j,
-        Err(e) => return fail(None, &e),
+    // The model shown must be the one the results came from.
+    let scenario = match read_run_json(dir).and_then(|json| manifest::check_inputs(dir, &json)) {
+        Ok(s) => s,
+        Err(e) => return fail_with(EXIT_INVALID, e),
     };
-    let Some(path) = json["scenario"]["path"].as_str() else {
-        eprintln!("error: {}: no scenario path in run.json", dir.display());
-        return EXIT_INVALID;
-    };
-    let model = match load(Path::new(path)) {
+    let model = match load(Path::new(&scenario)) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -31,17 +30,25 @@ pub fn report(dir: &Path, dsa: Option<&Path>, compare: Option<&Path>) -> i32 {
             ));
             EXIT_OK
         }
+        Err(e @ ReportError::Input(_)) => fail_with(EXIT_INVALID, e),
         Err(e) => fail_with(EXIT_FAILURE, e),
     }
 }
 
 /// Redraw every figure of a result directory.
 pub fn plot(dir: &Path) -> i32 {
-    let info = match read_run_json(dir) {
-        Ok(j) => j,
-        Err(e) => return fail_with(EXIT_FAILURE, e),
+    let read = || {
+        let run = manifest::open(dir, &output::redrawn)?;
+        let shape = run.shape()?;
+        let trace = run.trace(&shape)?;
+        let psa = run.psa(&shape)?;
+        Ok::<_, crate::analysis::read::ReadError>((run, trace, psa))
     };
-    match output::render(dir, &info["figures"]) {
+    let (run, trace, psa) = match read() {
+        Ok(r) => r,
+        Err(e) => return fail_with(EXIT_INVALID, e),
+    };
+    match output::render_from(dir, &run.json["figures"], &trace, psa.as_ref()) {
         Ok(_) => {
             out(&format!("figures redrawn in {}\n", dir.display()));
             EXIT_OK

@@ -1,4 +1,4 @@
-//! `trdsim verify`: rerun a recorded run and compare every file.
+//! `trdsim verify`: check every file against run.json, rerun the run and compare.
 
 use std::path::Path;
 
@@ -6,7 +6,8 @@ use crate::analysis::verify;
 
 use super::{EXIT_FAILURE, EXIT_OK, fail, out};
 
-/// Rerun a recorded run and compare its files; prints "identical" or every difference.
+/// Check a recorded run's files against their SHA-256 in run.json, rerun it and compare
+/// its files; prints "identical" or every difference.
 pub fn verify(dir: &Path) -> i32 {
     let rerun = match verify::rerun(dir) {
         Ok(r) => r,
@@ -33,7 +34,8 @@ pub fn verify(dir: &Path) -> i32 {
         eprintln!("error: the rerun failed");
         return EXIT_FAILURE;
     }
-    let differences = verify::compare_dirs(dir, &tmp);
+    let mut differences = verify::manifest_differences(dir);
+    differences.extend(verify::compare_dirs(dir, &tmp));
     let _ = std::fs::remove_dir_all(&tmp);
     if differences.is_empty() {
         out("identical\n");
@@ -42,7 +44,12 @@ pub fn verify(dir: &Path) -> i32 {
         for d in &differences {
             out(&format!("{d}\n"));
         }
-        eprintln!("error: {} file(s) differ from the rerun", differences.len());
+        let files: std::collections::BTreeSet<&str> =
+            differences.iter().map(|d| d.file.as_str()).collect();
+        eprintln!(
+            "error: {} file(s) differ from the recorded run or the rerun",
+            files.len()
+        );
         EXIT_FAILURE
     }
 }

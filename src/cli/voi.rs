@@ -2,14 +2,15 @@
 
 use std::path::Path;
 
-use crate::analysis::read::{analysis_from_info, read_run_json};
+use crate::analysis::manifest;
+use crate::analysis::read::{ReadError, analysis_from_info, read_run_json};
 use crate::analysis::verify;
 use crate::analysis::voi::{self, VoiMethod, VoiRequest, VoiResult};
 use crate::output;
 
 use super::args::VoiArgs;
 use super::progress::Bars;
-use super::{EXIT_FAILURE, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
 
 /// Parameters and groups listed per perspective and threshold on the console.
 const SHOWN: usize = 10;
@@ -43,6 +44,9 @@ pub fn voi(args: &VoiArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(None, &e),
     };
+    if let Err(e) = check_dir(dir) {
+        return fail_with(EXIT_INVALID, e);
+    }
     let scenario = Path::new(&rerun.scenario);
     let mut model = match load(scenario) {
         Ok(m) => m,
@@ -50,7 +54,7 @@ pub fn voi(args: &VoiArgs) -> i32 {
     };
     let info = match read_run_json(dir) {
         Ok(j) => j,
-        Err(e) => return fail(None, &e),
+        Err(e) => return fail(None, &e.into()),
     };
     if let Some(seed) = info["seed"].as_u64() {
         model.settings.seed = seed;
@@ -76,6 +80,20 @@ pub fn voi(args: &VoiArgs) -> i32 {
         dir.join("evppi.csv").display()
     ));
     EXIT_OK
+}
+
+/// The directory must be as the run wrote it (the EVPPI files of an earlier `voi` excepted:
+/// they are written again), with `psa.csv` and `draws.csv` whole and of the recorded draws.
+fn check_dir(dir: &Path) -> Result<(), ReadError> {
+    let evppi = |n: &str| {
+        n == "evppi.csv"
+            || (n.starts_with("evppi_") && (n.ends_with(".png") || n.ends_with(".svg")))
+    };
+    let run = manifest::open(dir, &evppi)?;
+    let shape = run.shape()?;
+    run.psa(&shape)?;
+    run.draws_csv()?;
+    Ok(())
 }
 
 /// The largest EVPPI per person at each threshold, and the warnings.

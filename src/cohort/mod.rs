@@ -265,12 +265,12 @@ impl Cohort<'_> {
             for (c, v) in &tr.costs {
                 let x = v.get(env) * flow;
                 totals.out[layout.cost(*c, true)] += x * w.cycle_cost[t];
-                totals.out[layout.cost(*c, false)] += x;
+                totals.out[layout.cost(*c, false)] += x * w.cycle_plain[t];
             }
             if let Some(q) = &tr.qaly_loss {
                 let x = q.get(env) * flow;
                 totals.out[layout.qalys(true)] -= x * w.cycle_effect[t];
-                totals.out[layout.qalys(false)] -= x;
+                totals.out[layout.qalys(false)] -= x * w.cycle_plain[t];
             }
         }
         Ok(())

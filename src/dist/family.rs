@@ -148,6 +148,36 @@ impl Dist {
         }
     }
 
+    /// The distribution of `factor · X` for a positive finite `factor`: the same family with
+    /// its scale changed (gamma scale, lognormal meanlog + ln factor, normal and uniform
+    /// ends and spread, a fixed value). `None` for beta, whose support (0, 1) a factor
+    /// would leave, and for a factor that is not positive and finite.
+    pub fn scaled(&self, factor: f64) -> Option<Dist> {
+        if !(factor.is_finite() && factor > 0.0) {
+            return None;
+        }
+        Some(match *self {
+            Dist::Fixed(value) => Dist::Fixed(value * factor),
+            Dist::Beta { .. } => return None,
+            Dist::Gamma { shape, scale } => Dist::Gamma {
+                shape,
+                scale: scale * factor,
+            },
+            Dist::LogNormal { meanlog, sdlog } => Dist::LogNormal {
+                meanlog: meanlog + factor.ln(),
+                sdlog,
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: mean * factor,
+                sd: sd * factor,
+            },
+            Dist::Uniform { min, max } => Dist::Uniform {
+                min: min * factor,
+                max: max * factor,
+            },
+        })
+    }
+
     /// Bounds of the support: (0, 1) for beta, (0, ∞) for
     /// gamma and lognormal, (−∞, ∞) for normal, (min, max) for uniform and
     /// (value, value) for fixed.

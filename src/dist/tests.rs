@@ -725,3 +725,46 @@ fn hostile_specs_never_panic() {
         }
     }
 }
+
+/// Multiplying a variable by f multiplies its mean, sd and every quantile by f (closed
+/// form); a beta cannot be scaled and a factor must be positive and finite.
+#[test]
+fn scaled_distributions_have_scaled_moments_and_quantiles() {
+    let f = 1.073;
+    let dists = [
+        Dist::Fixed(3.0),
+        Dist::Gamma {
+            shape: 4.0,
+            scale: 50.0,
+        },
+        Dist::LogNormal {
+            meanlog: 5.0,
+            sdlog: 0.3,
+        },
+        Dist::Normal {
+            mean: 100.0,
+            sd: 10.0,
+        },
+        Dist::Uniform {
+            min: 150.0,
+            max: 400.0,
+        },
+    ];
+    for d in dists {
+        let s = d.scaled(f).expect("a price distribution scales");
+        assert_eq!(s.name(), d.name());
+        assert!(rel(s.mean(), f * d.mean()) < 1e-12, "{d:?}");
+        assert!(s.sd() == 0.0 || rel(s.sd(), f * d.sd()) < 1e-12, "{d:?}");
+        for p in [0.025, 0.5, 0.975] {
+            assert!(rel(s.quantile(p), f * d.quantile(p)) < 1e-9, "{d:?} at {p}");
+        }
+    }
+    let beta = Dist::Beta {
+        alpha: 2.0,
+        beta: 3.0,
+    };
+    assert_eq!(beta.scaled(f), None);
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(Dist::Fixed(1.0).scaled(bad), None);
+    }
+}

@@ -159,12 +159,12 @@ pub(super) fn simulate_individual(
         for (c, v) in &tr.costs {
             let x = v.get(&env);
             out[l.cost(*c, true)] += x * weights.cycle_cost[t];
-            out[l.cost(*c, false)] += x;
+            out[l.cost(*c, false)] += x * weights.cycle_plain[t];
         }
         if let Some(q) = &tr.qaly_loss {
             let x = q.get(&env);
             out[l.qalys(true)] -= x * weights.cycle_effect[t];
-            out[l.qalys(false)] -= x;
+            out[l.qalys(false)] -= x * weights.cycle_plain[t];
         }
         tracker::advance(&model.trackers, tracks, state, tr.to);
         if tr.to == state {
@@ -213,7 +213,7 @@ pub(crate) fn row_error(
         .transitions
         .get(j)
         .or(row.transitions.first())
-        .map(|tr| tr.at);
+        .map(|tr| tr.at.clone());
     let what = match row.transitions.get(j) {
         Some(tr) => format!(
             "transition {} is outside [0, 1] or leaves a negative complement",

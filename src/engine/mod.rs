@@ -41,7 +41,9 @@ pub use results::{
     DrawOutcome, Estimate, SimError, SimOutput, SimSpec, StrategySim, Trajectory, pair_index,
 };
 pub use simulate::{simulate, simulate_draws};
-pub use weights::{Weights, boundary_weights, simpson_weights, weights};
+pub use weights::{
+    Weights, boundary_weights, darth_simpson_weights, discount_factor, simpson_weights, weights,
+};
 
 /// Individuals per work unit; fixed so that results do not depend on the thread count.
 pub const CHUNK: usize = 256;

@@ -4,7 +4,7 @@
 
 use crate::expr::{Env, Program};
 use crate::model::table::Table;
-use crate::model::{Model, Probability, State, Strategy, Transition, Variable, var};
+use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, Variable, var};
 use crate::params::{self, ROW_TOLERANCE};
 
 use super::results::SimError;
@@ -204,7 +204,7 @@ pub(crate) struct PrepTransition<'m> {
     pub costs: Vec<(usize, Val<'m>)>,
     pub qaly_loss: Option<Val<'m>>,
     pub origin: &'m str,
-    pub at: (u64, u64),
+    pub at: &'m SourceAt,
 }
 
 pub(crate) struct PrepRow<'m> {
@@ -289,7 +289,7 @@ fn prepare_strategy<'m>(
     if let Some(p) = problems.first() {
         return Err(SimError {
             message: format!("strategy `{}`: {}", strategy.name, p.message),
-            at: Some(p.at),
+            at: Some(p.at.clone()),
         });
     }
     let mut states: Vec<PrepState> = model.states.iter().map(|s| prepare_state(s, &cx)).collect();
@@ -365,7 +365,7 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
             costs: t.costs.iter().map(|(k, p)| (*k, Val::new(p, cx))).collect(),
             qaly_loss: t.qaly_loss.as_ref().map(|p| Val::new(p, cx)),
             origin: &t.origin,
-            at: t.at,
+            at: &t.at,
         })
         .collect();
     let fixed: Option<Vec<f64>> = transitions

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::SourceAt;
+
 use super::layout::Layout;
 
 /// Mean and standard error of one outcome.
@@ -81,8 +83,8 @@ pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimError {
     pub message: String,
-    /// Line and column in the scenario of the transition concerned, when known.
-    pub at: Option<(u64, u64)>,
+    /// Where the transition concerned is defined (file, line, column), when known.
+    pub at: Option<SourceAt>,
 }
 
 impl fmt::Display for SimError {

@@ -4,6 +4,7 @@
 //! expression and number first; after that an invalid model cannot be represented.
 //! Nothing here knows about YAML.
 
+pub mod conventions;
 pub mod table;
 pub mod tracker;
 
@@ -11,6 +12,9 @@ use crate::dist::Dist;
 use crate::expr::Program;
 use crate::model::table::Table;
 
+pub use conventions::{
+    BoundaryWeights, Compounding, DiscountTiming, TransitionTiming, WithinCycle,
+};
 pub use tracker::{Tracker, TrackerKind};
 
 /// Index of a state in `Model::states`.
@@ -24,6 +28,22 @@ pub struct StrategyId(pub usize);
 /// Index of a parameter in `Model::params`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ParamId(pub usize);
+
+/// Where a definition is written, for diagnostics while running: the file (the scenario,
+/// or for a scenario analysis its base or the overlay, whichever defined it), line and
+/// column. Displays as `file:line:column`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceAt {
+    pub file: std::sync::Arc<str>,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl std::fmt::Display for SourceAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
 
 /// Variable slots an expression can read per individual (see `Model::var_names`).
 pub mod var {
@@ -72,34 +92,6 @@ impl TimeUnit {
     }
 }
 
-/// When within a cycle the discount factor is evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiscountTiming {
-    Start,
-    Middle,
-}
-
-/// Within-cycle correction (Elbasha & Chhatwal 2016, Med Decis Making 36:115).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithinCycle {
-    None,
-    HalfCycle,
-    Trapezoid,
-    Simpson,
-}
-
-impl WithinCycle {
-    /// Name as written in scenarios.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WithinCycle::None => "none",
-            WithinCycle::HalfCycle => "half-cycle",
-            WithinCycle::Trapezoid => "trapezoid",
-            WithinCycle::Simpson => "simpson",
-        }
-    }
-}
-
 /// Descriptive metadata copied from the scenario.
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
@@ -127,7 +119,9 @@ pub struct Settings {
     pub discount_rate_costs_annual: f64,
     pub discount_rate_effects_annual: f64,
     pub discount_timing: DiscountTiming,
+    pub discount_compounding: Compounding,
     pub within_cycle: WithinCycle,
+    pub transition_timing: TransitionTiming,
     pub n_individuals: usize,
     pub seed: u64,
     pub wtp_per_qaly: Vec<f64>,
@@ -210,6 +204,18 @@ pub struct Param {
     pub high: Option<f64>,
     /// The expression as written, for a derived parameter (shown in reports).
     pub expr: Option<String>,
+    /// For a price given in another year than `meta.price_year`: that year and the factor
+    /// its value, distribution and bounds were multiplied by.
+    pub price: Option<PriceIndexing>,
+}
+
+/// How one price was indexed to the scenario's price year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PriceIndexing {
+    /// The year the scenario gives the price in.
+    pub year: i64,
+    /// The index factor from that year to `meta.price_year`.
+    pub factor: f64,
 }
 
 impl Param {
@@ -350,8 +356,8 @@ pub struct Transition {
     pub qaly_loss: Option<Program>,
     /// Where it was defined, for run-time diagnostics (`transitions[3]`).
     pub origin: String,
-    /// Line and column of the definition in the scenario file.
-    pub at: (u64, u64),
+    /// Where it is defined: the file, line and column.
+    pub at: SourceAt,
     /// The probability as written (a number, a name, an expression or `complement`).
     pub text: String,
 }

@@ -259,6 +259,11 @@ impl Table {
         usize::from(self.numeric_key.is_some()) + self.categorical_keys.len()
     }
 
+    /// True when some row has exactly this numeric key (for tables keyed by year).
+    pub fn has_key(&self, x: f64) -> bool {
+        self.groups.iter().any(|g| g.keys.contains(&x))
+    }
+
     /// Look up a value: `args` is the numeric key (if any) then the categorical level codes.
     /// Returns NaN when no row matches or the key is out of range under `OutOfRange::Error`.
     pub fn lookup(&self, args: &[f64]) -> f64 {

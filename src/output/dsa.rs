@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::analysis::dsa::{DsaPlan, DsaResult};
+use crate::analysis::dsa::{Coupling, DsaPlan, DsaResult};
 use crate::model::Model;
 use crate::plot;
 
@@ -15,13 +15,13 @@ use super::{OutputError, write_atomically, write_file};
 /// the reference: incremental cost, QALYs and net monetary benefit, with the base case.
 pub fn dsa_csv(model: &Model, o: &crate::analysis::dsa::Owsa) -> String {
     let mut s = String::from(
-        "perspective,wtp,parameter,basis,low,high,strategy,reference,base_inmb,inmb_at_low,inmb_at_high,inc_cost_at_low,inc_cost_at_high,inc_qalys_at_low,inc_qalys_at_high\n",
+        "perspective,wtp,parameter,basis,low,high,strategy,reference,base_inmb,inmb_at_low,inmb_at_high,inc_cost_at_low,inc_cost_at_high,inc_qalys_at_low,inc_qalys_at_high,moves_with\n",
     );
     let reference = &model.strategies[model.settings.reference_strategy.0].name;
     for r in &o.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{reference},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{reference},{},{},{},{},{},{},{},{}",
             model.perspectives[o.perspective].name,
             o.wtp,
             model.params[r.range.param].name,
@@ -35,10 +35,34 @@ pub fn dsa_csv(model: &Model, o: &crate::analysis::dsa::Owsa) -> String {
             r.at_low.inc_cost,
             r.at_high.inc_cost,
             r.at_low.inc_qalys,
-            r.at_high.inc_qalys
+            r.at_high.inc_qalys,
+            moves_with(model, &r.range.coupling)
         );
     }
     s
+}
+
+/// What moves with a varied parameter, for `dsa.csv`: nothing, the rest of its Dirichlet
+/// group, or the other correlated parameters.
+fn moves_with(model: &Model, c: &Coupling) -> String {
+    match c {
+        Coupling::Alone => String::new(),
+        Coupling::Dirichlet(g) => format!("dirichlet {}", model.dirichlet[*g].name),
+        Coupling::Correlated => "correlated".into(),
+    }
+}
+
+/// `x` to three significant digits, for the labels of a tornado diagram.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = 2 - x.abs().log10().floor() as i32;
+    if decimals > 0 {
+        format!("{x:.*}", decimals as usize)
+    } else {
+        format!("{x:.0}")
+    }
 }
 
 /// A tornado diagram of incremental net monetary benefit per non-reference strategy
@@ -50,17 +74,20 @@ pub fn tornado_figures(
 ) -> Result<(), OutputError> {
     let reference = model.settings.reference_strategy.0;
     for s in (0..model.strategies.len()).filter(|s| *s != reference) {
-        let bars: Vec<(&str, f64, f64)> = o
+        // Each bar is labelled with its parameter and the values it runs between.
+        let labels: Vec<(String, f64, f64)> = o
             .rows
             .iter()
             .filter(|r| r.strategy == s)
             .map(|r| {
-                (
-                    model.params[r.range.param].name.as_str(),
-                    r.at_low.inmb,
-                    r.at_high.inmb,
-                )
+                let name = &model.params[r.range.param].name;
+                let label = format!("{name} ({} – {})", short(r.range.low), short(r.range.high));
+                (label, r.at_low.inmb, r.at_high.inmb)
             })
+            .collect();
+        let bars: Vec<(&str, f64, f64)> = labels
+            .iter()
+            .map(|(l, a, b)| (l.as_str(), *a, *b))
             .collect();
         let label = format!(
             "{} vs {}",

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::analysis::psa::{self as analysis_psa, AnalysisSettings, PsaAnalysis, PsaFindings};
 use crate::analysis::read::{self, PsaData};
+use crate::analysis::table::Trace;
 use crate::econ::psa;
 use crate::plot::{self, Series};
 
@@ -15,58 +16,85 @@ use super::OutputError;
 /// files present, the PSA tables and figures are recomputed from `psa.csv` too, and with
 /// `evppi.csv` the EVPPI figures are redrawn from it.
 pub fn render(dir: &Path, info: &serde_json::Value) -> Result<Option<PsaFindings>, OutputError> {
-    trace_figure(dir, info)?;
+    let strategies = ids(info, "strategies");
+    let file = dir.join("trace.csv");
+    let text = fs::read_to_string(&file)
+        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", file.display())))?;
+    let trace = crate::analysis::table::parse_trace(
+        &text,
+        &file.display().to_string(),
+        &strategies,
+        &ids(info, "states"),
+        None,
+    )?;
     let psa_file = dir.join("psa.csv");
-    if !psa_file.exists() {
+    let data = if psa_file.exists() {
+        let text = fs::read_to_string(&psa_file)
+            .map_err(|e| OutputError(format!("cannot read `{}`: {e}", psa_file.display())))?;
+        let expect = read::PsaExpect {
+            strategies: Some(strategies),
+            ..read::PsaExpect::default()
+        };
+        Some(read::parse_psa_expecting(
+            &text,
+            &psa_file.display().to_string(),
+            &expect,
+        )?)
+    } else {
+        None
+    };
+    render_from(dir, info, &trace, data.as_ref())
+}
+
+/// The ids recorded under `key` (states or strategies) in the figures' settings.
+fn ids(info: &serde_json::Value, key: &str) -> Vec<String> {
+    read::label_map(info, key)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Draw every figure of a result directory from its trace (`[strategy][state]` →
+/// `(cycle, share)`) and its PSA data, already read and checked; the PSA tables are
+/// written again too.
+pub fn render_from(
+    dir: &Path,
+    info: &serde_json::Value,
+    trace: &Trace,
+    psa: Option<&PsaData>,
+) -> Result<Option<PsaFindings>, OutputError> {
+    trace_figure(dir, info, trace)?;
+    let Some(data) = psa else {
         return Ok(None);
-    }
-    let text = fs::read_to_string(&psa_file)
-        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", psa_file.display())))?;
-    let data = read::parse_psa(&text, &psa_file.display().to_string())?;
+    };
     let settings = read::analysis_from_info(info);
-    let analysis = analysis_psa::analyse(&data, &settings)?;
-    super::write_psa_analysis(dir, &data, &analysis, &settings)?;
+    let analysis = analysis_psa::analyse(data, &settings)?;
+    super::write_psa_analysis(dir, data, &analysis, &settings)?;
     if dir.join("evppi.csv").exists() {
         super::voi_figures(dir, info)?;
     }
     Ok(Some(analysis.findings))
 }
 
-/// Draw the Markov trace from `trace.csv` in `dir`.
-pub fn trace_figure(dir: &Path, info: &serde_json::Value) -> Result<(), OutputError> {
-    let file = dir.join("trace.csv");
-    let text = fs::read_to_string(&file)
-        .map_err(|e| OutputError(format!("cannot read `{}`: {e}", file.display())))?;
+/// Draw the Markov trace (`[strategy][state]` → `(cycle, share)`, from `trace.csv`).
+pub fn trace_figure(
+    dir: &Path,
+    info: &serde_json::Value,
+    trace: &Trace,
+) -> Result<(), OutputError> {
     let states = read::label_map(info, "states");
     let strategies = read::label_map(info, "strategies");
     let len = info["cycle_length"].as_f64().unwrap_or(1.0);
     let unit = info["cycle_unit"].as_str().unwrap_or("cycles");
     // points[strategy][state] = (time, share)
-    let mut points = vec![vec![Vec::new(); states.len()]; strategies.len()];
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let f = crate::model::table::split_csv_line(line);
-        let bad = || {
-            OutputError(format!(
-                "{}:{}: expected strategy,cycle,state,share",
-                file.display(),
-                i + 1
-            ))
-        };
-        if f.len() != 4 {
-            return Err(bad());
-        }
-        let s = strategies
-            .iter()
-            .position(|(id, _)| *id == f[0])
-            .ok_or_else(bad)?;
-        let k = states
-            .iter()
-            .position(|(id, _)| *id == f[2])
-            .ok_or_else(bad)?;
-        let t: f64 = f[1].parse().map_err(|_| bad())?;
-        let share: f64 = f[3].parse().map_err(|_| bad())?;
-        points[s][k].push((t * len, share));
-    }
+    let points: Vec<Vec<Vec<(f64, f64)>>> = trace
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|series| series.iter().map(|(t, x)| (t * len, *x)).collect())
+                .collect()
+        })
+        .collect();
     let panels: Vec<(&str, Vec<Series>)> = strategies
         .iter()
         .zip(&points)
@@ -212,4 +240,21 @@ pub(super) fn money(x: f64, currency: &str) -> String {
         "" => format!("{sign}{grouped}"),
         c => format!("{sign}{c} {grouped}"),
     }
+}
+
+/// Whether [`render`] writes the file `name` (a figure of a run or a table of its PSA
+/// analysis): `trdsim plot` writes these again, so their recorded state does not matter.
+pub fn redrawn(name: &str) -> bool {
+    let figure = [".png", ".svg"].iter().any(|e| name.ends_with(e))
+        && [
+            "trace.",
+            "ce_plane_",
+            "ceac_",
+            "evpi_",
+            "evppi_",
+            "convergence_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p));
+    figure || ["psa_summary.csv", "ceac.csv", "evpi.csv"].contains(&name)
 }

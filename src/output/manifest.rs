@@ -1,11 +1,13 @@
 //! The run manifest, `run.json`: what was run, on which inputs (with their SHA-256), and
-//! the labels and settings that let `trdsim plot` redraw every figure from the directory.
+//! the labels and settings that let `trdsim plot` redraw every figure from the directory;
+//! and adding a file (the report) to a finished result directory with its SHA-256.
 
 use std::fs;
+use std::path::Path;
 
 use crate::model::Model;
 
-use super::sha256_hex;
+use super::{OutputError, sha256_hex, write_file};
 
 /// What `run.json` records besides the results.
 #[derive(Clone, Debug)]
@@ -97,4 +99,43 @@ pub fn figure_info(model: &Model) -> serde_json::Value {
         "population_years": a.population_years,
         "population_discount": a.population_discount,
     })
+}
+
+/// Add a file to a finished result directory and record its SHA-256 in `run.json`.
+///
+/// Both are written beside their targets and renamed into place, so neither is ever
+/// half-written; should the process die between the two renames, `trdsim verify` names
+/// the file whose hash does not match.
+pub fn add_file(dir: &Path, name: &str, text: &str) -> Result<(), OutputError> {
+    let mut json = super::read_run_json(dir)?;
+    let Some(files) = json["files"].as_object_mut() else {
+        return Err(OutputError(format!(
+            "{}: no `files` object to record `{name}` in",
+            dir.join("run.json").display()
+        )));
+    };
+    files.insert(
+        name.to_string(),
+        serde_json::Value::String(sha256_hex(text.as_bytes())),
+    );
+    let manifest = serde_json::to_string_pretty(&json)
+        .map_err(|e| OutputError(format!("cannot encode run.json: {e}")))?;
+    let (file_tmp, json_tmp) = (dir.join(format!(".{name}.tmp")), dir.join(".run.json.tmp"));
+    let result = (|| {
+        write_file(&file_tmp, text)?;
+        write_file(&json_tmp, &(manifest + "\n"))?;
+        for (tmp, target) in [
+            (&file_tmp, dir.join(name)),
+            (&json_tmp, dir.join("run.json")),
+        ] {
+            fs::rename(tmp, &target)
+                .map_err(|e| OutputError(format!("cannot write `{}`: {e}", target.display())))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&file_tmp);
+        let _ = fs::remove_file(&json_tmp);
+    }
+    result
 }

@@ -23,6 +23,7 @@ mod manifest;
 mod merge;
 mod psa;
 mod run;
+mod threshold;
 mod voi;
 
 use std::fs;
@@ -36,11 +37,12 @@ pub use base_case::{
 };
 pub use compare::write_comparison;
 pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
-pub use figures::{render, trace_figure};
-pub use manifest::{RunInfo, figure_info, run_json};
+pub use figures::{redrawn, render, render_from, trace_figure};
+pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
+pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
 pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
@@ -54,6 +56,12 @@ impl std::fmt::Display for OutputError {
 }
 
 impl std::error::Error for OutputError {}
+
+impl From<crate::analysis::read::ReadError> for OutputError {
+    fn from(e: crate::analysis::read::ReadError) -> Self {
+        OutputError(e.to_string())
+    }
+}
 
 impl From<crate::analysis::AnalysisError> for OutputError {
     fn from(e: crate::analysis::AnalysisError) -> Self {

@@ -2,7 +2,7 @@
 
 use super::evaluate::eval;
 use super::{ROW_TOLERANCE, round};
-use crate::model::{Model, Probability, Strategy};
+use crate::model::{Model, Probability, SourceAt, Strategy};
 
 /// Check the transition rows whose probabilities do not depend on individuals.
 ///
@@ -22,7 +22,7 @@ pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<Row
                     let v = eval(p, values, &model.tables);
                     if !(-ROW_TOLERANCE..=1.0 + ROW_TOLERANCE).contains(&v) {
                         problems.push(RowProblem {
-                            at: t.at,
+                            at: t.at.clone(),
                             message: format!(
                                 "{}.probability ({} → {}) is {v} at the parameter values; expected a probability in [0, 1]",
                                 t.origin, model.states[from].name, model.states[t.to.0].name
@@ -38,7 +38,7 @@ pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<Row
             continue;
         }
         let name = &model.states[from].name;
-        let at = row[0].at;
+        let at = row[0].at.clone();
         let origins: Vec<&str> = row.iter().map(|t| t.origin.as_str()).collect();
         let origins = origins.join(", ");
         if complement && sum > 1.0 + ROW_TOLERANCE {
@@ -65,7 +65,7 @@ pub fn check_rows(model: &Model, strategy: &Strategy, values: &[f64]) -> Vec<Row
 /// A transition row that is invalid at some parameter values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowProblem {
-    /// Line and column of the (first) transition concerned.
-    pub at: (u64, u64),
+    /// Where the (first) transition concerned is defined.
+    pub at: SourceAt,
     pub message: String,
 }

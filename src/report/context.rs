@@ -7,11 +7,13 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Extras;
+use super::Sources;
 use super::diagram::{self, Diagram};
 use super::format::{dist_text, significant};
 use super::sources::{CsvTable, Figure, csv_table, figure};
-use crate::model::{DiscountTiming, Model, ParamDef};
+use crate::analysis::manifest::{ResultDir, Shape};
+use crate::analysis::read::ReadError;
+use crate::model::{Model, ParamDef};
 
 /// The whole report, one field per section.
 #[derive(Clone, Debug, Serialize)]
@@ -106,6 +108,8 @@ pub struct ParamRow {
     /// The distribution, empty when the parameter has none.
     pub distribution: String,
     pub source: Option<String>,
+    /// For a price indexed to the scenario's price year: "2022 prices × 1.073".
+    pub indexed: Option<String>,
 }
 
 /// The base-case tables and the Markov trace.
@@ -181,29 +185,39 @@ pub struct Reproducibility {
     pub dir: String,
 }
 
-/// Everything the report of `dir` shows; `json` is its `run.json`.
-pub fn gather(dir: &Path, model: &Model, extras: &Extras, json: &Value) -> Report {
-    Report {
+/// Everything the report of `run` shows; `shape` is what its manifest records, and
+/// `sources` the other result directories it includes, checked likewise.
+pub fn gather(
+    run: &ResultDir,
+    shape: &Shape,
+    model: &Model,
+    sources: &Sources,
+) -> Result<Report, ReadError> {
+    let json = &run.json;
+    Ok(Report {
         title: model.meta.title.clone(),
         description: model.meta.description.clone(),
         problem: problem(model, json),
         structure: structure(model),
         parameters: parameters(model),
         base_case: BaseCase {
-            icer: csv_table(dir, "icer.csv"),
-            pairwise: csv_table(dir, "pairwise.csv"),
-            nmb: csv_table(dir, "nmb.csv"),
-            trace: figure(dir, "trace"),
+            icer: csv_table(run, "icer.csv", Some(shape))?,
+            pairwise: csv_table(run, "pairwise.csv", Some(shape))?,
+            nmb: csv_table(run, "nmb.csv", Some(shape))?,
+            trace: figure(run, "trace")?,
         },
-        psa: psa(dir, model, json),
-        dsa: dsa(dir, model, extras),
-        compare: extras.compare.map(|c| Compare {
-            results: csv_table(c, "compare_results.csv"),
-            inputs: csv_table(c, "compare_inputs.csv"),
-        }),
+        psa: psa(run, shape, model)?,
+        dsa: dsa(run, shape, model, sources)?,
+        compare: match &sources.compare {
+            Some(c) => Some(Compare {
+                results: csv_table(c, "compare_results.csv", None)?,
+                inputs: csv_table(c, "compare_inputs.csv", None)?,
+            }),
+            None => None,
+        },
         load_warnings: texts(&json["warnings"]),
-        reproducibility: reproducibility(dir, json),
-    }
+        reproducibility: reproducibility(&run.dir, json),
+    })
 }
 
 /// The string items of a JSON array, a non-string item as empty text.
@@ -242,11 +256,7 @@ fn problem(model: &Model, json: &Value) -> Problem {
         cycle_unit: s.cycle_unit.as_str().to_string(),
         discount_costs_percent: (s.discount_rate_costs_annual * 100.0).to_string(),
         discount_effects_percent: (s.discount_rate_effects_annual * 100.0).to_string(),
-        discount_timing: match s.discount_timing {
-            DiscountTiming::Start => "start",
-            DiscountTiming::Middle => "middle",
-        }
-        .to_string(),
+        discount_timing: s.discount_timing.as_str().to_string(),
         within_cycle: s.within_cycle.as_str().to_string(),
         currency: model.meta.currency.clone(),
         price_year: model
@@ -319,13 +329,19 @@ fn parameters(model: &Model) -> Vec<ParamRow> {
                 expr: if derived { p.expr.clone() } else { None },
                 distribution,
                 source: p.source.clone(),
+                indexed: p
+                    .price
+                    .map(|i| format!("{} prices × {}", i.year, significant(i.factor, 6))),
             }
         })
         .collect()
 }
 
-fn psa(dir: &Path, model: &Model, json: &Value) -> Option<Psa> {
-    let probs = json["psa_results"]["prob_cost_effective"].as_array()?;
+fn psa(run: &ResultDir, shape: &Shape, model: &Model) -> Result<Option<Psa>, ReadError> {
+    let json = &run.json;
+    let Some(probs) = json["psa_results"]["prob_cost_effective"].as_array() else {
+        return Ok(None);
+    };
     let prob_cost_effective = probs
         .iter()
         .map(|p| ProbRow {
@@ -335,50 +351,51 @@ fn psa(dir: &Path, model: &Model, json: &Value) -> Option<Psa> {
             probability: format!("{:.3}", p["probability"].as_f64().unwrap_or(f64::NAN)),
         })
         .collect();
-    let perspectives = model
-        .perspectives
-        .iter()
-        .map(|persp| {
-            let n = &persp.name;
-            PsaFigures {
-                name: n.clone(),
-                ce_plane: figure(dir, &format!("ce_plane_{n}")),
-                ceac: figure(dir, &format!("ceac_{n}")),
-                evpi: figure(dir, &format!("evpi_{n}")),
-                convergence: figure(dir, &format!("convergence_{n}")),
-            }
-        })
-        .collect();
-    Some(Psa {
+    let mut perspectives = Vec::new();
+    for persp in &model.perspectives {
+        let n = &persp.name;
+        perspectives.push(PsaFigures {
+            name: n.clone(),
+            ce_plane: figure(run, &format!("ce_plane_{n}"))?,
+            ceac: figure(run, &format!("ceac_{n}"))?,
+            evpi: figure(run, &format!("evpi_{n}"))?,
+            convergence: figure(run, &format!("convergence_{n}"))?,
+        });
+    }
+    Ok(Some(Psa {
         draws: json["psa"]["draws_total"].to_string(),
         individuals_per_draw: json["psa"]["individuals_per_draw"].to_string(),
         prob_cost_effective,
-        summary: csv_table(dir, "psa_summary.csv"),
+        summary: csv_table(run, "psa_summary.csv", Some(shape))?,
         perspectives,
         warnings: texts(&json["psa_results"]["warnings"]),
-    })
+    }))
 }
 
 /// One-way sensitivity results from this directory or a `trdsim dsa` directory.
-fn dsa(dir: &Path, model: &Model, extras: &Extras) -> Vec<DsaSource> {
-    [Some(dir), extras.dsa]
-        .into_iter()
-        .flatten()
-        .map(|d| DsaSource {
-            tornadoes: model
-                .strategies
-                .iter()
-                .filter_map(|st| {
-                    Some(Tornado {
-                        strategy: st.label.clone(),
-                        figure: figure(d, &format!("tornado_{}", st.name))?,
-                    })
-                })
-                .collect(),
-            table: csv_table(d, "dsa.csv"),
-        })
-        .filter(|s| !s.tornadoes.is_empty() || s.table.is_some())
-        .collect()
+fn dsa(
+    run: &ResultDir,
+    shape: &Shape,
+    model: &Model,
+    sources: &Sources,
+) -> Result<Vec<DsaSource>, ReadError> {
+    let mut out = Vec::new();
+    for d in [Some(run), sources.dsa.as_ref()].into_iter().flatten() {
+        let mut tornadoes = Vec::new();
+        for st in &model.strategies {
+            if let Some(figure) = figure(d, &format!("tornado_{}", st.name))? {
+                tornadoes.push(Tornado {
+                    strategy: st.label.clone(),
+                    figure,
+                });
+            }
+        }
+        let table = csv_table(d, "dsa.csv", Some(shape))?;
+        if !tornadoes.is_empty() || table.is_some() {
+            out.push(DsaSource { tornadoes, table });
+        }
+    }
+    Ok(out)
 }
 
 fn reproducibility(dir: &Path, json: &Value) -> Reproducibility {

@@ -9,9 +9,11 @@
 //!
 //! Invariants: the report is a leaf. Like the figures, it reads finished files (`run.json`,
 //! the CSV tables, the SVG figures) and the validated model for its structure and parameter
-//! table, and computes nothing statistical. It depends on `model`, `dist`, `params`, `table`
-//! and `output` only; nothing but the command line depends on it. Writing it never panics:
-//! a missing input or a template fault is a [`ReportError`].
+//! table, and computes nothing statistical. It depends on `model`, `dist`, `params`, `table`,
+//! `analysis` (to read result directories back, checked against their manifests) and
+//! `output` only; nothing but the command line depends on it. Writing it never panics: an
+//! altered, incomplete or inconsistent input or a template fault is a [`ReportError`].
+//! Its SHA-256 is recorded in `run.json`, so `trdsim verify` detects a later change.
 
 mod context;
 mod diagram;
@@ -19,9 +21,10 @@ mod format;
 mod render;
 mod sources;
 
-use std::fs;
 use std::path::Path;
 
+use crate::analysis::manifest::{self, Regenerated, ResultDir, Shape};
+use crate::analysis::read::ReadError;
 use crate::model::Model;
 use crate::output::OutputError;
 
@@ -37,7 +40,10 @@ pub struct Extras<'a> {
 /// Why the report could not be written.
 #[derive(Debug)]
 pub enum ReportError {
-    /// Reading the result directory or writing `report.html` failed.
+    /// A result directory is incomplete, altered since it was written, or inconsistent
+    /// with its manifest (invalid input: the command line exits with 1).
+    Input(ReadError),
+    /// Writing `report.html` failed.
     Output(OutputError),
     /// A template did not compile or render (for instance it refers to something the
     /// context does not provide): a fault of this program, not of the inputs.
@@ -47,6 +53,7 @@ pub enum ReportError {
 impl std::fmt::Display for ReportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ReportError::Input(e) => e.fmt(f),
             ReportError::Output(e) => e.fmt(f),
             ReportError::Template(e) => {
                 write!(f, "cannot render the report: {e}")?;
@@ -65,9 +72,16 @@ impl std::fmt::Display for ReportError {
 impl std::error::Error for ReportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            ReportError::Input(e) => Some(e),
             ReportError::Output(e) => Some(e),
             ReportError::Template(e) => Some(e),
         }
+    }
+}
+
+impl From<ReadError> for ReportError {
+    fn from(e: ReadError) -> Self {
+        ReportError::Input(e)
     }
 }
 
@@ -83,16 +97,104 @@ impl From<minijinja::Error> for ReportError {
     }
 }
 
-/// Write `report.html` into `dir` from its files and the model it was run with.
+/// The result directories of [`Extras`], checked against their manifests.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    pub dsa: Option<ResultDir>,
+    pub compare: Option<ResultDir>,
+}
+
+impl Sources {
+    /// Open the directories of `extras`: each must match its manifest and be of the kind
+    /// asked for, and a one-way analysis must be of the run's scenario (same SHA-256).
+    fn open(run: &ResultDir, extras: &Extras) -> Result<Sources, ReadError> {
+        let none: Regenerated = &|_| false;
+        let dsa = match extras.dsa {
+            Some(d) => {
+                let dsa = manifest::open(d, none)?;
+                dsa.expect_analysis("one-way sensitivity", "trdsim dsa")?;
+                let sha = |j: &serde_json::Value| j["scenario"]["sha256"].clone();
+                if sha(&dsa.json) != sha(&run.json) {
+                    return Err(ReadError::Manifest {
+                        file: dsa.file("run.json"),
+                        what: format!(
+                            "the one-way analysis is of scenario {} (SHA-256 {}), not of the run's {} (SHA-256 {})",
+                            dsa.json["scenario"]["path"],
+                            sha(&dsa.json),
+                            run.json["scenario"]["path"],
+                            sha(&run.json)
+                        ),
+                    });
+                }
+                Some(dsa)
+            }
+            None => None,
+        };
+        let compare = match extras.compare {
+            Some(c) => {
+                let compare = manifest::open(c, none)?;
+                compare.expect_analysis("scenario comparison", "trdsim compare")?;
+                Some(compare)
+            }
+            None => None,
+        };
+        Ok(Sources { dsa, compare })
+    }
+}
+
+/// The model shown must be the one the results came from: its strategies, states and
+/// perspectives are those `run.json` and `results.csv` record, in the same order. This
+/// holds even when `run.json` was edited to name another scenario with its true SHA-256.
+fn check_model(run: &ResultDir, shape: &Shape, model: &Model) -> Result<(), ReadError> {
+    let lists: [(&str, &Vec<String>, Vec<String>); 3] = [
+        (
+            "strategies",
+            &shape.strategies,
+            model.strategies.iter().map(|s| s.name.clone()).collect(),
+        ),
+        (
+            "states",
+            &shape.states,
+            model.states.iter().map(|s| s.name.clone()).collect(),
+        ),
+        (
+            "perspectives",
+            &shape.perspectives,
+            model.perspectives.iter().map(|p| p.name.clone()).collect(),
+        ),
+    ];
+    for (what, recorded, model_has) in lists {
+        if *recorded != model_has {
+            return Err(ReadError::Manifest {
+                file: run.file("run.json"),
+                what: format!(
+                    "the results are of {what} {}, but the scenario `{}` has {what} {}: they are not results of this model",
+                    recorded.join(", "),
+                    run.json["scenario"]["path"].as_str().unwrap_or_default(),
+                    model_has.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Files the report writes itself: the report, and its and run.json's temporary copies.
+const WRITTEN: [&str; 3] = ["report.html", ".report.html.tmp", ".run.json.tmp"];
+
+/// Write `report.html` into `dir` from its files and the model it was run with, and
+/// record its SHA-256 in `run.json`. Every file of `dir` (and of the extra directories)
+/// must match its manifest, and the tables must agree with the run.
 pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), ReportError> {
-    let json = crate::output::read_run_json(dir)?;
-    let report = context::gather(dir, model, extras, &json);
+    let run = manifest::open(dir, &|name| WRITTEN.contains(&name))?;
+    let shape = run.shape()?;
+    check_model(&run, &shape, model)?;
+    run.trace(&shape)?;
+    run.psa(&shape)?;
+    let sources = Sources::open(&run, extras)?;
+    let report = context::gather(&run, &shape, model, &sources)?;
     let html = render::render(&report)?;
     // Written beside and renamed, so a failure never leaves a half-written report.
-    let tmp = dir.join(".report.html.tmp");
-    crate::output::write_file(&tmp, &html)?;
-    let path = dir.join("report.html");
-    fs::rename(&tmp, &path)
-        .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))?;
+    crate::output::add_file(dir, "report.html", &html)?;
     Ok(())
 }

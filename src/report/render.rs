@@ -119,6 +119,7 @@ mod tests {
             expr: with_text.then(|| "q * 2".into()),
             distribution: "beta(α = 1, β = 1)".into(),
             source: with_text.then(|| "Author 2020".into()),
+            indexed: with_text.then(|| "2022 prices × 1.073".into()),
         }
     }
 

@@ -1,13 +1,13 @@
 //! What the report reads from result directories: a CSV table as rows of text and an SVG
-//! figure ready to inline. A file that is missing or unreadable is simply left out.
-
-use std::fs;
-use std::path::Path;
+//! figure ready to inline. The directory has been checked against its manifest, so a file
+//! it does not have was not written by the run and is left out; a file that is there must
+//! be whole and consistent with the run, or the report is not written.
 
 use serde::Serialize;
 
 use super::format::significant;
-use crate::model::table::split_csv_line;
+use crate::analysis::manifest::{ResultDir, Shape};
+use crate::analysis::read::ReadError;
 
 /// A CSV file of a result directory; numbers with a decimal point are shown to 6
 /// significant digits. The template gives the caption.
@@ -28,19 +28,26 @@ pub struct Figure {
     pub svg: String,
 }
 
-/// `dir/name` as a table, or `None` if it cannot be read or is empty.
-pub fn csv_table(dir: &Path, name: &str) -> Option<CsvTable> {
-    let text = fs::read_to_string(dir.join(name)).ok()?;
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next()?);
-    let rows = lines
-        .map(|line| split_csv_line(line).into_iter().map(shown).collect())
+/// `name` of a result directory as a table, checked against the run's `shape` when given;
+/// `None` when the directory does not have it (which its manifest then confirms).
+pub fn csv_table(
+    dir: &ResultDir,
+    name: &str,
+    shape: Option<&Shape>,
+) -> Result<Option<CsvTable>, ReadError> {
+    let Some(table) = dir.table(name, shape)? else {
+        return Ok(None);
+    };
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|row| row.into_iter().map(shown).collect())
         .collect();
-    Some(CsvTable {
+    Ok(Some(CsvTable {
         file: name.to_string(),
-        header,
+        header: table.header,
         rows,
-    })
+    }))
 }
 
 /// A CSV field as shown: decimals to 6 significant digits, anything else as written.
@@ -51,12 +58,22 @@ fn shown(field: String) -> String {
     }
 }
 
-/// `dir/<stem>.svg` from its `<svg` tag on, or `None` if it cannot be read or has none.
-pub fn figure(dir: &Path, stem: &str) -> Option<Figure> {
-    let svg = fs::read_to_string(dir.join(format!("{stem}.svg"))).ok()?;
-    let start = svg.find("<svg")?;
-    Some(Figure {
+/// `<stem>.svg` of a result directory from its `<svg` tag on; `None` when the directory
+/// does not have it, an error when it is not a whole SVG document.
+pub fn figure(dir: &ResultDir, stem: &str) -> Result<Option<Figure>, ReadError> {
+    let name = format!("{stem}.svg");
+    let Some(svg) = dir.text(&name)? else {
+        return Ok(None);
+    };
+    let (Some(start), true) = (svg.find("<svg"), svg.trim_end().ends_with("</svg>")) else {
+        return Err(ReadError::Line {
+            file: dir.file(&name),
+            line: 1,
+            what: "not a whole SVG figure (expected <svg ...> ... </svg>)".into(),
+        });
+    };
+    Ok(Some(Figure {
         stem: stem.to_string(),
         svg: svg[start..].to_string(),
-    })
+    }))
 }

@@ -4,7 +4,9 @@
 //! keys and alias bombs). Validation collects every problem before reporting, each with
 //! file, line, column, dotted path, what was found and what was expected.
 //!
-//! - `read`: a scenario file's text (size limit, UTF-8) and YAML parsing;
+//! - `input`: any input file read with bounded memory (regular files only, size limit,
+//!   UTF-8 errors at a line and column);
+//! - `read`: a scenario file's text and YAML parsing;
 //! - `raw`: the serde mirror of the YAML, with source spans;
 //! - `overlay`: scenario analyses (`extends:`) merged into their base;
 //! - `validate`: the raw mirror checked and turned into a `Model`, one file per section;
@@ -15,6 +17,7 @@
 //! depends only on lower stages (`model`, `expr`, `dist`, `params`, `suggest`), never on simulation, economics or output.
 
 pub mod diag;
+mod input;
 mod overlay;
 mod raw;
 mod read;
@@ -25,9 +28,9 @@ use std::path::Path;
 use crate::model::Model;
 use diag::LoadError;
 
+pub use input::MAX_FILE_BYTES;
 pub use raw::Scalar;
-pub use read::MAX_FILE_BYTES;
-pub use validate::{FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS};
+pub use validate::{FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS, MAX_LABEL_CHARS, MAX_NAME_CHARS};
 
 /// Load and validate a scenario file; warnings are returned inside the model.
 pub fn load(path: &Path) -> Result<Model, LoadError> {

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 use crate::model::Model;
 use crate::scenario::diag::LoadError;
 
+use super::input::read_input;
 use super::raw::{
     RawMeta, RawMetaOverlay, RawOverlay, RawScenario, RawSettings, RawSettingsOverlay, loc,
 };
@@ -51,32 +52,23 @@ pub(super) fn load_overlay(
     )
 }
 
-/// The base scenario's text; an unreadable base is an error at the overlay's `extends`.
+/// The base scenario's text; a base that cannot be read (missing, not a regular file, too
+/// large) is an error at the overlay's `extends`, invalid UTF-8 an error in the base.
 fn read_base(
     extends: &Spanned<String>,
     base_path: &Path,
     base_file: &str,
     file: &str,
 ) -> Result<String, LoadError> {
-    std::fs::read(base_path)
-        .map_err(|e| {
-            one_error(
-                file,
-                loc(extends),
-                "extends",
-                format!("cannot read the base scenario `{base_file}`: {e}"),
-            )
-        })
-        .and_then(|b| {
-            String::from_utf8(b).map_err(|e| {
-                one_error(
-                    base_file,
-                    (0, 0),
-                    "",
-                    format!("the file is not valid UTF-8: {e}"),
-                )
-            })
-        })
+    read_input(base_path).map_err(|e| match e.at() {
+        Some(at) => one_error(base_file, at, "", e.to_string()),
+        None => one_error(
+            file,
+            loc(extends),
+            "extends",
+            e.describe(&format!("the base scenario `{base_file}`")),
+        ),
+    })
 }
 
 /// Apply the overlay to the base; returns the dotted paths whose values now come from the
@@ -88,7 +80,7 @@ fn apply(over: RawOverlay, raw: &mut RawScenario, dir: &Path) -> Vec<String> {
         raw.version = v;
     }
     if let Some(m) = over.meta {
-        apply_meta(m, &mut raw.meta);
+        apply_meta(m, &mut raw.meta, &mut paths);
     }
     if let Some(st) = over.settings {
         apply_settings(st.value, &mut raw.settings.value, &mut paths);
@@ -153,16 +145,19 @@ fn rebase(dir: &Path, f: &mut Spanned<String>) {
     f.value = dir.join(&f.value).display().to_string();
 }
 
-/// Meta fields carry no spans (nothing in them is validated), so no paths are recorded.
-fn apply_meta(m: RawMetaOverlay, meta: &mut RawMeta) {
+/// Replace each descriptive field the overlay gives; the title and the currency (the only
+/// ones checked, for their length) are recorded as paths.
+fn apply_meta(m: RawMetaOverlay, meta: &mut RawMeta, paths: &mut Vec<String>) {
     if let Some(x) = m.title {
+        paths.push("meta.title".into());
         meta.title = x;
     }
     if let Some(x) = m.description {
         meta.description = x;
     }
     if let Some(x) = m.currency {
-        meta.currency = x;
+        paths.push("meta.currency".into());
+        meta.currency = Some(x);
     }
     if let Some(x) = m.price_year {
         meta.price_year = Some(x);
@@ -192,6 +187,7 @@ fn apply_settings(o: RawSettingsOverlay, b: &mut RawSettings, paths: &mut Vec<St
     take!(horizon);
     take!(discount);
     take!(opt within_cycle);
+    take!(opt transition_timing);
     take!(individuals);
     take!(seed);
     take!(cost_categories);
@@ -199,6 +195,7 @@ fn apply_settings(o: RawSettingsOverlay, b: &mut RawSettings, paths: &mut Vec<St
     take!(wtp);
     take!(opt reference_strategy);
     take!(opt psa);
+    take!(opt price_index);
 }
 
 /// Replace entries with the same key and append new ones, keeping the base's order.

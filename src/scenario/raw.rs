@@ -146,11 +146,11 @@ pub(super) struct RawOverlay {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMetaOverlay {
     #[serde(default)]
-    pub(super) title: Option<String>,
+    pub(super) title: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) description: Option<String>,
     #[serde(default)]
-    pub(super) currency: Option<String>,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
@@ -167,7 +167,9 @@ pub(super) struct RawSettingsOverlay {
     #[serde(default)]
     pub(super) discount: Option<Spanned<RawDiscount>>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) individuals: Option<Spanned<f64>>,
     #[serde(default)]
@@ -182,20 +184,60 @@ pub(super) struct RawSettingsOverlay {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
 }
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMeta {
-    pub(super) title: String,
+    pub(super) title: Spanned<String>,
     #[serde(default)]
     pub(super) description: String,
     #[serde(default)]
-    pub(super) currency: String,
+    pub(super) currency: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) price_year: Option<i64>,
     #[serde(default)]
     pub(super) references: Vec<String>,
+}
+
+/// `settings.within_cycle`: a named option, or `{weights: EXPRESSION}`.
+#[derive(Clone, Debug)]
+pub(super) enum RawWithinCycle {
+    Named(String),
+    Weights(Scalar),
+}
+
+impl<'de> Deserialize<'de> for RawWithinCycle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawWithinCycle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the name of a within-cycle correction or `{weights: EXPRESSION}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawWithinCycle, E> {
+                Ok(RawWithinCycle::Named(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawWithinCycle, A::Error> {
+                let mut weights = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k != "weights" {
+                        return Err(de::Error::unknown_field(&k, &["weights"]));
+                    }
+                    if weights.is_some() {
+                        return Err(de::Error::duplicate_field("weights"));
+                    }
+                    weights = Some(map.next_value::<Scalar>()?);
+                }
+                weights
+                    .map(RawWithinCycle::Weights)
+                    .ok_or_else(|| de::Error::missing_field("weights"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, Debug)]
@@ -212,6 +254,8 @@ pub(super) struct RawDiscount {
     pub(super) effects: Spanned<f64>,
     #[serde(default)]
     pub(super) timing: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) compounding: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -221,7 +265,9 @@ pub(super) struct RawSettings {
     pub(super) horizon: Spanned<RawDuration>,
     pub(super) discount: Spanned<RawDiscount>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     pub(super) individuals: Spanned<f64>,
     pub(super) seed: Spanned<u64>,
     pub(super) cost_categories: Vec<Spanned<String>>,
@@ -232,6 +278,19 @@ pub(super) struct RawSettings {
     pub(super) reference_strategy: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub(super) price_index: Option<Spanned<RawPriceIndex>>,
+}
+
+/// `settings.price_index`: the table that indexes prices to `meta.price_year`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriceIndex {
+    pub(super) table: Spanned<String>,
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "the evidence for readers of the scenario")]
+    pub(super) source: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -308,6 +367,8 @@ pub(super) struct RawParam {
     pub(super) low: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) high: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) price_year: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -426,7 +487,7 @@ pub(super) struct RawTrackedTransition {
 pub(super) struct RawState {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
@@ -460,7 +521,7 @@ pub(super) struct RawTransition {
 pub(super) struct RawStrategy {
     pub(super) id: Spanned<String>,
     #[serde(default)]
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,

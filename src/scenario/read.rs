@@ -1,38 +1,18 @@
-//! Reading scenario text: a file within the size limit and in UTF-8, parsed by serde-saphyr
-//! (which rejects duplicate keys and alias bombs) into the raw mirror, and YAML errors
-//! worded as diagnostics.
+//! Reading scenario text: a regular file within the size limit and in UTF-8 (`input`),
+//! parsed by serde-saphyr (which rejects duplicate keys and alias bombs) into the raw
+//! mirror, and YAML errors worded as diagnostics.
 
 use std::path::Path;
 
 use crate::scenario::diag::{Diagnostic, LoadError, Severity};
 
+use super::input::read_input;
 use super::raw::{Probe, RawScenario};
 
-/// Largest scenario file accepted, in bytes.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The text of a scenario file: at most `MAX_FILE_BYTES` and valid UTF-8. `file` is the
-/// name diagnostics give the file.
+/// The text of a scenario file (see `input::read_input`). `file` is the name diagnostics
+/// give the file; an invalid UTF-8 sequence is reported at its line and column.
 pub(super) fn read_text(path: &Path, file: &str) -> Result<String, LoadError> {
-    let fail = |message: String| LoadError {
-        diagnostics: vec![Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line: 0,
-            column: 0,
-            path: String::new(),
-            message,
-        }],
-    };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "the file is {} bytes; a scenario may be at most {MAX_FILE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| fail(format!("the file is not valid UTF-8: {e}")))
+    read_input(path).map_err(|e| one_error(file, e.at().unwrap_or((0, 0)), "", e.to_string()))
 }
 
 /// Whether the text is a scenario analysis (it has an `extends:` key).

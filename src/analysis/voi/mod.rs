@@ -240,10 +240,10 @@ fn read_text(dir: &Path, name: &str) -> Result<(String, String), AnalysisError> 
 
 fn read_psa(dir: &Path) -> Result<PsaData, AnalysisError> {
     let (text, file) = read_text(dir, "psa.csv")?;
-    read::parse_psa(&text, &file)
+    Ok(read::parse_psa(&text, &file)?)
 }
 
 fn read_draws(dir: &Path) -> Result<DrawsData, AnalysisError> {
     let (text, file) = read_text(dir, "draws.csv")?;
-    read::parse_draws(&text, &file)
+    Ok(read::parse_draws(&text, &file)?)
 }

@@ -11,19 +11,23 @@
 //!
 //! Invariants: a model is returned only when no error was found; a diagnostic about a value
 //! taken from a scenario analysis points into the overlay file. This folder reads only the
-//! raw mirror (`super::raw`) and lower stages (`model`, `expr`, `dist`, `table`, `params`,
-//! `diag`, `suggest`); it must not depend on loading (`super::read`, `super::overlay`).
+//! raw mirror (`super::raw`), the bounded file reader (`super::input`, for tables) and
+//! lower stages (`model`, `expr`, `dist`, `table`, `params`, `diag`, `suggest`); it must
+//! not depend on loading (`super::read`, `super::overlay`).
 
+mod conventions;
 mod correlation;
 mod distributions;
 mod empirical;
 mod names;
 mod parameters;
 mod population;
+mod prices;
 mod settings;
 mod states;
 mod strategies;
 mod tables;
+mod text;
 mod trackers;
 mod transitions;
 mod variables;
@@ -31,32 +35,35 @@ mod voi_groups;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
 use crate::expr::{self, Program};
-use crate::model::{Meta, Model, var};
+use crate::model::{Meta, Model, SourceAt, var};
 use crate::scenario::diag::{Diagnostic, LoadError, Severity};
 use crate::suggest::did_you_mean;
 
+use super::input::InputError;
 use super::raw::{RawMeta, RawScenario, RawState, RawStrategy, Scalar, in_file_order, loc};
 use names::Names;
 use states::StateNames;
 use strategies::Scope;
 
 pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS};
+pub use text::{MAX_LABEL_CHARS, MAX_NAME_CHARS};
 
 /// The scenario format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Collects diagnostics while the sections of one scenario are checked.
 struct Validator {
-    file: String,
+    file: Arc<str>,
     dir: PathBuf,
     diags: Vec<Diagnostic>,
     /// For a scenario analysis: the overlay file and the paths whose values come from it;
     /// diagnostics under those paths point into the overlay.
-    overlay: Option<(String, Vec<String>)>,
+    overlay: Option<(Arc<str>, Vec<String>)>,
     /// Files read besides the scenario itself.
     inputs: Vec<PathBuf>,
 }
@@ -70,11 +77,11 @@ pub(super) fn validate(
     overlay: Option<(String, Vec<String>)>,
 ) -> Result<Model, LoadError> {
     let mut v = Validator {
-        file: file.to_string(),
+        file: Arc::from(file),
         dir: dir.to_path_buf(),
         inputs: overlay.iter().map(|_| PathBuf::from(file)).collect(),
         diags: Vec::new(),
-        overlay,
+        overlay: overlay.map(|(f, paths)| (Arc::from(f), paths)),
     };
     let model = v.model(raw, name);
     let errors = v.has_errors();
@@ -94,7 +101,8 @@ impl Validator {
     /// `None` when a section could not be built or an error was found.
     fn model(&mut self, raw: RawScenario, name: &str) -> Option<Model> {
         self.version(&raw.version);
-        let meta = meta(raw.meta);
+        self.name_lengths(&raw);
+        let meta = self.meta(raw.meta);
 
         // Names first, so every later reference can be checked.
         let strategy_names = self.ids(&raw.states, &raw.strategies);
@@ -135,11 +143,13 @@ impl Validator {
             variables: &[],
             cycle_years,
         };
+        let prices = (raw.settings.value.price_index.as_ref(), meta.price_year);
         self.define_params(
             &raw_params,
             &mut declared.params,
             &declared.locs,
             &param_names,
+            prices,
         );
 
         let state_names = StateNames::new(&raw_states);
@@ -210,6 +220,21 @@ impl Validator {
         }
         self.point_values(&model, &strategy_locs);
         Some(model)
+    }
+
+    /// The descriptive fields as written, the title and the currency (which the figures
+    /// draw) bounded in length.
+    fn meta(&mut self, raw: RawMeta) -> Meta {
+        Meta {
+            title: self.label(&raw.title, "meta.title"),
+            description: raw.description,
+            currency: raw
+                .currency
+                .map(|c| self.label(&c, "meta.currency"))
+                .unwrap_or_default(),
+            price_year: raw.price_year,
+            references: raw.references,
+        }
     }
 
     fn version(&mut self, version: &Spanned<u32>) {
@@ -303,17 +328,7 @@ impl Validator {
 
     /// Record a diagnostic, in the overlay file when its path's value comes from there.
     fn push(&mut self, severity: Severity, at: (u64, u64), path: String, message: String) {
-        let file = match &self.overlay {
-            Some((overlay, prefixes))
-                if prefixes.iter().any(|p| {
-                    path.strip_prefix(p.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-                }) =>
-            {
-                overlay.clone()
-            }
-            _ => self.file.clone(),
-        };
+        let file = self.file_of(&path).to_string();
         self.diags.push(Diagnostic {
             severity,
             file,
@@ -321,6 +336,43 @@ impl Validator {
             column: at.1,
             path,
             message,
+        });
+    }
+
+    /// The file the value at a dotted path was read from: the overlay when the path (or
+    /// one above it) was given there, else the scenario (or the base).
+    fn file_of(&self, path: &str) -> &Arc<str> {
+        match &self.overlay {
+            Some((overlay, prefixes))
+                if prefixes.iter().any(|p| {
+                    path.strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+                }) =>
+            {
+                overlay
+            }
+            _ => &self.file,
+        }
+    }
+
+    /// Where the value at `path`, written at `at`, is defined: its file, line and column.
+    fn source_at(&self, at: (u64, u64), path: &str) -> SourceAt {
+        SourceAt {
+            file: Arc::clone(self.file_of(path)),
+            line: at.0,
+            column: at.1,
+        }
+    }
+
+    /// An error at a place already resolved to its file (a transition's definition).
+    fn error_at(&mut self, at: &SourceAt, path: impl Into<String>, message: impl Into<String>) {
+        self.diags.push(Diagnostic {
+            severity: Severity::Error,
+            file: at.file.to_string(),
+            line: at.line,
+            column: at.column,
+            path: path.into(),
+            message: message.into(),
         });
     }
 
@@ -335,6 +387,33 @@ impl Validator {
             path: format!("{path} (in {})", self.file),
             message,
         });
+    }
+
+    /// A file that cannot be read, named by the field at `at` with dotted path `path`
+    /// (`what` says what the file is): invalid UTF-8 is reported in the file, anything else
+    /// at the field.
+    fn input_error(
+        &mut self,
+        file: &Path,
+        e: &InputError,
+        (at, path): ((u64, u64), &str),
+        what: &str,
+    ) {
+        match e.at() {
+            Some((line, column)) => self.diags.push(Diagnostic {
+                severity: Severity::Error,
+                file: file.display().to_string(),
+                line,
+                column,
+                path: format!("{path} (in {})", self.file_of(path)),
+                message: e.describe("the file"),
+            }),
+            None => self.error(
+                at,
+                path,
+                e.describe(&format!("{what} `{}`", file.display())),
+            ),
+        }
     }
 
     /// An unknown name, with a suggestion or the list of known names.
@@ -395,17 +474,6 @@ impl Validator {
                 }
             },
         }
-    }
-}
-
-/// The descriptive fields, taken as written.
-fn meta(raw: RawMeta) -> Meta {
-    Meta {
-        title: raw.title,
-        description: raw.description,
-        currency: raw.currency,
-        price_year: raw.price_year,
-        references: raw.references,
     }
 }
 

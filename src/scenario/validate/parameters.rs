@@ -11,7 +11,7 @@ use crate::dist;
 use crate::model::table::Table;
 use crate::model::{DirichletGroup, Param, ParamDef, ParamId, Population};
 
-use super::super::raw::{RawDirichlet, RawParam, Scalar, in_file_order, loc};
+use super::super::raw::{RawDirichlet, RawParam, RawPriceIndex, Scalar, in_file_order, loc};
 use super::names::Names;
 use super::{Validator, is_builtin, is_identifier};
 
@@ -55,6 +55,7 @@ impl Validator {
                 low: None,
                 high: None,
                 expr: None,
+                price: None,
             });
         }
         declared
@@ -123,6 +124,7 @@ impl Validator {
                 low: None,
                 high: None,
                 expr: None,
+                price: None,
             });
         }
         if let Err(e) = dist::check_dirichlet(&alpha) {
@@ -145,13 +147,15 @@ impl Validator {
     }
 
     /// Define each plain parameter: its bounds, and its value (with a distribution) or its
-    /// expression over other parameters (`names`).
+    /// expression over other parameters (`names`); then index the prices that name a price
+    /// year with `prices` (`settings.price_index` and `meta.price_year`).
     pub(super) fn define_params(
         &mut self,
         raw_params: &[(String, Spanned<RawParam>)],
         params: &mut [Param],
         locs: &[(u64, u64)],
         names: &Names<'_>,
+        prices: (Option<&Spanned<RawPriceIndex>>, Option<i64>),
     ) {
         for (pname, p) in raw_params {
             let path = format!("parameters.{pname}");
@@ -167,6 +171,8 @@ impl Validator {
             self.bounds(p, &path, &mut params[id]);
             self.definition(p, &path, locs[id], &mut params[id], names);
         }
+        let (index, year) = prices;
+        self.index_prices(index, year, raw_params, names.tables, names.params, params);
     }
 
     /// The `low` and `high` of a parameter (for one-way sensitivity analysis).

@@ -6,6 +6,7 @@ use serde_saphyr::Spanned;
 
 use crate::model::{Attribute, AttributeDist, Population, var};
 
+use super::super::input::read_input;
 use super::super::raw::{RawAttribute, RawPopTable, RawPopulation, in_file_order, loc};
 use super::empirical::empirical;
 use super::{Validator, is_identifier};
@@ -126,13 +127,14 @@ impl Validator {
         let rt = &t.value;
         let file = self.dir.join(&rt.file.value);
         self.inputs.push(file.clone());
-        let text = match std::fs::read_to_string(&file) {
+        let text = match read_input(&file) {
             Ok(t) => t,
             Err(e) => {
-                self.error(
-                    loc(&rt.file),
-                    format!("{path}.file"),
-                    format!("cannot read population file `{}`: {e}", file.display()),
+                self.input_error(
+                    &file,
+                    &e,
+                    (loc(&rt.file), &format!("{path}.file")),
+                    "population file",
                 );
                 return;
             }

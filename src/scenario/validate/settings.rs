@@ -1,14 +1,12 @@
-//! The `settings` section: cycle and horizon, discounting, within-cycle correction, the
-//! number of individuals, cost categories and perspectives, willingness to pay, the
-//! reference strategy and the PSA settings.
+//! The `settings` section: cycle and horizon, discounting (its timing conventions are in
+//! `conventions`), the number of individuals, cost categories and perspectives,
+//! willingness to pay, the reference strategy and the PSA settings.
 
 use serde_saphyr::Spanned;
 
-use crate::model::{
-    DiscountTiming, Perspective, PsaSettings, Settings, StrategyId, TimeUnit, WithinCycle,
-};
+use crate::model::{Perspective, PsaSettings, Settings, StrategyId, TimeUnit};
 
-use super::super::raw::{RawDiscount, RawDuration, RawPsa, RawSettings, in_file_order, loc};
+use super::super::raw::{RawDuration, RawPsa, RawSettings, in_file_order, loc};
 use super::{Validator, is_identifier};
 
 /// Largest accepted number of individuals (memory does not grow with it, time does).
@@ -33,7 +31,10 @@ impl Validator {
         let rc = self.rate(&d.costs, "settings.discount.costs", &mut ok);
         let re = self.rate(&d.effects, "settings.discount.effects", &mut ok);
         let timing = self.discount_timing(d, &mut ok);
-        let within = self.within_cycle(rs, &mut ok);
+        let compounding = self.compounding(d, &mut ok);
+        let cycle_years = cycle.map_or(1.0, |(l, u)| l * u.years());
+        let within = self.within_cycle(rs, n_cycles, cycle_years, &mut ok);
+        let transition_timing = self.transition_timing(rs, &mut ok);
         let n_individuals = self.individuals(&rs.individuals, &mut ok);
         let categories = self.cost_categories(&rs.cost_categories);
         let perspectives = self.perspectives(s, &categories, &mut ok);
@@ -47,7 +48,9 @@ impl Validator {
             discount_rate_costs_annual: rc,
             discount_rate_effects_annual: re,
             discount_timing: timing,
+            discount_compounding: compounding,
             within_cycle: within,
+            transition_timing,
             n_individuals,
             seed: rs.seed.value,
             wtp_per_qaly: wtp,
@@ -134,50 +137,6 @@ impl Validator {
             None => {
                 *ok = false;
                 0.0
-            }
-        }
-    }
-
-    fn discount_timing(&mut self, d: &RawDiscount, ok: &mut bool) -> DiscountTiming {
-        match d.timing.as_ref().map(|t| t.value.as_str()) {
-            None | Some("start") => DiscountTiming::Start,
-            Some("middle") => DiscountTiming::Middle,
-            Some(other) => {
-                let t = d.timing.as_ref().map(loc).unwrap_or((0, 0));
-                self.unknown(
-                    t,
-                    "settings.discount.timing",
-                    "discount timing",
-                    other,
-                    &["start".into(), "middle".into()],
-                );
-                *ok = false;
-                DiscountTiming::Start
-            }
-        }
-    }
-
-    fn within_cycle(&mut self, rs: &RawSettings, ok: &mut bool) -> WithinCycle {
-        match rs.within_cycle.as_ref().map(|t| t.value.as_str()) {
-            None | Some("none") => WithinCycle::None,
-            Some("half-cycle") => WithinCycle::HalfCycle,
-            Some("trapezoid") => WithinCycle::Trapezoid,
-            Some("simpson") => WithinCycle::Simpson,
-            Some(other) => {
-                let t = rs.within_cycle.as_ref().map(loc).unwrap_or((0, 0));
-                let known: Vec<String> = ["none", "half-cycle", "trapezoid", "simpson"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                self.unknown(
-                    t,
-                    "settings.within_cycle",
-                    "within-cycle correction",
-                    other,
-                    &known,
-                );
-                *ok = false;
-                WithinCycle::None
             }
         }
     }

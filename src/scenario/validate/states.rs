@@ -68,7 +68,10 @@ impl Validator {
             state_has_payoff.push((rs.utility.is_some(), rs.costs.is_some()));
             states.push(State {
                 name: rs.id.value.clone(),
-                label: rs.label.clone().unwrap_or_else(|| rs.id.value.clone()),
+                label: match &rs.label {
+                    Some(l) => self.label(l, &format!("{path}.label")),
+                    None => rs.id.value.clone(),
+                },
                 costs,
                 utility,
                 absorbing: rs.absorbing,

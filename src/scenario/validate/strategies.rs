@@ -70,7 +70,10 @@ impl Validator {
         let param_order = self.param_order(&defs, scope.params, &path, loc(s));
         Strategy {
             name: rs.id.value.clone(),
-            label: rs.label.clone().unwrap_or_else(|| rs.id.value.clone()),
+            label: match &rs.label {
+                Some(l) => self.label(l, &format!("{path}.label")),
+                None => rs.id.value.clone(),
+            },
             initial,
             params: defs,
             overridden,
@@ -209,9 +212,10 @@ impl Validator {
             }
             for problem in params::check_rows(model, strategy, &values) {
                 // A row shared by strategies that do not override it is reported once.
-                if reported.insert((problem.at, problem.message.clone())) {
+                // It is reported where the transition is written (the base or the overlay).
+                if reported.insert((problem.at.clone(), problem.message.clone())) {
                     let message = format!("strategy `{}`: {}", strategy.name, problem.message);
-                    self.error(problem.at, format!("strategies[{si}]"), message);
+                    self.error_at(&problem.at, format!("strategies[{si}]"), message);
                 }
             }
         }

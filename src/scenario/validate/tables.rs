@@ -8,6 +8,7 @@ use serde_saphyr::Spanned;
 
 use crate::model::table::{self, Interpolation, OutOfRange, Table, TableSpec};
 
+use super::super::input::read_input;
 use super::super::raw::{RawTable, Scalar, in_file_order, loc};
 use super::Validator;
 
@@ -67,13 +68,14 @@ impl Validator {
         };
         let file = self.dir.join(&rt.file.value);
         self.inputs.push(file.clone());
-        let text = match std::fs::read_to_string(&file) {
+        let text = match read_input(&file) {
             Ok(t) => t,
             Err(e) => {
-                self.error(
-                    loc(&rt.file),
-                    format!("{path}.file"),
-                    format!("cannot read table file `{}`: {e}", file.display()),
+                self.input_error(
+                    &file,
+                    &e,
+                    (loc(&rt.file), &format!("{path}.file")),
+                    "table file",
                 );
                 return None;
             }

@@ -106,8 +106,8 @@ impl Validator {
                 probability,
                 costs,
                 qaly_loss,
+                at: self.source_at(loc(t), &path),
                 origin: path,
-                at: loc(t),
                 text: match &rt.probability.value {
                     Scalar::Num(x) => x.to_string(),
                     Scalar::Text(t) => t.trim().to_string(),
