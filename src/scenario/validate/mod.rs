@@ -112,10 +112,7 @@ impl Validator {
         let (categories, perspectives, settings_partial) =
             self.settings(&raw.settings, &strategy_names);
 
-        let cycle_years = settings_partial
-            .as_ref()
-            .map(|s| s.cycle_years())
-            .unwrap_or(1.0);
+        let cycle_years = settings_partial.as_ref().map_or(1.0, |s| s.cycle_years());
 
         // Categorical levels are global codes shared by attributes and tables.
         let mut levels: Vec<String> = Vec::new();
