@@ -10,6 +10,7 @@ mod common;
 mod conventions;
 mod dsa;
 mod end_to_end;
+mod evsi;
 mod flagship;
 mod invalid;
 mod oracle;

@@ -11,6 +11,7 @@ mod args;
 mod compare;
 mod console;
 mod dsa;
+mod evsi;
 mod merge;
 mod progress;
 mod report;
@@ -63,6 +64,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Command::Dsa(args) => dsa::dsa(&args),
         Command::Threshold(args) => threshold::threshold(&args),
+        Command::Evsi(args) => evsi::evsi(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),

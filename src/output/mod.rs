@@ -18,6 +18,7 @@ mod atomic;
 mod base_case;
 mod compare;
 mod dsa;
+mod evsi;
 mod figures;
 mod manifest;
 mod merge;
@@ -37,6 +38,7 @@ pub use base_case::{
 };
 pub use compare::write_comparison;
 pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
+pub use evsi::{evsi_csv, evsi_summary, write_evsi};
 pub use figures::{redrawn, render, render_from, trace_figure};
 pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
