@@ -9,6 +9,7 @@ mod common;
 mod dsa;
 mod end_to_end;
 mod flagship;
+mod interrupt;
 mod invalid;
 mod oracle;
 mod psa;

@@ -41,7 +41,7 @@ pub fn plot(dir: &Path) -> i32 {
         Ok(j) => j,
         Err(e) => return fail_with(EXIT_FAILURE, e),
     };
-    match output::render(dir, &info["figures"]) {
+    match output::update_files(dir, |tmp| output::render(tmp, &info["figures"])) {
         Ok(_) => {
             out(&format!("figures redrawn in {}\n", dir.display()));
             EXIT_OK

@@ -19,7 +19,6 @@ mod format;
 mod render;
 mod sources;
 
-use std::fs;
 use std::path::Path;
 
 use crate::model::Model;
@@ -88,11 +87,7 @@ pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), ReportErr
     let json = crate::output::read_run_json(dir)?;
     let report = context::gather(dir, model, extras, &json);
     let html = render::render(&report)?;
-    // Written beside and renamed, so a failure never leaves a half-written report.
-    let tmp = dir.join(".report.html.tmp");
-    crate::output::write_file(&tmp, &html)?;
-    let path = dir.join("report.html");
-    fs::rename(&tmp, &path)
-        .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))?;
+    // Written beside and renamed, so a failure or a signal never leaves a half-written report.
+    crate::output::replace_file(&dir.join("report.html"), &html)?;
     Ok(())
 }
