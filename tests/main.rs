@@ -13,3 +13,4 @@ mod interrupt;
 mod invalid;
 mod oracle;
 mod psa;
+mod voi;

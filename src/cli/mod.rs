@@ -17,6 +17,7 @@ mod progress;
 mod report;
 mod run;
 mod verify;
+mod voi;
 
 use std::path::Path;
 
@@ -68,6 +69,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Command::Dsa(args) => dsa::dsa(&args),
         Command::Compare(args) => compare::compare(&args),
+        Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),
     };
     output::exit_code(code)
