@@ -461,7 +461,12 @@ fn interrupted_in_place(command: &[&str], tmp_name: &str, signal: Signal, expect
     send(&child, signal);
     let out = child.wait_with_output().expect("trdsim ends");
     assert_eq!(code(&out), expected, "{}", stderr(&out));
-    assert!(files(&run) == before, "{:?}", listing(&run));
+    assert!(
+        listing(&run).iter().eq(before.keys()),
+        "{:?}",
+        listing(&run)
+    );
+    assert!(files(&run) == before, "the files changed");
 }
 
 #[test]
@@ -506,4 +511,93 @@ fn the_docs_give_the_exit_code_that_cohort_on_varying_attributes_gives() {
             "{doc} says exit code {n}, the program gives {actual}"
         );
     }
+}
+
+#[test]
+fn a_signal_during_the_simulation_removes_the_claim_and_created_parents() {
+    // No test hook here: a run long enough (tens of millions of patient-cycles) to be
+    // still simulating when the signal arrives, a few milliseconds after its claim appears.
+    let tmp = tempdir();
+    let sc = three_state();
+    let args = [
+        "run",
+        s(&sc),
+        "--out",
+        "new/parent/results",
+        "--individuals",
+        "50000000",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    let mut child = spawn(tmp.path(), &args, &[]);
+    let lock = tmp.path().join("new/parent/.results.lock");
+    wait_for(&mut child, "the claim of the result directory", || {
+        lock.is_file()
+    });
+    send(&child, Signal::TERM);
+    let out = child.wait_with_output().expect("trdsim ends");
+    assert_eq!(code(&out), 143, "{}", stderr(&out));
+    assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
+}
+
+#[test]
+fn a_failed_exchange_with_a_read_only_mount_point_leaves_nothing() {
+    // `--force` onto a mount point: the exchange fails (EBUSY), exit 2, and the finished
+    // temporary directory must not stay. The mount needs a private mount namespace
+    // (`unshare -rm`); where the system allows none, the test says so and stops.
+    let tmp = tempdir();
+    let results = tmp.path().join("results");
+    fs::create_dir(&results).expect("created");
+    let sc = three_state();
+    let script = format!(
+        "mount -t tmpfs -o ro none results || exit 97; exec {} run {} --out results --individuals 200 --force --quiet",
+        env!("CARGO_BIN_EXE_trdsim"),
+        s(&sc)
+    );
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .current_dir(tmp.path())
+        .output();
+    let out = match out {
+        Ok(out) if code(&out) != 97 && !stderr(&out).starts_with("unshare:") => out,
+        _ => {
+            eprintln!("skipped: no private mount namespace (unshare -rm) on this system");
+            return;
+        }
+    };
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot move the results into `results`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listing(tmp.path()), ["results"]);
+    assert!(listing(&results).is_empty(), "{:?}", listing(&results));
+}
+
+#[test]
+fn an_interrupted_voi_leaves_the_result_directory_as_it_was() {
+    let tmp = tempdir();
+    let run = tmp.path().join("run");
+    let sc = root().join("tests/data/voi-toy.yaml");
+    let out = trdsim(&["run", s(&sc), "--draws", "200", "--quiet", "--out", s(&run)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = files(&run);
+    let args = ["voi", s(&run), "--params", "u_gain", "--quiet"];
+    let mut child = spawn(tmp.path(), &args, &[(PAUSE, "600000")]);
+    // The EVPPI files and the new run.json are complete; nothing has been moved in yet.
+    let staged = run
+        .join(format!(".voi.tmp-{}", child.id()))
+        .join("run.json");
+    wait_for(&mut child, "the staged EVPPI files", || staged.is_file());
+    send(&child, Signal::INT);
+    let out = child.wait_with_output().expect("trdsim ends");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert!(
+        listing(&run).iter().eq(before.keys()),
+        "{:?}",
+        listing(&run)
+    );
+    assert!(files(&run) == before, "the files changed");
 }

@@ -45,10 +45,10 @@ pub use manifest::{RunInfo, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
-pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 pub use temp::{
     PAUSE_VAR, RESUME_VAR, Temp, exit_code, handle_signals, is_alive, remove_stale, run_child,
 };
+pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
 #[derive(Debug)]
