@@ -601,3 +601,31 @@ fn an_interrupted_voi_leaves_the_result_directory_as_it_was() {
     );
     assert!(files(&run) == before, "the files changed");
 }
+
+#[test]
+fn a_signal_while_the_results_are_being_written_leaves_nothing() {
+    // No test hook: a PSA of 20,000 one-person draws takes about a second to write its
+    // tables and figures, far longer than it takes to notice its temporary directory.
+    let tmp = tempdir();
+    let sc = three_state();
+    let args = [
+        "run",
+        s(&sc),
+        "--out",
+        "results",
+        "--individuals",
+        "100",
+        "--draws",
+        "20000",
+        "--draw-individuals",
+        "1",
+        "--quiet",
+    ];
+    let mut child = spawn(tmp.path(), &args, &[]);
+    let writing = tmp.path().join(format!(".results.tmp-{}", child.id()));
+    wait_for(&mut child, "the write phase", || writing.is_dir());
+    send(&child, Signal::INT);
+    let out = child.wait_with_output().expect("trdsim ends");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
+}
