@@ -132,6 +132,12 @@ pub fn claim(dir: &Path, force: bool) -> Result<Claim, TargetError> {
     check_existing(dir, force)?;
     let created = CreatedDir::create_all(&parent)
         .map_err(|e| TargetError::Io(format!("cannot create `{}`: {e}", parent.display())))?;
+    if !parent.is_dir() {
+        return Err(TargetError::Io(format!(
+            "cannot create `{}`: it exists and is not a directory",
+            parent.display()
+        )));
+    }
     let lock_path = parent.join(dotted(&name, ".lock"));
     let lock = if temp::holds_lock(&lock_path) {
         None
