@@ -12,6 +12,7 @@ mod dsa;
 mod end_to_end;
 mod evsi;
 mod flagship;
+mod interrupt;
 mod invalid;
 mod oracle;
 mod prices;

@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
     long_about = "trdsim reads a YAML scenario, simulates every strategy with an individual-level Markov \
                   microsimulation (or a cohort model), and writes costs, QALYs, the incremental analysis, \
                   net monetary benefit and the Markov trace.\n\nExit codes: 0 success, 1 invalid scenario \
-                  or arguments, 2 failure while running or writing."
+                  or arguments, 2 failure while running or writing, 130 and 143 interrupted by SIGINT \
+                  and SIGTERM (temporary files removed)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -67,9 +67,10 @@ pub fn evsi(args: &EvsiArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{name}-evsi-{}", args.target)));
-    if let Err(e) = output::check_target(&target, args.force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match super::claim(&target, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     if let Err(e) = output::write_evsi(&target, args.force, &model, dir, &plan, &result) {
         return fail_with(EXIT_FAILURE, e);
     }
