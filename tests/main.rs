@@ -11,4 +11,6 @@ mod end_to_end;
 mod flagship;
 mod invalid;
 mod oracle;
+mod overflow;
 mod psa;
+mod warnings;

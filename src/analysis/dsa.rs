@@ -321,8 +321,13 @@ pub fn plan(model: &Model, req: &DsaRequest) -> Result<DsaPlan, AnalysisError> {
     }
     let wtps = &model.settings.wtp_per_qaly;
     let wtp = match req.wtp.or_else(|| wtps.get(wtps.len() / 2).copied()) {
-        Some(w) if w.is_finite() && w >= 0.0 => w,
-        Some(w) => return invalid(format!("--wtp: expected a non-negative number, found {w}")),
+        Some(w) if (0.0..=crate::scenario::MAX_WTP).contains(&w) => w,
+        Some(w) => {
+            return invalid(format!(
+                "--wtp: expected a non-negative number of at most {:e}, found {w}",
+                crate::scenario::MAX_WTP
+            ));
+        }
         None => {
             return invalid(
                 "--wtp: the scenario has no thresholds (settings.wtp); give --wtp".into(),

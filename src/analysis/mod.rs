@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod dsa;
+mod finite;
 pub mod merge;
 pub mod psa;
 pub mod read;

@@ -102,7 +102,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                 .collect();
         }
     }
-    Ok(SimOutput {
+    let sim = SimOutput {
         layout,
         n_individuals: 0,
         n_states: cohort.n_states,
@@ -110,7 +110,9 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         strategies,
         pairs,
         trajectories: Vec::new(),
-    })
+    };
+    engine::check_results(model, &prep, &sim)?;
+    Ok(sim)
 }
 
 impl Cohort<'_> {

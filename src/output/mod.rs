@@ -18,6 +18,7 @@ mod base_case;
 mod compare;
 mod dsa;
 mod figures;
+mod finite;
 mod manifest;
 mod merge;
 mod psa;
@@ -71,8 +72,11 @@ fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
 }
 
-/// Write one text file, naming it in the error.
+/// Write one text file, naming it in the error; a CSV file must hold only finite numbers.
 pub fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
+    if path.extension().is_some_and(|e| e == "csv") {
+        finite::check_csv(path, text)?;
+    }
     fs::write(path, text)
         .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))
 }

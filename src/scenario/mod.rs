@@ -27,7 +27,7 @@ use diag::LoadError;
 
 pub use raw::Scalar;
 pub use read::MAX_FILE_BYTES;
-pub use validate::{FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS};
+pub use validate::{FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS, MAX_POPULATION_PER_YEAR, MAX_WTP};
 
 /// Load and validate a scenario file; warnings are returned inside the model.
 pub fn load(path: &Path) -> Result<Model, LoadError> {

@@ -4,7 +4,8 @@
 //!
 //! The driver (`Validator::model`) checks the sections in a fixed order: version, ids,
 //! settings, tables, population, parameters, variables, states, transitions, strategies,
-//! row rules, reachability, correlation, then the numbers at the point values. That order
+//! row rules, reachability, correlation, the numbers at the point values, then the
+//! plausibility warnings (utilities, distributions of probabilities, clamped ages). That order
 //! is the order of the diagnostics, which tests compare byte for byte: keep it. Each
 //! section lives in its own file as an `impl Validator` block.
 //!
@@ -18,6 +19,7 @@ mod distributions;
 mod empirical;
 mod names;
 mod parameters;
+mod plausibility;
 mod population;
 mod settings;
 mod states;
@@ -41,7 +43,7 @@ use names::Names;
 use states::StateNames;
 use strategies::Scope;
 
-pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS};
+pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS, MAX_POPULATION_PER_YEAR, MAX_WTP};
 
 /// The scenario format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -115,6 +117,9 @@ impl Validator {
             })
         };
 
+        let table_locs: Vec<_> = (raw.tables.iter())
+            .map(|(n, t)| (n.clone(), t.value.out_of_range.as_ref().map_or(loc(t), loc)))
+            .collect();
         let tables = self.tables(raw.tables, &mut level_code);
         let population = self.population(raw.population, &mut level_code);
 
@@ -198,6 +203,16 @@ impl Validator {
             return None;
         }
         self.point_values(&model, &strategy_locs);
+        if !self.has_errors() {
+            let sources = plausibility::Sources {
+                states: &raw_states,
+                params: &raw_params,
+                strategies: &raw_strategies,
+                variables: &raw_variables,
+                tables: &table_locs,
+            };
+            self.plausibility(&model, &sources);
+        }
         Some(model)
     }
 
