@@ -115,3 +115,34 @@ fn a_comparison_through_the_library_reports_what_differs() {
     assert_eq!(rows(0), rows(2));
     assert!(!rows(0).is_empty());
 }
+
+#[test]
+fn a_psa_too_large_for_the_memory_budget_is_refused_before_it_runs() {
+    let mut m = model("scenarios/eko-vs-ect.yaml");
+    let per = trdsim::analysis::psa_bytes_per_draw(&m);
+    let most = trdsim::analysis::PSA_MEMORY_BUDGET / per;
+    let ask = |n: usize| RunRequest {
+        draws: Some(n),
+        ..RunRequest::default()
+    };
+    let err = run::plan(&mut m, &ask(most + 1)).unwrap_err().to_string();
+    assert!(err.contains(&format!("use at most {most} draws")), "{err}");
+    assert!(run::plan(&mut m, &ask(most)).is_ok());
+    // The estimate covers at least the text of the per-draw files it writes.
+    let plan = run::plan(
+        &mut m,
+        &RunRequest {
+            draws: Some(20),
+            draw_individuals: Some(10),
+            individuals: Some(10),
+            ..RunRequest::default()
+        },
+    )
+    .unwrap();
+    let draws = run::run(&m, &plan, &Silent).unwrap().draws.unwrap().1;
+    let text = output::draws_csv(&m, &draws).len() + output::psa_csv(&m, &draws).len();
+    assert!(
+        per * 20 > text,
+        "{per} bytes per draw, {text} bytes of text for 20 draws"
+    );
+}

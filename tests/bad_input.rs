@@ -717,3 +717,24 @@ fn a_closed_stdout_does_not_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn a_psa_beyond_the_memory_budget_exits_1_and_writes_nothing() {
+    let dir = tempdir();
+    let out_dir = dir.path().join("huge");
+    let out = trdsim(&[
+        "run",
+        "scenarios/eko-vs-ect.yaml",
+        "--draws",
+        "10000000",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than the 1024 MiB a PSA may use"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_dir.exists());
+}

@@ -13,4 +13,5 @@ mod invalid;
 mod oracle;
 mod overflow;
 mod psa;
+mod voi;
 mod warnings;

@@ -72,6 +72,11 @@ pub fn compare(
     progress: &dyn Progress,
 ) -> Result<Comparison, (usize, AnalysisError)> {
     check(req).map_err(|e| (0, e))?;
+    if let Some(d) = req.draws {
+        for (i, m) in models.iter().enumerate() {
+            super::check_psa_memory(m, d).map_err(|e| (i, e))?;
+        }
+    }
     let first = inputs(&models[0]);
     let thresholds = models[0].settings.wtp_per_qaly.clone();
     let mut out = Comparison {

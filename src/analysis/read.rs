@@ -251,3 +251,68 @@ fn psa_row(
         se,
     })
 }
+
+/// `draws.csv` read back: the drawn value of every varying parameter in every draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawsData {
+    /// Parameter names, in column order.
+    pub names: Vec<String>,
+    /// Draw numbers, in row order.
+    pub draws: Vec<u64>,
+    /// `[column][row]`: the values of each parameter.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Parse `draws.csv` text (a `draw` column, then one column per parameter).
+pub fn parse_draws(text: &str, file: &str) -> Result<DrawsData, AnalysisError> {
+    let mut lines = text.lines().enumerate();
+    let (_, header) = lines.next().ok_or_else(|| bad(file, 1, "empty file"))?;
+    let header = split_csv_line(header);
+    if header.first().map(String::as_str) != Some("draw") {
+        return Err(bad(file, 1, "expected `draw` as the first column"));
+    }
+    let names = header[1..].to_vec();
+    let mut draws = Vec::new();
+    let mut values = vec![Vec::new(); names.len()];
+    for (i, line) in lines {
+        let f = split_csv_line(line);
+        if f.len() != header.len() {
+            return Err(bad(
+                file,
+                i + 1,
+                format!("expected {} fields, found {}", header.len(), f.len()),
+            ));
+        }
+        let draw = f[0].parse::<u64>().map_err(|_| {
+            bad(
+                file,
+                i + 1,
+                format!("expected a draw number, found `{}`", f[0]),
+            )
+        })?;
+        draws.push(draw);
+        for (k, column) in values.iter_mut().enumerate() {
+            let v = f[k + 1]
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    bad(
+                        file,
+                        i + 1,
+                        format!(
+                            "column `{}`: expected a finite number, found `{}`",
+                            names[k],
+                            f[k + 1]
+                        ),
+                    )
+                })?;
+            column.push(v);
+        }
+    }
+    Ok(DrawsData {
+        names,
+        draws,
+        values,
+    })
+}

@@ -107,6 +107,7 @@ fn plan_psa(model: &Model, req: &RunRequest) -> Result<Option<PsaPlan>, Analysis
             "--draws: expected a number from 1 to {MAX_DRAWS}, found {total}"
         ));
     }
+    super::check_psa_memory(model, total)?;
     let total = total as u64;
     let (first, last) = match &req.draw_range {
         None => (1, total),

@@ -83,6 +83,11 @@ fn rerun_args(scenario: &str, json: &serde_json::Value) -> Vec<String> {
             per.to_string(),
         ]);
     }
+    // The EVPPI added by `run --voi` or `trdsim voi`, with the options that reproduce it.
+    if let Some(voi) = json["voi"]["arguments"].as_array() {
+        args.push("--voi".into());
+        args.extend(voi.iter().filter_map(|a| a.as_str().map(str::to_string)));
+    }
     args
 }
 

@@ -60,11 +60,40 @@ pub enum Command {
         #[arg(long)]
         compare: Option<PathBuf>,
     },
+    /// Expected value of partial perfect information (EVPPI) of parameters and groups, added to a PSA result directory.
+    Voi(VoiArgs),
     /// Redraw every figure of a result directory from its CSV files and run.json.
     Plot {
         /// A result directory written by `trdsim run` or `trdsim merge`.
         dir: PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VoiArgs {
+    /// A result directory written by `trdsim run --draws` (or `trdsim merge`).
+    pub dir: PathBuf,
+    /// Only these parameters (comma-separated) [default: every drawn parameter and every group].
+    #[arg(long, value_delimiter = ',')]
+    pub params: Vec<String>,
+    /// Groups (comma-separated): a Dirichlet group, `correlation`, a scenario `voi_groups` name, `all`, or NAME=a+b+c.
+    #[arg(long, value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// `regression` (on the run's draws) or `nested` (two-level Monte Carlo with the engine).
+    #[arg(long, default_value = "regression", value_parser = ["regression", "nested"])]
+    pub method: String,
+    /// Nested: outer draws [default: 100].
+    #[arg(long, value_name = "K")]
+    pub outer: Option<usize>,
+    /// Nested: inner draws per outer draw [default: 100].
+    #[arg(long, value_name = "J")]
+    pub inner: Option<usize>,
+    /// Nested: individuals per inner simulation [default: settings.psa.individuals].
+    #[arg(long, value_name = "N")]
+    pub individuals: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -159,6 +188,27 @@ pub struct RunArgs {
     /// Also write the state path of the first N individuals to trajectories.csv.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub trajectories: usize,
+    /// With --draws: also compute the EVPPI of every drawn parameter and group (as `trdsim voi`).
+    #[arg(long)]
+    pub voi: bool,
+    /// With --voi: only these parameters (as `trdsim voi --params`).
+    #[arg(long, value_delimiter = ',', requires = "voi")]
+    pub voi_params: Vec<String>,
+    /// With --voi: these groups (as `trdsim voi --groups`).
+    #[arg(long, value_delimiter = ',', requires = "voi")]
+    pub voi_groups: Vec<String>,
+    /// With --voi: `regression` or `nested` (as `trdsim voi --method`).
+    #[arg(long, default_value = "regression", value_parser = ["regression", "nested"])]
+    pub voi_method: String,
+    /// With --voi: nested outer draws.
+    #[arg(long, value_name = "K", requires = "voi")]
+    pub voi_outer: Option<usize>,
+    /// With --voi: nested inner draws per outer draw.
+    #[arg(long, value_name = "J", requires = "voi")]
+    pub voi_inner: Option<usize>,
+    /// With --voi: nested individuals per inner simulation.
+    #[arg(long, value_name = "N", requires = "voi")]
+    pub voi_individuals: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -16,6 +16,7 @@ mod progress;
 mod report;
 mod run;
 mod verify;
+mod voi;
 
 use std::path::Path;
 
@@ -61,6 +62,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Command::Dsa(args) => dsa::dsa(&args),
         Command::Compare(args) => compare::compare(&args),
+        Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),
     }
 }

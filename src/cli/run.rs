@@ -34,6 +34,25 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return fail(Some(&args.scenario), &e),
     };
+    let voi = args.voi.then(|| {
+        super::voi::request(
+            &args.voi_params,
+            &args.voi_groups,
+            &args.voi_method,
+            (args.voi_outer, args.voi_inner, args.voi_individuals),
+        )
+    });
+    if voi.is_some() && plan.psa.is_none() {
+        eprintln!(
+            "error: --voi: the value of information needs a probabilistic analysis; add --draws N"
+        );
+        return EXIT_INVALID;
+    }
+    if let Some(req) = &voi
+        && let Err(e) = crate::analysis::voi::check(&model, req)
+    {
+        return fail(Some(&args.scenario), &e);
+    }
     let dir = args
         .out
         .clone()
@@ -63,6 +82,7 @@ pub fn run(args: &RunArgs) -> i32 {
         &plan,
         &result,
         loaded,
+        voi.as_ref(),
     ) {
         Ok(f) => f,
         Err(e) => return fail_with(EXIT_FAILURE, e),
@@ -91,6 +111,7 @@ fn write(
     plan: &RunPlan,
     result: &RunResult,
     loaded: f64,
+    voi: Option<&crate::analysis::voi::VoiRequest>,
 ) -> Result<Option<crate::analysis::psa::PsaFindings>, output::OutputError> {
     let mut timings = vec![("load", loaded)];
     timings.extend(result.timings.iter().copied());
@@ -113,5 +134,5 @@ fn write(
         },
         timings_s: timings,
     };
-    output::write_run(dir, force, model, &info, result)
+    output::write_run_with_voi(dir, force, model, &info, result, voi)
 }

@@ -1,6 +1,7 @@
 //! Economics: incremental analysis over per-strategy means (`incremental`) and the
 //! statistics of a probabilistic analysis over per-draw outcomes (`psa`: acceptability
-//! curves and frontier, EVPI, intervals, Monte Carlo error).
+//! curves and frontier, EVPI, intervals, Monte Carlo error), and the value of partial
+//! information (`voi`: EVPPI by regression and from nested conditional means).
 //!
 //! Everything here is pure arithmetic over (cost, effect) numbers: it knows nothing of
 //! models, the engine, files or figures, and results are bit-for-bit reproducible for
@@ -8,6 +9,7 @@
 
 mod incremental;
 pub mod psa;
+pub mod voi;
 
 pub use incremental::{
     IcerRow, IcerStatus, Outcome, PairRow, Quadrant, incremental, nmb, pairwise,

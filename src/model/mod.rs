@@ -178,6 +178,13 @@ impl Settings {
     }
 }
 
+/// A named group of drawn parameters for value-of-information analysis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoiGroup {
+    pub name: String,
+    pub members: Vec<ParamId>,
+}
+
 /// How a parameter gets its value.
 #[derive(Clone, Debug)]
 pub enum ParamDef {
@@ -208,6 +215,15 @@ impl Param {
         self.source
             .as_deref()
             .is_none_or(|s| s.trim().to_ascii_lowercase().starts_with("assumption"))
+    }
+
+    /// True when the parameter varies between probabilistic draws (its own distribution or
+    /// a Dirichlet group).
+    pub fn has_distribution(&self) -> bool {
+        matches!(
+            self.def,
+            ParamDef::Value { dist: Some(_), .. } | ParamDef::Dirichlet { .. }
+        )
     }
 }
 
@@ -369,6 +385,8 @@ pub struct Model {
     pub variables: Vec<Variable>,
     /// Correlation between parameters in probabilistic draws, if any.
     pub correlation: Option<Correlation>,
+    /// Named groups of parameters whose joint EVPPI is reported (`voi_groups`).
+    pub voi_groups: Vec<VoiGroup>,
     pub cost_categories: Vec<String>,
     pub perspectives: Vec<Perspective>,
     pub states: Vec<State>,

@@ -12,7 +12,8 @@ use crate::plot::{self, Series};
 use super::OutputError;
 
 /// Redraw every figure of a result directory from its CSV files and `run.json`; with PSA
-/// files present, the PSA tables and figures are recomputed from `psa.csv` too.
+/// files present, the PSA tables and figures are recomputed from `psa.csv` too, and with
+/// `evppi.csv` the EVPPI figures are redrawn from it.
 pub fn render(dir: &Path, info: &serde_json::Value) -> Result<Option<PsaFindings>, OutputError> {
     trace_figure(dir, info)?;
     let psa_file = dir.join("psa.csv");
@@ -25,6 +26,9 @@ pub fn render(dir: &Path, info: &serde_json::Value) -> Result<Option<PsaFindings
     let settings = read::analysis_from_info(info);
     let analysis = analysis_psa::analyse(&data, &settings)?;
     super::write_psa_analysis(dir, &data, &analysis, &settings)?;
+    if dir.join("evppi.csv").exists() {
+        super::voi_figures(dir, info)?;
+    }
     Ok(Some(analysis.findings))
 }
 

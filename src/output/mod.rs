@@ -7,7 +7,8 @@
 //!
 //! Files: `atomic` (claiming and replacing result directories), `manifest` (`run.json`),
 //! `base_case`, `psa`, `dsa` and `compare` (the CSV tables of each analysis), `run` (a run's directory), `merge`
-//! (a merged PSA), `figures` (drawing every figure of a result directory from its files).
+//! (a merged PSA), `figures` (drawing every figure of a result directory from its files),
+//! `voi` (the EVPPI table and figures, also added to an existing result directory).
 //!
 //! This is the only stage that writes files. It takes results from `analysis`, `engine`
 //! and `econ` and never computes statistics of its own; it knows nothing of the command
@@ -23,6 +24,7 @@ mod manifest;
 mod merge;
 mod psa;
 mod run;
+mod voi;
 
 use std::fs;
 use std::path::Path;
@@ -39,7 +41,8 @@ pub use figures::{render, trace_figure};
 pub use manifest::{RunInfo, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
-pub use run::write_run;
+pub use run::{write_run, write_run_with_voi};
+pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
 #[derive(Debug)]

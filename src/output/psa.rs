@@ -8,23 +8,14 @@ use std::path::Path;
 use crate::analysis::psa::{AnalysisSettings, PsaAnalysis, PsaFindings};
 use crate::analysis::read::PsaData;
 use crate::engine::{DrawOutcome, Layout};
-use crate::model::{Model, ParamDef};
+use crate::model::Model;
 
 use super::{OutputError, figures, write_file};
 
 /// Columns of `draws.csv`: the parameters that vary between draws.
 pub fn drawn_params(model: &Model) -> Vec<usize> {
-    model
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| {
-            matches!(
-                p.def,
-                ParamDef::Value { dist: Some(_), .. } | ParamDef::Dirichlet { .. }
-            )
-        })
-        .map(|(i, _)| i)
+    (0..model.params.len())
+        .filter(|i| model.params[*i].has_distribution())
         .collect()
 }
 

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use crate::analysis::Silent;
 use crate::analysis::psa::PsaFindings;
 use crate::analysis::run::RunResult;
+use crate::analysis::voi::VoiRequest;
 use crate::model::Model;
 
 use super::{
@@ -19,6 +21,19 @@ pub fn write_run(
     model: &Model,
     info: &RunInfo,
     result: &RunResult,
+) -> Result<Option<PsaFindings>, OutputError> {
+    write_run_with_voi(dir, force, model, info, result, None)
+}
+
+/// Write a run into `dir`, with the EVPPI of `voi` computed from its PSA files when asked
+/// (`run --voi`); returns the PSA findings when the run had a PSA.
+pub fn write_run_with_voi(
+    dir: &Path,
+    force: bool,
+    model: &Model,
+    info: &RunInfo,
+    result: &RunResult,
+    voi: Option<&VoiRequest>,
 ) -> Result<Option<PsaFindings>, OutputError> {
     let json = run_json(model, info);
     let figures = json["figures"].clone();
@@ -41,6 +56,13 @@ pub fn write_run(
                     "individuals_per_draw": plan.individuals,
                 }),
             );
+        }
+        if let (Some(req), Some(_)) = (voi, &result.draws) {
+            // render() below draws the EVPPI figures from evppi.csv and evpi.csv.
+            let settings = crate::analysis::read::analysis_from_info(&figures);
+            let v = crate::analysis::voi::analyse(tmp, &settings, model, req, &Silent)?;
+            super::write_file(&tmp.join("evppi.csv"), &super::evppi_csv(&v))?;
+            extra.insert("voi".into(), super::voi_json(&v, req));
         }
         let f = render(tmp, &figures)?;
         if let Some(f) = &f {

@@ -3,11 +3,13 @@
 //! evaluation of overrides and derived parameters (once per parameter set, never per
 //! individual-cycle).
 //!
-//! Files: `draw` (point values and draws), `copula` (correlated
-//! draws), `evaluate` (strategy values and parameter-only expressions), `rows` (checks of
-//! transition rows that are fixed for a parameter set). Depends on `model`, `expr`,
+//! Files: `draw` (point values and draws), `copula` (correlated draws), `condition` (some
+//! parameters held, the rest redrawn given them, for nested value-of-information
+//! analysis), `evaluate` (strategy values and parameter-only expressions), `rows` (checks
+//! of transition rows that are fixed for a parameter set). Depends on `model`, `expr`,
 //! `table` and `rng`; knows nothing of the engine, files or presentation.
 
+mod condition;
 mod copula;
 mod draw;
 mod evaluate;
@@ -15,6 +17,7 @@ mod rows;
 
 use rand::Rng;
 
+pub use condition::conditional;
 pub use draw::{draw, point_values};
 pub use evaluate::{ParamEnv, eval, evaluate};
 pub use rows::{RowProblem, check_rows};

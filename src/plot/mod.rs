@@ -13,13 +13,14 @@
 //!
 //! Figures: [`trace`](trace()) and [`lines`] for the deterministic model; [`ce_plane`](ce_plane()),
 //! [`ceac`](ceac()), [`evpi`](evpi()) and [`convergence`](convergence()) for a probabilistic sensitivity
-//! analysis; [`tornado`](tornado()) for a one-way and [`heatmap`](heatmap()) for a two-way
+//! analysis; [`evppi_rank`](evppi_rank()) and [`evppi_curves`](evppi_curves()) for its
+//! value of partial information; [`tornado`](tornado()) for a one-way and [`heatmap`](heatmap()) for a two-way
 //! sensitivity analysis. Legends sit below the plot and threshold labels
 //! outside the frame, so neither can cover data.
 //!
 //! Layout of the folder: one file per figure (`trace`, `line_chart` for
-//! [`lines`], `ce_plane`, `ceac`, `evpi`, `convergence`, `tornado`,
-//! `heatmap`), with `guided`, the chart that CEAC, EVPI and convergence are
+//! [`lines`], `ce_plane`, `ceac`, `evpi`, `evppi_rank`, `evppi_curves`,
+//! `convergence`, `tornado`, `heatmap`), with `guided`, the chart that CEAC, EVPI and convergence are
 //! drawn as; below them the shared building blocks: `style` (palette, sizes,
 //! line styles), `font` (the embedded font), `format` and `money` (number
 //! formatting), `wtp` (threshold helpers), `axes`, `annotate`, `marks` and
@@ -41,6 +42,8 @@ mod ceac;
 mod convergence;
 mod error;
 mod evpi;
+mod evppi_curves;
+mod evppi_rank;
 mod figure;
 mod font;
 mod format;
@@ -63,6 +66,8 @@ pub use ceac::ceac;
 pub use convergence::convergence;
 pub use error::PlotError;
 pub use evpi::evpi;
+pub use evppi_curves::evppi_curves;
+pub use evppi_rank::evppi_rank;
 pub use heatmap::heatmap;
 pub use line_chart::{Series, lines};
 pub use tornado::tornado;

@@ -117,6 +117,12 @@ fn apply(over: RawOverlay, raw: &mut RawScenario, dir: &Path) -> Vec<String> {
         paths.push("correlation".into());
         raw.correlation = Some(c);
     }
+    merge_map(
+        &mut raw.voi_groups,
+        over.voi_groups,
+        "voi_groups",
+        &mut paths,
+    );
     merge_list(
         &mut raw.states.value,
         over.states,

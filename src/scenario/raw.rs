@@ -90,6 +90,9 @@ pub(super) struct RawScenario {
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
+    /// Named groups of parameters for the EVPPI: group name → parameter names.
+    #[serde(default)]
+    pub(super) voi_groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     pub(super) states: Spanned<Vec<Spanned<RawState>>>,
     pub(super) transitions: Spanned<Vec<Spanned<RawTransition>>>,
     pub(super) strategies: Spanned<Vec<Spanned<RawStrategy>>>,
@@ -125,6 +128,8 @@ pub(super) struct RawOverlay {
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
+    #[serde(default)]
+    pub(super) voi_groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub(super) states: Vec<Spanned<RawState>>,
     #[serde(default)]

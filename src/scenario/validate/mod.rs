@@ -4,10 +4,10 @@
 //!
 //! The driver (`Validator::model`) checks the sections in a fixed order: version, ids,
 //! settings, tables, population, parameters, variables, states, transitions, strategies,
-//! row rules, reachability, correlation, the numbers at the point values, then the
-//! plausibility warnings (utilities, distributions of probabilities, clamped ages). That order
-//! is the order of the diagnostics, which tests compare byte for byte: keep it. Each
-//! section lives in its own file as an `impl Validator` block.
+//! row rules, reachability, correlation, value-of-information groups, the numbers at the
+//! point values, then the plausibility warnings (utilities, distributions of probabilities,
+//! clamped ages). That order is the order of the diagnostics, which tests compare byte for
+//! byte: keep it. Each section lives in its own file as an `impl Validator` block.
 //!
 //! Invariants: a model is returned only when no error was found; a diagnostic about a value
 //! taken from a scenario analysis points into the overlay file. This folder reads only the
@@ -27,6 +27,7 @@ mod strategies;
 mod tables;
 mod transitions;
 mod variables;
+mod voi_groups;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -189,6 +190,7 @@ impl Validator {
             levels,
             variables,
             correlation: None,
+            voi_groups: Vec::new(),
             cost_categories: categories,
             perspectives,
             states,
@@ -199,6 +201,7 @@ impl Validator {
         if let Some(c) = &raw.correlation {
             model.correlation = self.correlation(c, &model);
         }
+        model.voi_groups = self.voi_groups(raw.voi_groups, &model);
         if self.has_errors() {
             return None;
         }

@@ -1,0 +1,114 @@
+//! `trdsim voi`: the EVPPI of a PSA result directory's parameters and groups, added to it.
+
+use std::path::Path;
+
+use crate::analysis::read::{analysis_from_info, read_run_json};
+use crate::analysis::verify;
+use crate::analysis::voi::{self, VoiMethod, VoiRequest, VoiResult};
+use crate::output;
+
+use super::args::VoiArgs;
+use super::progress::Bars;
+use super::{EXIT_FAILURE, EXIT_OK, fail, fail_with, load, out};
+
+/// Parameters and groups listed per perspective and threshold on the console.
+const SHOWN: usize = 10;
+
+/// The request the options describe.
+pub(super) fn request(
+    params: &[String],
+    groups: &[String],
+    method: &str,
+    nested: (Option<usize>, Option<usize>, Option<usize>),
+) -> VoiRequest {
+    VoiRequest {
+        params: params.to_vec(),
+        groups: groups.to_vec(),
+        method: if method == "nested" {
+            VoiMethod::Nested
+        } else {
+            VoiMethod::Regression
+        },
+        outer: nested.0,
+        inner: nested.1,
+        individuals: nested.2,
+    }
+}
+
+/// Compute the EVPPI of a result directory and add it (and its figures) to the directory.
+pub fn voi(args: &VoiArgs) -> i32 {
+    let dir = &args.dir;
+    // The recorded scenario, checked unchanged, gives the groups and the nested model.
+    let rerun = match verify::rerun(dir) {
+        Ok(r) => r,
+        Err(e) => return fail(None, &e),
+    };
+    let scenario = Path::new(&rerun.scenario);
+    let mut model = match load(scenario) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let info = match read_run_json(dir) {
+        Ok(j) => j,
+        Err(e) => return fail(None, &e),
+    };
+    if let Some(seed) = info["seed"].as_u64() {
+        model.settings.seed = seed;
+    }
+    let req = request(
+        &args.params,
+        &args.groups,
+        &args.method,
+        (args.outer, args.inner, args.individuals),
+    );
+    let settings = analysis_from_info(&info["figures"]);
+    let progress = Bars { quiet: args.quiet };
+    let result = match voi::analyse(dir, &settings, &model, &req, &progress) {
+        Ok(r) => r,
+        Err(e) => return fail(Some(scenario), &e),
+    };
+    if let Err(e) = output::add_voi(dir, &result, &req) {
+        return fail_with(EXIT_FAILURE, e);
+    }
+    out(&report(&result));
+    out(&format!(
+        "EVPPI written to {}\n",
+        dir.join("evppi.csv").display()
+    ));
+    EXIT_OK
+}
+
+/// The largest EVPPI per person at each threshold, and the warnings.
+pub(super) fn report(r: &VoiResult) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (p, persp) in r.perspectives.iter().enumerate() {
+        for (wi, w) in r.grid.iter().enumerate() {
+            if !r.thresholds.contains(w) {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "EVPPI per person, {persp}, at {w}/QALY (EVPI {:.2}):",
+                r.evpi[p][wi]
+            );
+            let mut rows: Vec<(&str, f64, f64, &str)> = r
+                .targets
+                .iter()
+                .zip(&r.estimates[p])
+                .map(|(t, te)| {
+                    let e = te.estimates[wi];
+                    (t.name.as_str(), e.value, e.se, te.method.as_str())
+                })
+                .collect();
+            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+            for (name, v, se, method) in rows.iter().take(SHOWN) {
+                let _ = writeln!(s, "  {name:<32} {v:>12.2}  (se {se:.2}, {method})");
+            }
+        }
+    }
+    for w in &r.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}

@@ -1,0 +1,344 @@
+//! The value-of-information files: `evppi.csv`, its figures (the ranking at each threshold
+//! and the curves against willingness to pay), and the `voi` record of `run.json`.
+//!
+//! The figures are drawn from `evppi.csv` and `evpi.csv` alone, so `trdsim plot` redraws
+//! them byte for byte. `trdsim voi RUN_DIR` adds these files to an existing result
+//! directory: they are written into a temporary directory, the previous EVPPI files are
+//! removed, the new ones moved in, and `run.json` rewritten last (through a temporary
+//! file) with their SHA-256.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use crate::analysis::voi::{VoiRequest, VoiResult};
+use crate::model::table::split_csv_line;
+use crate::plot;
+
+use super::{OutputError, field, figures::money, sha256_hex, write_file};
+
+/// Columns of `evppi.csv`.
+const COLUMNS: &str =
+    "perspective,name,kind,parameters,wtp,evppi_per_person,evppi_population,method,se,inner_bias";
+
+/// Parameters and groups drawn in the curves figure: those with the highest EVPPI.
+const MAX_CURVES: usize = 8;
+
+/// Whether a file belongs to the value-of-information outputs.
+fn is_voi_file(name: &str) -> bool {
+    name.starts_with("evppi")
+}
+
+/// `evppi.csv`: per perspective, target and point of the willingness-to-pay grid, the
+/// EVPPI per person and per population, how it was estimated, its standard error, and
+/// (nested only) the estimated upward bias from the inner sample.
+#[must_use]
+pub fn evppi_csv(r: &VoiResult) -> String {
+    let mut s = String::from(COLUMNS);
+    s.push('\n');
+    for (p, persp) in r.perspectives.iter().enumerate() {
+        for (t, te) in r.targets.iter().zip(&r.estimates[p]) {
+            let params = t.names.join("+");
+            for (i, (w, e)) in r.grid.iter().zip(&te.estimates).enumerate() {
+                let bias = te
+                    .inner_bias
+                    .as_ref()
+                    .map(|b| format!("{}", b[i]))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{w},{},{},{},{},{bias}",
+                    field(persp),
+                    field(&t.name),
+                    t.kind.as_str(),
+                    field(&params),
+                    e.value,
+                    e.value * r.population_factor,
+                    te.method.as_str(),
+                    e.se
+                );
+            }
+        }
+    }
+    s
+}
+
+/// The `voi` record of `run.json`: how the EVPPI was computed (with the `trdsim run`
+/// options that reproduce it), the estimates at the thresholds, and warnings.
+#[must_use]
+pub fn voi_json(r: &VoiResult, req: &VoiRequest) -> serde_json::Value {
+    use serde_json::json;
+    let mut at_thresholds = Vec::new();
+    for (p, persp) in r.perspectives.iter().enumerate() {
+        for (t, te) in r.targets.iter().zip(&r.estimates[p]) {
+            for (w, e) in r.grid.iter().zip(&te.estimates) {
+                if r.thresholds.contains(w) {
+                    at_thresholds.push(json!({
+                        "perspective": persp, "name": t.name, "kind": t.kind.as_str(),
+                        "wtp": w, "evppi_per_person": e.value, "se": e.se,
+                        "method": te.method.as_str(),
+                    }));
+                }
+            }
+        }
+    }
+    let mut v = json!({
+        "method": r.method.as_str(),
+        "arguments": req.run_arguments(),
+        "evppi": at_thresholds,
+        "warnings": r.warnings,
+    });
+    if let Some((outer, inner, individuals)) = r.nested {
+        v["nested"] = json!({"outer": outer, "inner": inner, "individuals": individuals});
+    }
+    v
+}
+
+/// Write `evppi.csv` and its figures into `dir` (whose `evpi.csv` the figures read).
+pub fn write_voi(dir: &Path, r: &VoiResult, info: &serde_json::Value) -> Result<(), OutputError> {
+    write_file(&dir.join("evppi.csv"), &evppi_csv(r))?;
+    voi_figures(dir, info)
+}
+
+/// Add the EVPPI files to an existing result directory and record them in its `run.json`,
+/// replacing the EVPPI files of an earlier analysis.
+pub fn add_voi(dir: &Path, r: &VoiResult, req: &VoiRequest) -> Result<(), OutputError> {
+    let mut json = super::read_run_json(dir)?;
+    let tmp = dir.join(format!(".voi.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir(&tmp)
+        .map_err(|e| OutputError(format!("cannot create `{}`: {e}", tmp.display())))?;
+    let staged = (|| {
+        fs::copy(dir.join("evpi.csv"), tmp.join("evpi.csv")).map_err(|e| {
+            OutputError(format!(
+                "cannot read `{}`: {e}",
+                dir.join("evpi.csv").display()
+            ))
+        })?;
+        write_voi(&tmp, r, &json["figures"])?;
+        fs::remove_file(tmp.join("evpi.csv"))
+            .map_err(|e| OutputError(format!("cannot tidy `{}`: {e}", tmp.display())))?;
+        listing(&tmp)
+    })();
+    let new = match staged {
+        Ok(names) => names,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let moved = (|| -> Result<(), OutputError> {
+        for old in listing(dir)?.iter().filter(|n| is_voi_file(n)) {
+            fs::remove_file(dir.join(old))
+                .map_err(|e| OutputError(format!("cannot replace `{old}`: {e}")))?;
+        }
+        for name in &new {
+            fs::rename(tmp.join(name), dir.join(name))
+                .map_err(|e| OutputError(format!("cannot move `{name}` into place: {e}")))?;
+        }
+        Ok(())
+    })();
+    let _ = fs::remove_dir_all(&tmp);
+    moved?;
+    record(dir, &mut json, r, req)
+}
+
+/// Rewrite `run.json` with the `voi` record and the SHA-256 of the EVPPI files.
+fn record(
+    dir: &Path,
+    json: &mut serde_json::Value,
+    r: &VoiResult,
+    req: &VoiRequest,
+) -> Result<(), OutputError> {
+    let mut files = json["files"].as_object().cloned().unwrap_or_default();
+    files.retain(|name, _| !is_voi_file(name));
+    for name in listing(dir)?.into_iter().filter(|n| is_voi_file(n)) {
+        let bytes = fs::read(dir.join(&name))
+            .map_err(|e| OutputError(format!("cannot read back `{name}`: {e}")))?;
+        files.insert(name, serde_json::Value::String(sha256_hex(&bytes)));
+    }
+    json["files"] = serde_json::Value::Object(files.into_iter().collect());
+    json["voi"] = voi_json(r, req);
+    let text = serde_json::to_string_pretty(json)
+        .map_err(|e| OutputError(format!("cannot encode run.json: {e}")))?;
+    let tmp = dir.join(format!(".run.json.tmp-{}", std::process::id()));
+    write_file(&tmp, &(text + "\n"))?;
+    fs::rename(&tmp, dir.join("run.json")).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        OutputError(format!(
+            "cannot replace `{}`: {e}",
+            dir.join("run.json").display()
+        ))
+    })
+}
+
+/// File names in a directory, sorted.
+fn listing(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map_err(|e| OutputError(format!("cannot list `{}`: {e}", dir.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// One row of `evppi.csv` as the figures need it.
+struct Row {
+    perspective: String,
+    name: String,
+    kind: String,
+    wtp: f64,
+    value: f64,
+    se: f64,
+}
+
+/// `(perspective, wtp, EVPI per person)` rows of `evpi.csv`.
+type EvpiRows = Vec<(String, f64, f64)>;
+
+/// Read `evppi.csv` (or `evpi.csv`'s `perspective,wtp,evpi_per_person` columns).
+fn read_rows(dir: &Path) -> Result<(Vec<Row>, EvpiRows), OutputError> {
+    let read = |name: &str| {
+        let file = dir.join(name);
+        fs::read_to_string(&file)
+            .map_err(|e| OutputError(format!("cannot read `{}`: {e}", file.display())))
+    };
+    let bad = |name: &str, line: usize| {
+        OutputError(format!(
+            "{}:{line}: unexpected row",
+            dir.join(name).display()
+        ))
+    };
+    let num = |s: &str| s.parse::<f64>().ok();
+    let mut rows = Vec::new();
+    for (i, line) in read("evppi.csv")?.lines().enumerate().skip(1) {
+        let f = split_csv_line(line);
+        let parsed = (f.len() == 10).then(|| {
+            Some(Row {
+                perspective: f[0].clone(),
+                name: f[1].clone(),
+                kind: f[2].clone(),
+                wtp: num(&f[4])?,
+                value: num(&f[5])?,
+                se: num(&f[8])?,
+            })
+        });
+        rows.push(parsed.flatten().ok_or_else(|| bad("evppi.csv", i + 1))?);
+    }
+    let mut evpi = Vec::new();
+    for (i, line) in read("evpi.csv")?.lines().enumerate().skip(1) {
+        let f = split_csv_line(line);
+        let parsed = (f.len() >= 3).then(|| Some((f[0].clone(), num(&f[1])?, num(&f[2])?)));
+        evpi.push(parsed.flatten().ok_or_else(|| bad("evpi.csv", i + 1))?);
+    }
+    Ok((rows, evpi))
+}
+
+/// Draw the EVPPI figures of `dir` from `evppi.csv` and `evpi.csv`: per perspective, the
+/// ranking at each threshold (`evppi_rank_<perspective>_<wtp>`) and the curves of the
+/// parameters and groups with the highest EVPPI (`evppi_<perspective>`).
+pub fn voi_figures(dir: &Path, info: &serde_json::Value) -> Result<(), OutputError> {
+    let (rows, evpi) = read_rows(dir)?;
+    let a = crate::analysis::read::analysis_from_info(info);
+    let err = |e: plot::PlotError| OutputError(e.to_string());
+    let mut perspectives: Vec<&str> = Vec::new();
+    for r in &rows {
+        if !perspectives.contains(&r.perspective.as_str()) {
+            perspectives.push(&r.perspective);
+        }
+    }
+    for persp in perspectives {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.perspective == persp).collect();
+        let evpi_at = |w: f64| {
+            evpi.iter()
+                .find(|(p, x, _)| p == persp && *x == w)
+                .map_or(f64::NAN, |e| e.2)
+        };
+        let label = |r: &Row| match r.kind.as_str() {
+            "parameter" => r.name.clone(),
+            _ => format!("{} (group)", r.name),
+        };
+        for &w in &a.thresholds {
+            let labels: Vec<(String, f64, f64)> = mine
+                .iter()
+                .filter(|r| r.wtp == w)
+                .map(|r| (label(r), r.value, r.se))
+                .collect();
+            let bars: Vec<(&str, f64, f64)> = labels
+                .iter()
+                .map(|(l, v, s)| (l.as_str(), *v, *s))
+                .collect();
+            let e = evpi_at(w);
+            plot::evppi_rank(
+                &dir.join(format!("evppi_rank_{persp}_{w}")),
+                &format!(
+                    "EVPPI per person at {}/QALY, {persp} perspective",
+                    money(w, &a.currency)
+                ),
+                &a.currency,
+                if e.is_finite() { e } else { 0.0 },
+                &bars,
+            )
+            .map_err(err)?;
+        }
+        curves(dir, persp, &mine, &evpi, &a.currency, &a.thresholds)?;
+    }
+    Ok(())
+}
+
+/// The curves figure of one perspective.
+fn curves(
+    dir: &Path,
+    persp: &str,
+    rows: &[&Row],
+    evpi: &[(String, f64, f64)],
+    currency: &str,
+    thresholds: &[f64],
+) -> Result<(), OutputError> {
+    let grid: Vec<f64> = evpi.iter().filter(|e| e.0 == persp).map(|e| e.1).collect();
+    let evpi_values: Vec<f64> = evpi.iter().filter(|e| e.0 == persp).map(|e| e.2).collect();
+    let mut names: Vec<(&str, &str, f64)> = Vec::new();
+    for r in rows {
+        match names.iter_mut().find(|(n, _, _)| *n == r.name) {
+            Some(entry) => entry.2 = entry.2.max(r.value),
+            None => names.push((&r.name, &r.kind, r.value)),
+        }
+    }
+    // The highest first; equal peaks keep the file's order.
+    names.sort_by(|a, b| b.2.total_cmp(&a.2));
+    names.truncate(MAX_CURVES);
+    let series: Vec<(String, Vec<f64>)> = names
+        .iter()
+        .map(|(name, kind, _)| {
+            let values = grid
+                .iter()
+                .map(|w| {
+                    rows.iter()
+                        .find(|r| r.name == *name && r.wtp == *w)
+                        .map_or(f64::NAN, |r| r.value)
+                })
+                .collect();
+            let label = if *kind == "parameter" {
+                name.to_string()
+            } else {
+                format!("{name} (group)")
+            };
+            (label, values)
+        })
+        .collect();
+    let refs: Vec<(&str, &[f64])> = series
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.as_slice()))
+        .collect();
+    plot::evppi_curves(
+        &dir.join(format!("evppi_{persp}")),
+        &format!("Expected value of partial perfect information per person, {persp} perspective"),
+        currency,
+        &grid,
+        &evpi_values,
+        &refs,
+        thresholds,
+    )
+    .map_err(|e| OutputError(e.to_string()))
+}

@@ -1,0 +1,270 @@
+//! The ranking of parameters and groups by their expected value of partial perfect
+//! information at one threshold (BCEA's `info.rank`).
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::annotate::{ANNOTATION_GAP, annotated_chart};
+use super::axes::{Axes, auto_range};
+use super::error::{PlotError, failure};
+use super::figure::{Figure, Output, frame};
+use super::font::FONT_FAMILY;
+use super::legend::{LegendEntry, Swatch};
+use super::marks::draw_stroke;
+use super::money::Money;
+use super::render::render;
+use super::style::{LEGEND_SIZE, LineStyle, MAX_HEIGHT, PALETTE, WIDTH};
+use super::tornado::{TORNADO_CHROME, TORNADO_MIN_HEIGHT, TORNADO_ROW};
+
+/// Colour of the bars (blue).
+const BAR_COLOR: RGBColor = PALETTE[3];
+
+/// EVPPI per person of each parameter or group at one willingness to pay, as horizontal
+/// bars from zero sorted largest on top (BCEA `info.rank()`), each with a whisker of ±1.96
+/// standard errors, and the EVPI as a solid vertical line labelled above the frame.
+///
+/// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist. `bars` is
+/// `(name, EVPPI, standard error)`; names wider than a third of the figure are shortened
+/// with "…"; a non-finite EVPPI leaves out its bar and sorts last, a non-finite error its
+/// whisker. Sized like a tornado diagram: 34 px per bar plus 220 px, at least 480 px.
+/// `currency` as in [`ce_plane`](super::ce_plane()).
+///
+/// # Errors
+/// Returns [`PlotError`] if `evpi` is not finite, if the x span is not representable as a
+/// finite range, or if rendering or writing either file fails.
+pub fn evppi_rank(
+    stem: &Path,
+    title: &str,
+    currency: &str,
+    evpi: f64,
+    bars: &[(&str, f64, f64)],
+) -> Result<(), PlotError> {
+    let figure = Rank::new(title, currency, evpi, bars).map_err(|e| failure(stem, e))?;
+    render(stem, &figure)
+}
+
+struct Rank<'a> {
+    title: &'a str,
+    money: Money,
+    x_label: String,
+    evpi: f64,
+    bars: Vec<(&'a str, f64, f64)>,
+    x_range: (f64, f64),
+    legend: Vec<LegendEntry<'a>>,
+}
+
+impl<'a> Rank<'a> {
+    fn new(
+        title: &'a str,
+        currency: &str,
+        evpi: f64,
+        bars: &[(&'a str, f64, f64)],
+    ) -> Result<Self, String> {
+        if !evpi.is_finite() {
+            return Err(format!("the EVPI {evpi} is not finite"));
+        }
+        let mut bars = bars.to_vec();
+        let size = |b: &(&str, f64, f64)| {
+            if b.1.is_finite() {
+                b.1
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        // Stable, so that equal values keep the caller's order.
+        bars.sort_by(|a, b| size(b).total_cmp(&size(a)));
+        let ends = bars.iter().flat_map(|(_, v, se)| {
+            let whisker = if se.is_finite() { v + 1.96 * se } else { *v };
+            [*v, whisker]
+        });
+        let (_, hi) = auto_range(ends.chain([0.0, evpi]), 0.05)?;
+        let money = Money::new(currency);
+        Ok(Self {
+            title,
+            x_label: money.described("EVPPI per person", ""),
+            money,
+            evpi,
+            bars,
+            x_range: (-0.02 * hi, hi),
+            legend: vec![
+                LegendEntry {
+                    label: "EVPPI (whisker: ±1.96 standard errors)",
+                    style: LineStyle {
+                        color: BAR_COLOR,
+                        dashed: false,
+                    },
+                    swatch: Swatch::Bar,
+                },
+                LegendEntry {
+                    label: "EVPI (all parameters)",
+                    style: LineStyle {
+                        color: BLACK,
+                        dashed: false,
+                    },
+                    swatch: Swatch::Line,
+                },
+            ],
+        })
+    }
+
+    /// Shortens `name` with "…" until it is at most `max` pixels wide.
+    fn fit_name<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        name: &str,
+        style: &TextStyle<'_>,
+        max: u32,
+    ) -> Result<(String, u32), String> {
+        let width = |text: &str| {
+            area.estimate_text_size(text, style)
+                .map(|(w, _)| w)
+                .map_err(|e| e.to_string())
+        };
+        let mut chars: Vec<char> = name.chars().collect();
+        let mut text = name.to_owned();
+        loop {
+            let w = width(&text)?;
+            if w <= max || chars.is_empty() {
+                return Ok((text, w));
+            }
+            chars.pop();
+            text = chars.iter().collect::<String>().trim_end().to_owned() + "…";
+        }
+    }
+}
+
+impl Figure for Rank<'_> {
+    fn size(&self) -> (u32, u32) {
+        let rows = u32::try_from(self.bars.len()).unwrap_or(u32::MAX);
+        let height = TORNADO_ROW
+            .saturating_mul(rows)
+            .saturating_add(TORNADO_CHROME)
+            .clamp(TORNADO_MIN_HEIGHT, MAX_HEIGHT);
+        (WIDTH, height)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        _output: Output,
+    ) -> Result<(), String> {
+        let area = frame(root, self.title, &self.legend)?;
+        let name_style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        let mut names = Vec::with_capacity(self.bars.len());
+        let mut widest = 0;
+        for (name, _, _) in &self.bars {
+            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH / 3)?;
+            widest = widest.max(width);
+            names.push(name);
+        }
+        let n = self.bars.len().max(1) as f64;
+        let x_fmt = self.money.ticks(self.x_range);
+        let no_labels = |_: &f64| String::new();
+        let axes = Axes {
+            y_ticks: 0,
+            y_grid: false,
+            x_ticks: 8,
+            y_area: widest.saturating_add(24),
+            ..Axes::new(
+                &self.x_label,
+                "",
+                self.x_range,
+                (-0.5, n - 0.5),
+                &x_fmt,
+                &no_labels,
+            )
+        };
+        let label = format!("EVPI: {}", self.money.amount(self.evpi));
+        let mut chart = annotated_chart(&area, axes, &[(self.evpi, label)], &[])?;
+        let (frame_x, _) = chart.plotting_area().get_pixel_range();
+        let (base_x, base_y) = area.get_base_pixel();
+        for (i, ((_, value, se), name)) in self.bars.iter().zip(&names).enumerate() {
+            let y = n - 1.0 - i as f64;
+            if value.is_finite() {
+                chart
+                    .draw_series([Rectangle::new(
+                        [(0.0, y - 0.32), (*value, y + 0.32)],
+                        BAR_COLOR.filled(),
+                    )])
+                    .map_err(|e| e.to_string())?;
+                if se.is_finite() && *se > 0.0 {
+                    let (lo, hi) = ((value - 1.96 * se).max(0.0), value + 1.96 * se);
+                    let stroke = BLACK.stroke_width(2);
+                    draw_stroke(&mut chart, &[(lo, y), (hi, y)], stroke, None)?;
+                    for end in [lo, hi] {
+                        draw_stroke(
+                            &mut chart,
+                            &[(end, y - 0.15), (end, y + 0.15)],
+                            stroke,
+                            None,
+                        )?;
+                    }
+                }
+            }
+            let centre = chart.backend_coord(&(self.x_range.0, y)).1;
+            area.draw_text(
+                name,
+                &name_style,
+                (frame_x.start - ANNOTATION_GAP - base_x, centre - base_y),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        draw_stroke(
+            &mut chart,
+            &[(self.evpi, -0.5), (self.evpi, n - 0.5)],
+            BLACK.stroke_width(2),
+            None,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir};
+
+    #[test]
+    fn evppi_rank_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("evppi-rank");
+        let bars = [
+            ("Share of ECT given inpatient", 120.0, 10.0),
+            ("Cost of esketamine per week", 480.0, 25.0),
+            ("Week-8 shares, EKO (group)", 60.0, f64::NAN),
+            ("Utility in remission", 0.0, 0.0),
+        ];
+        evppi_rank(
+            &dir.join("rank"),
+            "EVPPI per person at €20,000/QALY",
+            "EUR",
+            650.0,
+            &bars,
+        )
+        .unwrap();
+        check_files(
+            &dir,
+            "rank",
+            (WIDTH, TORNADO_MIN_HEIGHT),
+            &[
+                "EVPPI per person at €20,000/QALY",
+                "EVPI: €650",
+                "Cost of esketamine per week",
+                "EVPPI per person (€)",
+            ],
+        );
+        let figure = Rank::new("t", "EUR", 650.0, &bars).unwrap();
+        let order: Vec<&str> = figure.bars.iter().map(|b| b.0).collect();
+        assert_eq!(order[0], "Cost of esketamine per week");
+        assert_eq!(order[3], "Utility in remission");
+        assert!(coloured_pixels(&figure) > 5_000);
+        assert!(Rank::new("t", "EUR", f64::NAN, &bars).is_err());
+        evppi_rank(&dir.join("empty"), "t", "EUR", 0.0, &[]).unwrap();
+        if !keep {
+            clean(&dir);
+        }
+    }
+}
