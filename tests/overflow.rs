@@ -7,8 +7,10 @@
 
 use std::fs;
 
+use trdsim::analysis::Silent;
 use trdsim::analysis::psa::{AnalysisSettings, analyse};
-use trdsim::analysis::read::PsaData;
+use trdsim::analysis::read::{PsaData, analysis_from_info};
+use trdsim::analysis::voi::{self, VoiRequest};
 use trdsim::econ::psa::PsaTable;
 use trdsim::{output, params, scenario};
 
@@ -117,25 +119,30 @@ fn an_infinite_dsa_bound_stops_the_dsa_naming_the_parameter() {
     let dir = tempdir();
     let path = dir.path().join("scenario.yaml");
     fs::write(&path, text).expect("written");
-    let out = trdsim(&[
-        "dsa",
-        s(&path),
-        "--params",
-        "c_productivity_sick",
-        "--individuals",
-        "100",
-        "--out",
-        s(&dir.path().join("dsa")),
-    ]);
-    let err = stderr(&out);
-    assert_eq!(code(&out), 2, "{err}");
-    assert!(
-        err.contains(
-            "parameter `c_productivity_sick` took the value inf from its lognormal distribution"
-        ),
-        "{err}"
-    );
-    assert!(!dir.path().join("dsa").exists());
+    let results = dir.path().join("dsa");
+    // Named, and among all parameters: before, the first said "no parameter to vary" and the
+    // second left the parameter out of the tornado without a word.
+    for only in [&["--params", "c_productivity_sick"][..], &[]] {
+        let mut args = vec![
+            "dsa",
+            s(&path),
+            "--individuals",
+            "100",
+            "--out",
+            s(&results),
+        ];
+        args.extend_from_slice(only);
+        let out = trdsim(&args);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{only:?}: {err}");
+        assert!(
+            err.contains(
+                "parameter `c_productivity_sick` took the value inf from its lognormal distribution (its 97.5th percentile, a bound of the one-way analysis)"
+            ),
+            "{err}"
+        );
+        assert!(!results.exists());
+    }
 }
 
 #[test]
@@ -288,4 +295,57 @@ fn the_scenario_format_documents_the_bounds() {
             "docs/scenario-format.md lacks `{needle}`"
         );
     }
+}
+
+#[test]
+fn evppi_that_overflows_is_an_error_naming_the_target_and_the_draw() {
+    // A run of the value-of-information toy whose psa.csv costs and QALYs are then scaled by
+    // 1e200: each net benefit is finite (about 1e205) and so are the EVPI's means, but the
+    // regression's sums of squares are not. Before, the EVPPI came back as NaN or inf and
+    // evppi.csv held it.
+    let tmp = tempdir();
+    let out = tmp.path().join("toy");
+    let toy = "tests/data/voi-toy.yaml";
+    let run = trdsim(&["run", toy, "--draws", "60", "--quiet", "--out", s(&out)]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let text = fs::read_to_string(out.join("psa.csv")).expect("written");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (draw, cost, qalys) = (column("draw"), column("cost"), column("qalys"));
+    let mut scaled = header.join(",") + "\n";
+    let mut largest = (0.0_f64, String::new());
+    for line in lines {
+        let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+        let c = f[cost].parse::<f64>().expect("a number") * 1e200;
+        let q = f[qalys].parse::<f64>().expect("a number") * 1e200;
+        if c.abs().max(q.abs()) > largest.0 {
+            largest = (c.abs().max(q.abs()), f[draw].clone());
+        }
+        f[cost] = format!("{c}");
+        f[qalys] = format!("{q}");
+        scaled += &(f.join(",") + "\n");
+    }
+    fs::write(out.join("psa.csv"), scaled).expect("rewritten");
+
+    let model = scenario::load(&root().join(toy)).expect("valid");
+    let info: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("run.json")).expect("run.json")).expect("json");
+    let settings = analysis_from_info(&info["figures"]);
+    let req = VoiRequest {
+        params: vec!["u_gain".into()],
+        ..VoiRequest::default()
+    };
+    let e = voi::analyse(&out, &settings, &model, &req, &Silent)
+        .expect_err("the EVPPI overflows")
+        .to_string();
+    assert!(
+        e.starts_with("value of information, `healthcare` perspective: the "),
+        "{e}"
+    );
+    assert!(e.contains("of `u_gain` at "), "{e}");
+    assert!(
+        e.contains(&format!("the largest are in draw {}:", largest.1)),
+        "{e}"
+    );
 }

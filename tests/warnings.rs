@@ -137,3 +137,26 @@ fn a_normal_on_a_parameter_not_used_as_a_probability_is_not_flagged() {
     );
     assert!(!err.contains("used as a probability"), "{err}");
 }
+
+#[test]
+fn an_age_attribute_without_an_upper_bound_runs_past_the_table() {
+    // Without `max`, a normal age has no oldest individual: every cycle may be past the
+    // table's last age, 360 cycles × 20000 individuals at most.
+    let file = root().join("tests/warnings/ages-past-the-end-of-a-life-table.yaml");
+    let text = fs::read_to_string(&file).expect("readable");
+    let table = root().join("scenarios/data/nl_cbs37360ned_qx_by_sex_2019.csv");
+    let text = text.replace("      max: 85.2\n", "").replace(
+        "../../scenarios/data/nl_cbs37360ned_qx_by_sex_2019.csv",
+        s(&table),
+    );
+    let dir = tempdir();
+    let path = dir.path().join("scenario.yaml");
+    fs::write(&path, text).expect("written");
+    let out = trdsim(&["validate", s(&path)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("ages run past the table's last age 99: the age attribute has no upper bound (`max`), so individuals can be of any age, and `out_of_range: clamp` gives them the row for 99; at most 7200000 individual-cycles are affected (20000 individuals of settings.individuals × 360 of the 360 cycles;"),
+        "{err}"
+    );
+}

@@ -12,7 +12,8 @@ use crate::econ::psa::Interval;
 
 use super::AnalysisError;
 use super::psa::{AnalysisSettings, PsaAnalysis};
-use super::read::PsaData;
+use super::read::{DrawsData, PsaData};
+use super::voi::{VoiMethod, VoiResult};
 
 /// Every number the analysis computed from `data` is finite.
 pub(crate) fn check_psa(
@@ -107,6 +108,74 @@ pub(crate) fn check_inputs(data: &PsaData) -> Result<(), AnalysisError> {
                     data.perspectives[p]
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Every number of an EVPPI analysis is finite: per person, per population, its standard
+/// error and (nested) its inner-sample bias, and the EVPI it is compared with. An overflow
+/// names the parameter or group, the perspective, the willingness to pay and, for the
+/// regression on a run's draws, the draw with the largest costs or QALYs.
+pub(crate) fn check_voi(data: &PsaData, r: &VoiResult) -> Result<(), AnalysisError> {
+    let fail = |p: usize, what: String, w: f64, value: f64| {
+        let persp = &r.perspectives[p];
+        let cause = match r.method {
+            VoiMethod::Regression => largest_of_all(data, p),
+            VoiMethod::Nested => {
+                "the nested simulation's costs or QALYs are too large to average and square"
+                    .to_string()
+            }
+        };
+        Err(AnalysisError::Failed(format!(
+            "value of information, `{persp}` perspective: the {what} at {w} per QALY is {value}; expected finite results: {cause}"
+        )))
+    };
+    for p in 0..r.perspectives.len() {
+        for (w, e) in r.grid.iter().zip(&r.evpi[p]) {
+            if !e.is_finite() {
+                return fail(p, "EVPI per person".into(), *w, *e);
+            }
+        }
+        for (t, te) in r.targets.iter().zip(&r.estimates[p]) {
+            let bias = te.inner_bias.as_deref().unwrap_or(&[]);
+            for (i, (w, e)) in r.grid.iter().zip(&te.estimates).enumerate() {
+                let b = bias.get(i).copied().unwrap_or(0.0);
+                let population = e.value * r.population_factor;
+                let bad = [
+                    ("EVPPI per person", e.value),
+                    ("standard error of the EVPPI", e.se),
+                    ("inner-sample bias of the EVPPI", b),
+                    ("population EVPPI", population),
+                ];
+                if let Some((what, x)) = bad.into_iter().find(|(_, x)| !x.is_finite()) {
+                    return fail(p, format!("{what} of `{}`", t.name), *w, x);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The draw with the largest cost or QALYs of any strategy in perspective `p`.
+fn largest_of_all(data: &PsaData, p: usize) -> String {
+    let t = &data.tables[p];
+    let size = |i: usize| t.cost[i].abs().max(t.effect[i].abs());
+    let biggest =
+        (0..t.n_draws * t.n_strategies).reduce(|a, b| if size(b) > size(a) { b } else { a });
+    match biggest {
+        Some(i) => largest_draw(data, p, i % t.n_strategies),
+        None => "the analysis has no draws".to_string(),
+    }
+}
+
+/// The parameter values read from `draws.csv` are finite (a run never writes others).
+pub(crate) fn check_draws(data: &DrawsData) -> Result<(), AnalysisError> {
+    for (name, column) in data.names.iter().zip(&data.values) {
+        if let Some((d, x)) = (data.draws.iter().zip(column)).find(|(_, x)| !x.is_finite()) {
+            return Err(AnalysisError::Failed(format!(
+                "draws.csv: draw {d}, parameter `{name}`: {x}; expected a finite number"
+            )));
         }
     }
     Ok(())

@@ -155,16 +155,27 @@ impl Validator {
         };
         let path = format!("tables.{}", table.name);
         if past > 0 {
-            let reach = params::round(age(old, n_cycles - 1));
+            let who = if old.is_finite() {
+                let reach = params::round(age(old, n_cycles - 1));
+                format!("individuals as old as {old} at the start are {reach} in the last cycle")
+            } else {
+                "the age attribute has no upper bound (`max`), so individuals can be of any age"
+                    .to_string()
+            };
             let message = format!(
-                "ages run past the table's last age {last}: individuals as old as {old} at the start are {reach} in the last cycle, and `out_of_range: clamp` gives them the row for {last}; {}; extend the table, or shorten the horizon",
+                "ages run past the table's last age {last}: {who}, and `out_of_range: clamp` gives them the row for {last}; {}; extend the table, or shorten the horizon",
                 bound(past, "oldest")
             );
             self.warning(at, &path, message);
         }
         if before > 0 {
             let message = format!(
-                "ages start before the table's first age {first}: individuals as young as {young} get the row for {first} (`out_of_range: clamp`); {}; extend the table",
+                "ages start before the table's first age {first}: {} get the row for {first} (`out_of_range: clamp`); {}; extend the table",
+                if young.is_finite() {
+                    format!("individuals as young as {young}")
+                } else {
+                    "with no lower bound on the age attribute (`min`), individuals".to_string()
+                },
                 bound(before, "youngest")
             );
             self.warning(at, &path, message);
