@@ -41,6 +41,7 @@ use crate::suggest::did_you_mean;
 
 use super::raw::{RawMeta, RawScenario, RawState, RawStrategy, Scalar, in_file_order, loc};
 use names::Names;
+use plausibility::Sources;
 use states::StateNames;
 use strategies::Scope;
 
@@ -118,9 +119,7 @@ impl Validator {
             })
         };
 
-        let table_locs: Vec<_> = (raw.tables.iter())
-            .map(|(n, t)| (n.clone(), t.value.out_of_range.as_ref().map_or(loc(t), loc)))
-            .collect();
+        let table_locs = plausibility::table_locs(&raw.tables);
         let tables = self.tables(raw.tables, &mut level_code);
         let population = self.population(raw.population, &mut level_code);
 
@@ -206,16 +205,8 @@ impl Validator {
             return None;
         }
         self.point_values(&model, &strategy_locs);
-        if !self.has_errors() {
-            let sources = plausibility::Sources {
-                states: &raw_states,
-                params: &raw_params,
-                strategies: &raw_strategies,
-                variables: &raw_variables,
-                tables: &table_locs,
-            };
-            self.plausibility(&model, &sources);
-        }
+        let src = Sources::new(&raw_states, &raw_params, &raw_strategies, &raw_variables);
+        self.plausibility(&model, &src, &table_locs);
         Some(model)
     }
 

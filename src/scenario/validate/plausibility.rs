@@ -4,7 +4,7 @@
 //! the end (or start before the beginning) of a table looked up by age under
 //! `out_of_range: clamp`. They run last, on a model without errors, and never stop a run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_saphyr::Spanned;
 
@@ -13,7 +13,7 @@ use crate::model::table::OutOfRange;
 use crate::model::{AttributeDist, Model, ParamDef, Probability};
 use crate::params;
 
-use super::super::raw::{RawParam, RawState, RawStrategy, RawVariable, Scalar, loc};
+use super::super::raw::{RawParam, RawState, RawStrategy, RawTable, RawVariable, Scalar, loc};
 use super::Validator;
 
 /// The lowest utility of the Dutch EQ-5D-5L value set, that of state 55555: 1 − 0.047
@@ -28,18 +28,50 @@ pub(super) struct Sources<'a> {
     pub(super) params: &'a [(String, Spanned<RawParam>)],
     pub(super) strategies: &'a [Spanned<RawStrategy>],
     pub(super) variables: &'a [(String, Spanned<RawVariable>)],
-    /// Each table's name and where its `out_of_range` (or else the table) is defined.
-    pub(super) tables: &'a [(String, (u64, u64))],
+}
+
+impl<'a> Sources<'a> {
+    pub(super) fn new(
+        states: &'a [Spanned<RawState>],
+        params: &'a [(String, Spanned<RawParam>)],
+        strategies: &'a [Spanned<RawStrategy>],
+        variables: &'a [(String, Spanned<RawVariable>)],
+    ) -> Sources<'a> {
+        Sources {
+            states,
+            params,
+            strategies,
+            variables,
+        }
+    }
+}
+
+/// Each table's name and where its `out_of_range` (or else the table) is defined, taken
+/// before the tables are validated.
+pub(super) fn table_locs(
+    tables: &BTreeMap<String, Spanned<RawTable>>,
+) -> Vec<(String, (u64, u64))> {
+    tables
+        .iter()
+        .map(|(n, t)| (n.clone(), t.value.out_of_range.as_ref().map_or(loc(t), loc)))
+        .collect()
 }
 
 impl Validator {
-    /// Every plausibility warning of a valid model.
-    pub(super) fn plausibility(&mut self, model: &Model, src: &Sources<'_>) {
+    /// Every plausibility warning of a model without errors; `tables` from [`table_locs`].
+    pub(super) fn plausibility(
+        &mut self,
+        model: &Model,
+        src: &Sources<'_>,
+        tables: &[(String, (u64, u64))],
+    ) {
+        if self.has_errors() {
+            return;
+        }
         self.utilities(model, src.states);
         self.probability_distributions(model, src);
         for (t, table) in model.tables.iter().enumerate() {
-            let at = src
-                .tables
+            let at = tables
                 .iter()
                 .find(|(n, _)| *n == table.name)
                 .map_or((0, 0), |(_, at)| *at);
