@@ -108,7 +108,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                 .collect();
         }
     }
-    Ok(SimOutput {
+    let sim = SimOutput {
         layout,
         n_individuals: 0,
         n_states: cohort.n_states,
@@ -116,7 +116,9 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         strategies,
         pairs,
         trajectories: Vec::new(),
-    })
+    };
+    engine::check_results(model, &prep, &sim)?;
+    Ok(sim)
 }
 
 impl Cohort<'_> {

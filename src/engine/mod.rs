@@ -22,6 +22,7 @@
 //! economics or presentation.
 
 mod accum;
+mod finite;
 mod kernel_general;
 mod kernel_lockstep;
 mod layout;
@@ -31,6 +32,7 @@ mod simulate;
 mod weights;
 
 pub use accum::Moments;
+pub(crate) use finite::check_results;
 pub(crate) use kernel_general::row_error;
 pub use layout::Layout;
 pub(crate) use prepare::{

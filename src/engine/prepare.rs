@@ -279,6 +279,7 @@ fn prepare_strategy<'m>(
     vdeps: &[Deps],
 ) -> Result<PrepStrategy<'m>, SimError> {
     let values = params::evaluate(model, strategy, base);
+    super::finite::check_params(model, strategy, base, &values)?;
     let cx = TabulateCx {
         model,
         params: &values,

@@ -164,7 +164,9 @@ pub fn simulate(
         }
         first = last;
     }
-    Ok(finish(&total, layout, n_individuals, n_states, n_cycles))
+    let sim = finish(&total, layout, n_individuals, n_states, n_cycles);
+    super::finite::check_results(model, &prep, &sim)?;
+    Ok(sim)
 }
 
 /// F(min) and F(max) of each continuous attribute, for truncated inverse-CDF sampling

@@ -21,12 +21,13 @@ mod compare;
 mod dsa;
 mod evsi;
 mod figures;
+mod finite;
 mod manifest;
 mod merge;
 mod psa;
 mod run;
-mod threshold;
 mod temp;
+mod threshold;
 mod voi;
 
 use std::fs;
@@ -48,10 +49,10 @@ pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
-pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
 pub use temp::{
     PAUSE_VAR, RESUME_VAR, Temp, exit_code, handle_signals, is_alive, remove_stale, run_child,
 };
+pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
 pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
 /// A failure while writing results.
@@ -91,8 +92,11 @@ fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
 }
 
-/// Write one text file, naming it in the error.
+/// Write one text file, naming it in the error; a CSV file must hold only finite numbers.
 pub fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
+    if path.extension().is_some_and(|e| e == "csv") {
+        finite::check_csv(path, text)?;
+    }
     fs::write(path, text)
         .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))
 }

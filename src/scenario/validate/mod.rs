@@ -5,7 +5,8 @@
 //! The driver (`Validator::model`) checks the sections in a fixed order: version, ids,
 //! settings, tables, population, parameters, variables, trackers, states, transitions,
 //! strategies, counted transitions, row rules, reachability, correlation, value-of-information
-//! groups, then the numbers at the point values. That order is the order of the diagnostics,
+//! groups, the numbers at the point values, then the plausibility warnings (utilities,
+//! distributions of probabilities, clamped ages). That order is the order of the diagnostics,
 //! which tests compare byte for byte: keep it. Each section lives in its own file as an
 //! `impl Validator` block.
 //!
@@ -21,6 +22,7 @@ mod distributions;
 mod empirical;
 mod names;
 mod parameters;
+mod plausibility;
 mod population;
 mod prices;
 mod settings;
@@ -47,10 +49,11 @@ use crate::suggest::did_you_mean;
 use super::input::InputError;
 use super::raw::{RawMeta, RawScenario, RawState, RawStrategy, Scalar, in_file_order, loc};
 use names::Names;
+use plausibility::Sources;
 use states::StateNames;
 use strategies::Scope;
 
-pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS};
+pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS, MAX_POPULATION_PER_YEAR, MAX_WTP};
 pub use text::{MAX_LABEL_CHARS, MAX_NAME_CHARS};
 
 /// The scenario format version this build reads.
@@ -123,6 +126,7 @@ impl Validator {
             })
         };
 
+        let table_locs = plausibility::table_locs(&raw.tables);
         let tables = self.tables(raw.tables, &mut level_code);
         let population = self.population(raw.population, &mut level_code);
 
@@ -216,6 +220,8 @@ impl Validator {
             return None;
         }
         self.point_values(&model, &strategy_locs);
+        let src = Sources::new(&raw_states, &raw_params, &raw_strategies, &raw_variables);
+        self.plausibility(&model, &src, &table_locs);
         Some(model)
     }
 

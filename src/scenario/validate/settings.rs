@@ -13,6 +13,12 @@ use super::{Validator, is_identifier};
 pub const MAX_INDIVIDUALS: f64 = 1e9;
 /// Largest accepted number of cycles.
 pub const MAX_CYCLES: f64 = 100_000.0;
+/// Largest accepted willingness to pay per QALY (`wtp`, `psa.wtp_max`): a trillion, far above
+/// any threshold in any currency, and far enough from the largest `f64` that wtp × QALYs and
+/// the acceptability grid cannot overflow.
+pub const MAX_WTP: f64 = 1e12;
+/// Largest accepted population per year for population EVPI: more than the world's population.
+pub const MAX_POPULATION_PER_YEAR: f64 = 1e10;
 
 impl Validator {
     /// The settings, with the cost categories and perspectives they define; the settings
@@ -228,11 +234,18 @@ impl Validator {
         let mut wtp = Vec::new();
         for (i, w) in raw.iter().enumerate() {
             match self.finite(w, &format!("settings.wtp[{i}]")) {
-                Some(x) if x >= 0.0 => wtp.push(x),
-                Some(x) => self.error(
+                Some(x) if (0.0..=MAX_WTP).contains(&x) => wtp.push(x),
+                Some(x) if x < 0.0 => self.error(
                     loc(w),
                     format!("settings.wtp[{i}]"),
                     format!("expected a non-negative willingness to pay per QALY, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(w),
+                    format!("settings.wtp[{i}]"),
+                    format!(
+                        "expected a willingness to pay per QALY of at most {MAX_WTP:e}, found {x:e}"
+                    ),
                 ),
                 None => {}
             }
@@ -309,11 +322,16 @@ impl Validator {
         }
         if let Some(v) = &r.wtp_max {
             match self.finite(v, "settings.psa.wtp_max") {
-                Some(x) if x > 0.0 => psa.wtp_max = x,
-                Some(x) => self.error(
+                Some(x) if x > 0.0 && x <= MAX_WTP => psa.wtp_max = x,
+                Some(x) if x <= 0.0 => self.error(
                     loc(v),
                     "settings.psa.wtp_max",
                     format!("expected a positive willingness to pay, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(v),
+                    "settings.psa.wtp_max",
+                    format!("expected a willingness to pay of at most {MAX_WTP:e}, found {x:e}"),
                 ),
                 None => {}
             }
@@ -326,11 +344,18 @@ impl Validator {
         if let Some(p) = &r.population {
             let rp = &p.value;
             match self.finite(&rp.per_year, "settings.psa.population.per_year") {
-                Some(x) if x >= 0.0 => psa.population_per_year = x,
-                Some(x) => self.error(
+                Some(x) if (0.0..=MAX_POPULATION_PER_YEAR).contains(&x) => {
+                    psa.population_per_year = x
+                }
+                Some(x) if x < 0.0 => self.error(
                     loc(&rp.per_year),
                     "settings.psa.population.per_year",
                     format!("expected a non-negative number of people per year, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(&rp.per_year),
+                    "settings.psa.population.per_year",
+                    format!("expected at most {MAX_POPULATION_PER_YEAR:e} people per year (more than the world's population), found {x:e}"),
                 ),
                 None => {}
             }
