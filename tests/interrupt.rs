@@ -476,7 +476,7 @@ fn an_interrupted_plot_leaves_the_result_directory_as_it_was() {
 
 #[test]
 fn an_interrupted_report_leaves_the_result_directory_as_it_was() {
-    interrupted_in_place(&["report"], ".report.html.tmp-", Signal::TERM, 143);
+    interrupted_in_place(&["report"], ".update.tmp-", Signal::TERM, 143);
 }
 
 #[test]

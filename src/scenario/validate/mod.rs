@@ -212,10 +212,7 @@ impl Validator {
             warnings: Vec::new(),
             inputs: std::mem::take(&mut self.inputs),
         };
-        if let Some(c) = &raw.correlation {
-            model.correlation = self.correlation(c, &model);
-        }
-        model.voi_groups = self.voi_groups(raw.voi_groups, &model);
+        self.groups(&mut model, raw.correlation.as_ref(), raw.voi_groups);
         if self.has_errors() {
             return None;
         }
@@ -223,6 +220,19 @@ impl Validator {
         let src = Sources::new(&raw_states, &raw_params, &raw_strategies, &raw_variables);
         self.plausibility(&model, &src, &table_locs);
         Some(model)
+    }
+
+    /// The correlation and the value-of-information groups, which refer to the built model.
+    fn groups(
+        &mut self,
+        model: &mut Model,
+        correlation: Option<&Spanned<super::raw::RawCorrelation>>,
+        voi: std::collections::BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    ) {
+        if let Some(c) = correlation {
+            model.correlation = self.correlation(c, model);
+        }
+        model.voi_groups = self.voi_groups(voi, model);
     }
 
     /// The descriptive fields as written, the title and the currency (which the figures
