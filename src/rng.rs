@@ -22,6 +22,8 @@ pub enum Purpose {
     Dirichlet = 4,
     /// Correlated normal scores for a Gaussian copula.
     Copula = 5,
+    /// Simulated study data for the expected value of sample information.
+    Sample = 6,
 }
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.

@@ -7,7 +7,7 @@ use trdsim::{cohort, params, scenario};
 
 use crate::common::{root, spec};
 
-fn load(text: &str) -> Model {
+pub(crate) fn load(text: &str) -> Model {
     match scenario::load_str(
         text,
         "test.yaml",
@@ -19,12 +19,12 @@ fn load(text: &str) -> Model {
     }
 }
 
-fn simulate(model: &Model, n: usize) -> SimOutput {
+pub(crate) fn simulate(model: &Model, n: usize) -> SimOutput {
     let base = params::point_values(model);
     engine::simulate(model, &base, &spec(model, n), &|_| {}).expect("simulation runs")
 }
 
-fn cohort(model: &Model) -> SimOutput {
+pub(crate) fn cohort(model: &Model) -> SimOutput {
     cohort::evaluate(model, &params::point_values(model)).expect("cohort evaluation runs")
 }
 
@@ -140,7 +140,7 @@ fn geometric_or_n(q: f64, n: usize) -> f64 {
 }
 
 /// |micro − cohort| ≤ 4 standard errors (plus a rounding floor), for every outcome.
-fn assert_agrees(model: &Model, micro: &SimOutput, exact: &SimOutput) {
+pub(crate) fn assert_agrees(model: &Model, micro: &SimOutput, exact: &SimOutput) {
     let n = micro.n_individuals as f64;
     for (si, (m, c)) in micro.strategies.iter().zip(&exact.strategies).enumerate() {
         let name = &model.strategies[si].name;

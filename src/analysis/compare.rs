@@ -5,7 +5,7 @@
 use crate::econ::psa::PsaTable;
 use crate::econ::{IcerRow, Outcome};
 use crate::engine::{self, SimSpec};
-use crate::model::{Model, ParamDef};
+use crate::model::{Model, ParamDef, WithinCycle};
 use crate::params;
 
 use super::{AnalysisError, MAX_DRAWS, Progress, check_individuals};
@@ -205,8 +205,19 @@ pub fn inputs(model: &Model) -> Vec<(String, String)> {
             st.discount_rate_effects_annual.to_string(),
         ),
         (
+            "settings.discount.compounding".to_string(),
+            st.discount_compounding.as_str().to_string(),
+        ),
+        (
             "settings.within_cycle".to_string(),
-            st.within_cycle.as_str().to_string(),
+            match &st.within_cycle {
+                WithinCycle::Weights(w) => format!("weights: {}", w.source),
+                other => other.as_str().to_string(),
+            },
+        ),
+        (
+            "settings.transition_timing".to_string(),
+            st.transition_timing.as_str().to_string(),
         ),
         (
             "settings.individuals".to_string(),

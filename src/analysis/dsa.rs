@@ -147,6 +147,33 @@ pub fn ranges(model: &Model, only: Option<&[usize]>) -> Vec<Range> {
         .collect()
 }
 
+/// A distribution whose 2.5th or 97.5th percentile is not finite (a lognormal with
+/// `sdlog: 500`) cannot give a one-way range; that is an overflow naming the parameter, not
+/// a parameter to leave out of the tornado quietly (which [`ranges`] would do).
+fn check_bounds(model: &Model, only: Option<&[usize]>) -> Result<(), SimError> {
+    for (i, p) in model.params.iter().enumerate() {
+        // A parameter with `low` and `high` uses those, not its distribution.
+        let ParamDef::Value { dist: Some(d), .. } = &p.def else {
+            continue;
+        };
+        if (p.low.is_some() && p.high.is_some()) || only.is_some_and(|o| !o.contains(&i)) {
+            continue;
+        }
+        let bounds = [(d.quantile(0.025), "2.5th"), (d.quantile(0.975), "97.5th")];
+        if let Some((x, which)) = bounds.into_iter().find(|(x, _)| !x.is_finite()) {
+            return Err(SimError {
+                message: format!(
+                    "parameter `{}` took the value {x} from its {} distribution (its {which} percentile, a bound of the one-way analysis); expected a finite number (the distribution is too wide: narrow it, give `low` and `high`, or use one whose values stay finite)",
+                    p.name,
+                    d.name()
+                ),
+                at: None,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Outcomes of one strategy against the reference at one setting of the parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Increment {
@@ -399,7 +426,9 @@ pub fn plan(model: &Model, req: &DsaRequest) -> Result<DsaPlan, AnalysisError> {
             }
         }
     }
-    let ranges = ranges(model, (!only.is_empty()).then_some(only.as_slice()));
+    let only = (!only.is_empty()).then_some(only.as_slice());
+    check_bounds(model, only).map_err(AnalysisError::Simulation)?;
+    let ranges = ranges(model, only);
     let pair: Vec<&Range> = req
         .two_way
         .iter()
@@ -418,8 +447,13 @@ pub fn plan(model: &Model, req: &DsaRequest) -> Result<DsaPlan, AnalysisError> {
     }
     let wtps = &model.settings.wtp_per_qaly;
     let wtp = match req.wtp.or_else(|| wtps.get(wtps.len() / 2).copied()) {
-        Some(w) if w.is_finite() && w >= 0.0 => w,
-        Some(w) => return invalid(format!("--wtp: expected a non-negative number, found {w}")),
+        Some(w) if (0.0..=crate::scenario::MAX_WTP).contains(&w) => w,
+        Some(w) => {
+            return invalid(format!(
+                "--wtp: expected a non-negative number of at most {:e}, found {w}",
+                crate::scenario::MAX_WTP
+            ));
+        }
         None => {
             return invalid(
                 "--wtp: the scenario has no thresholds (settings.wtp); give --wtp".into(),

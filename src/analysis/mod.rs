@@ -16,6 +16,7 @@
 
 pub mod compare;
 pub mod dsa;
+mod finite;
 pub mod manifest;
 pub mod merge;
 pub mod psa;

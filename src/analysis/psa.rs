@@ -105,6 +105,7 @@ pub struct PsaAnalysis {
 
 /// Analyse parsed PSA data: summaries, acceptability, EVPI and Monte Carlo error.
 pub fn analyse(data: &PsaData, a: &AnalysisSettings) -> Result<PsaAnalysis, AnalysisError> {
+    super::finite::check_inputs(data)?;
     let reference = data
         .strategies
         .iter()
@@ -165,13 +166,15 @@ pub fn analyse(data: &PsaData, a: &AnalysisSettings) -> Result<PsaAnalysis, Anal
             evpi,
         });
     }
-    Ok(PsaAnalysis {
+    let analysis = PsaAnalysis {
         reference,
         grid,
         population_factor,
         perspectives,
         findings,
-    })
+    };
+    super::finite::check_psa(data, &analysis, a)?;
+    Ok(analysis)
 }
 
 /// Monte Carlo error of one perspective: between draws, and the within-draw share of it,

@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
     long_about = "trdsim reads a YAML scenario, simulates every strategy with an individual-level Markov \
                   microsimulation (or a cohort model), and writes costs, QALYs, the incremental analysis, \
                   net monetary benefit and the Markov trace.\n\nExit codes: 0 success, 1 invalid scenario \
-                  or arguments, 2 failure while running or writing."
+                  or arguments, 2 failure while running or writing, 130 and 143 interrupted by SIGINT \
+                  and SIGTERM (temporary files removed)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,6 +43,8 @@ pub enum Command {
     },
     /// One-way sensitivity analysis: each parameter at a low and a high value; dsa.csv and a tornado diagram.
     Dsa(DsaArgs),
+    /// Expected value of sample information of a study that measures a Dirichlet group or a Beta parameter, by sample size.
+    Evsi(EvsiArgs),
     /// Threshold analysis: the value of one parameter at which the preferred strategy changes.
     Threshold(ThresholdArgs),
     /// Run several scenarios and tabulate what differs in their inputs and results.
@@ -93,6 +96,36 @@ pub struct VoiArgs {
     /// Nested: individuals per inner simulation [default: settings.psa.individuals].
     #[arg(long, value_name = "N")]
     pub individuals: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvsiArgs {
+    /// A result directory written by `trdsim run --draws` (or `trdsim merge`); only read.
+    pub dir: PathBuf,
+    /// What the study measures: a Dirichlet group (multinomial data) or a Beta-distributed parameter (binomial data).
+    #[arg(long)]
+    pub target: String,
+    /// Study sizes (people measured) [default: 0,10,25,50,80,100,150,200,300,500,1000].
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Vec<u64>,
+    /// Fixed cost of the study, for the expected net benefit of sampling.
+    #[arg(long, default_value_t = 0.0)]
+    pub cost_fixed: f64,
+    /// Cost per person measured.
+    #[arg(long, default_value_t = 0.0)]
+    pub cost_per_patient: f64,
+    /// Sample sizes to mark on the figure (for example a trial's arm size).
+    #[arg(long, value_delimiter = ',')]
+    pub mark: Vec<u64>,
+    /// Result directory [default: outputs/<run directory name>-evsi-<target>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -7,7 +7,7 @@ use crate::output;
 
 use super::args::CompareArgs;
 use super::progress::Bars;
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_OK, claim, fail, fail_with, load, out};
 
 pub fn compare(args: &CompareArgs) -> i32 {
     let mut models = Vec::new();
@@ -28,9 +28,10 @@ pub fn compare(args: &CompareArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join("compare"));
-    if let Err(e) = output::check_target(&dir, args.force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match claim(&dir, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let comparison = match compare::compare(&models, &req, &Bars { quiet: args.quiet }) {
         Ok(c) => c,
         Err((i, e)) => return fail(Some(&args.scenarios[i]), &e),

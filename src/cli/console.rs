@@ -66,6 +66,20 @@ pub fn summary(model: &Model) -> String {
             .collect();
         let _ = writeln!(out, "  attributes: {}", a.join(", "));
     }
+    if !model.trackers.is_empty() {
+        let t: Vec<String> = model
+            .trackers
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    t.name,
+                    if t.is_clock() { "clock" } else { "counter" }
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  trackers: {}", t.join(", "));
+    }
     let _ = writeln!(out, "  warnings: {}", model.warnings.len());
     out
 }

@@ -7,7 +7,7 @@ use crate::output;
 
 use super::args::DsaArgs;
 use super::progress::Bars;
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_OK, claim, fail, fail_with, load, out};
 
 pub fn dsa(args: &DsaArgs) -> i32 {
     let model = match load(&args.scenario) {
@@ -30,9 +30,10 @@ pub fn dsa(args: &DsaArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-dsa", model.name)));
-    if let Err(e) = output::check_target(&dir, args.force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match claim(&dir, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let result = match dsa::run(&model, &plan, &Bars { quiet: args.quiet }) {
         Ok(r) => r,
         Err(e) => return fail(Some(&args.scenario), &e),

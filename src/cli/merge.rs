@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use crate::analysis::merge;
 use crate::output;
 
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, console, fail, fail_with, out};
+use super::{EXIT_FAILURE, EXIT_OK, claim, console, fail, fail_with, out};
 
 pub fn merge(dirs: &[PathBuf], dir: &Path, force: bool) -> i32 {
-    if let Err(e) = output::check_target(dir, force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match claim(dir, force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let merged = match merge::read_slices(dirs) {
         Ok(m) => m,
         Err(e) => return fail(None, &e),

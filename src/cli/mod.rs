@@ -2,7 +2,8 @@
 //! plan, calls `analysis`, hands the result to `output`, and maps errors to exit codes.
 //!
 //! Exit codes: 0 success, 1 invalid scenario or arguments, 2 failure while running or
-//! writing. Diagnostics go to stderr; summaries go to stdout.
+//! writing, 130 and 143 after SIGINT and SIGTERM (temporary files removed first).
+//! Diagnostics go to stderr; summaries go to stdout.
 //!
 //! No statistics, no loops over draws and no file comparisons live here (ripgrep's
 //! `crates/core` is the model: flags parsed into arguments; the rest is glue).
@@ -11,6 +12,7 @@ mod args;
 mod compare;
 mod console;
 mod dsa;
+mod evsi;
 mod merge;
 mod progress;
 mod report;
@@ -26,6 +28,7 @@ use clap::Parser;
 use crate::analysis::AnalysisError;
 use crate::engine;
 use crate::model::Model;
+use crate::output;
 use crate::scenario;
 
 use args::{Cli, Command};
@@ -53,7 +56,12 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return code;
         }
     };
-    match cli.command {
+    if !matches!(cli.command, Command::Validate { .. })
+        && let Err(e) = output::handle_signals()
+    {
+        eprintln!("warning: cannot handle SIGINT and SIGTERM: {e}");
+    }
+    let code = match cli.command {
         Command::Validate { scenario } => validate(&scenario),
         Command::Run(args) => run::run(&args),
         Command::Merge { dirs, out, force } => merge::merge(&dirs, &out, force),
@@ -63,10 +71,12 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Command::Dsa(args) => dsa::dsa(&args),
         Command::Threshold(args) => threshold::threshold(&args),
+        Command::Evsi(args) => evsi::evsi(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Voi(args) => voi::voi(&args),
         Command::Plot { dir } => report::plot(&dir),
-    }
+    };
+    output::exit_code(code)
 }
 
 /// Print an analysis error (at the scenario's path or line when it concerns the scenario)
@@ -98,6 +108,19 @@ fn fail(scenario: Option<&Path>, e: &AnalysisError) -> i32 {
             EXIT_FAILURE
         }
     }
+}
+
+/// Claim the result directory `dir` (see `output::claim`), or print why not and return the
+/// exit code: 1 when it may not be written, 2 when another process is writing it.
+fn claim(dir: &Path, force: bool) -> Result<output::Claim, i32> {
+    output::claim(dir, force).map_err(|e| {
+        let code = if e.is_invalid() {
+            EXIT_INVALID
+        } else {
+            EXIT_FAILURE
+        };
+        fail_with(code, e)
+    })
 }
 
 /// Print an error of writing or reading files and return exit code `code`.

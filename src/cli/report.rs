@@ -48,7 +48,10 @@ pub fn plot(dir: &Path) -> i32 {
         Ok(r) => r,
         Err(e) => return fail_with(EXIT_INVALID, e),
     };
-    match output::render_from(dir, &run.json["figures"], &trace, psa.as_ref()) {
+    let figures = &run.json["figures"];
+    match output::update_files(dir, |tmp| {
+        output::render_from(tmp, figures, &trace, psa.as_ref())
+    }) {
         Ok(_) => {
             out(&format!("figures redrawn in {}\n", dir.display()));
             EXIT_OK

@@ -9,7 +9,7 @@ use crate::output;
 
 use super::args::RunArgs;
 use super::progress::Bars;
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, console, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, claim, console, fail, fail_with, load, out};
 
 pub fn run(args: &RunArgs) -> i32 {
     let started = Instant::now();
@@ -57,9 +57,10 @@ pub fn run(args: &RunArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| output::default_dir(&model));
-    if let Err(e) = output::check_target(&dir, args.force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match claim(&dir, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let scenario_bytes = match std::fs::read(&args.scenario) {
         Ok(b) => b,
         Err(e) => {

@@ -7,7 +7,7 @@ use crate::output;
 
 use super::args::ThresholdArgs;
 use super::progress::Bars;
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_OK, fail, fail_with, load, out};
 
 pub fn threshold(args: &ThresholdArgs) -> i32 {
     let mut model = match load(&args.scenario) {
@@ -36,9 +36,10 @@ pub fn threshold(args: &ThresholdArgs) -> i32 {
     let dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs").join(format!("{}-threshold-{}", model.name, args.param))
     });
-    if let Err(e) = output::check_target(&dir, args.force) {
-        return fail_with(EXIT_INVALID, e);
-    }
+    let _claim = match super::claim(&dir, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let result = match threshold::run(&model, &plan, &Bars { quiet: args.quiet }) {
         Ok(r) => r,
         Err(e) => return fail(Some(&args.scenario), &e),

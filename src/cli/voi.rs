@@ -84,7 +84,7 @@ pub fn voi(args: &VoiArgs) -> i32 {
 
 /// The directory must be as the run wrote it (the EVPPI files of an earlier `voi` excepted:
 /// they are written again), with `psa.csv` and `draws.csv` whole and of the recorded draws.
-fn check_dir(dir: &Path) -> Result<(), ReadError> {
+pub(super) fn check_dir(dir: &Path) -> Result<(), ReadError> {
     let evppi = |n: &str| {
         n == "evppi.csv"
             || (n.starts_with("evppi_") && (n.ends_with(".png") || n.ends_with(".svg")))

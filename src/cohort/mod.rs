@@ -2,9 +2,11 @@
 //!
 //! It propagates state occupancy instead of individuals. States whose transitions or
 //! payoffs read `state_time`/`state_years` are expanded into tunnel states up to the
-//! horizon, so time-in-state dependence is exact. It applies when every population
-//! attribute an expression reads is the same for everyone; the answer is then exactly
-//! what the microsimulation converges to as the number of individuals grows.
+//! horizon, and so are the values of the trackers that expressions read, so time-in-state
+//! and tracker dependence are exact. It applies when every population attribute an
+//! expression reads is the same for everyone and the expansion fits in `tunnels::MAX_SLOTS`;
+//! the answer is then exactly what the microsimulation converges to as the number of
+//! individuals grows.
 
 mod tunnels;
 
@@ -12,7 +14,7 @@ use crate::engine::{
     self, Estimate, IndEnv, Layout, PrepStrategy, SimOutput, StrategySim, pair_index, prepare,
     row_probabilities, set_time,
 };
-use crate::model::{Model, var};
+use crate::model::{Model, tracker, var};
 
 use tunnels::{Tunnels, programs};
 
@@ -20,8 +22,12 @@ use tunnels::{Tunnels, programs};
 pub type CohortError = engine::SimError;
 
 /// The fixed attribute values a cohort evaluation uses, or why it does not apply: every
-/// attribute an expression reads must be the same for all individuals.
+/// attribute an expression reads must be the same for all individuals, and the tunnel
+/// expansion of time in state and trackers must fit.
 pub fn applicable(model: &Model) -> Result<Vec<f64>, CohortError> {
+    if let Err(message) = Tunnels::of(model) {
+        return Err(CohortError { message, at: None });
+    }
     let mut vars = vec![0.0; model.n_vars()];
     for p in programs(model) {
         for v in p.vars() {
@@ -83,7 +89,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
             .population
             .age
             .map(|slot| (slot, vars[var::FIRST_ATTRIBUTE + slot])),
-        tunnels: Tunnels::of(model),
+        tunnels: Tunnels::of(model).map_err(|message| CohortError { message, at: None })?,
     };
     let strategies = prep
         .iter()
@@ -102,7 +108,7 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
                 .collect();
         }
     }
-    Ok(SimOutput {
+    let sim = SimOutput {
         layout,
         n_individuals: 0,
         n_states: cohort.n_states,
@@ -110,7 +116,9 @@ pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
         strategies,
         pairs,
         trajectories: Vec::new(),
-    })
+    };
+    engine::check_results(model, &prep, &sim)?;
+    Ok(sim)
 }
 
 impl Cohort<'_> {
@@ -130,11 +138,14 @@ impl Cohort<'_> {
             trace: vec![0.0; (self.n_cycles + 1) * n_states],
             transitions: vec![0.0; n_states * n_states],
         };
-        let mut mass = vec![0.0; self.tunnels.n_slots];
-        let mut next = vec![0.0; self.tunnels.n_slots];
+        let tunnels = &self.tunnels;
+        let mut mass = vec![0.0; tunnels.n_slots];
+        let mut next = vec![0.0; tunnels.n_slots];
+        let mut values: Vec<u32> = model.trackers.iter().map(|t| t.initial).collect();
+        let start = tunnels.initial(&model.trackers);
         let mut prev_share = 0.0;
         for (s, cum) in &p.initial {
-            mass[self.tunnels.offset[*s]] += cum - prev_share;
+            mass[tunnels.slot(*s, 0, start)] += cum - prev_share;
             prev_share = *cum;
         }
         for (c, x) in &p.start_costs {
@@ -144,13 +155,17 @@ impl Cohort<'_> {
         for t in 0..=self.n_cycles {
             next.fill(0.0);
             for s in 0..n_states {
-                for d in 0..self.tunnels.depth[s] {
-                    let m = mass[self.tunnels.offset[s] + d];
+                for (d, combo) in (0..tunnels.depth[s])
+                    .flat_map(|d| (0..tunnels.n_combos).map(move |combo| (d, combo)))
+                {
+                    let m = mass[tunnels.slot(s, d, combo)];
                     if m == 0.0 {
                         continue;
                     }
                     totals.trace[t * n_states + s] += m;
                     set_time(vars, self.age, t, d + 1, self.dt);
+                    tunnels.decode(combo, &mut values);
+                    tracker::write(&model.trackers, &values, self.dt, vars);
                     scratch.reset();
                     let env = IndEnv {
                         params: &p.params,
@@ -162,7 +177,13 @@ impl Cohort<'_> {
                         t,
                         state_time: d + 1,
                     };
-                    let slot = Slot { s, d, t, m };
+                    let slot = Slot {
+                        s,
+                        d,
+                        t,
+                        m,
+                        values: &values,
+                    };
                     self.accrue(p, &slot, &env, &mut totals.out);
                     if t < self.n_cycles {
                         self.flow(p, &slot, &env, &mut probs, &mut next, &mut totals)?;
@@ -225,9 +246,10 @@ impl Cohort<'_> {
         totals: &mut Totals,
     ) -> Result<(), CohortError> {
         let (layout, w, n_states) = (self.layout, &self.weights, self.n_states);
-        let Slot { s, d, t, m } = *slot;
+        let Slot { s, d, t, m, values } = *slot;
+        let trackers = &self.model.trackers;
         if p.states[s].absorbing {
-            next[self.tunnels.stay(s, d)] += m;
+            next[self.tunnels.next(trackers, (s, d), values, s)] += m;
             return Ok(());
         }
         let row = &p.rows[s];
@@ -241,32 +263,28 @@ impl Cohort<'_> {
                 continue;
             }
             totals.transitions[s * n_states + tr.to] += flow;
-            let to = if tr.to == s {
-                self.tunnels.stay(s, d)
-            } else {
-                self.tunnels.offset[tr.to]
-            };
-            next[to] += flow;
+            next[self.tunnels.next(trackers, (s, d), values, tr.to)] += flow;
             for (c, v) in &tr.costs {
                 let x = v.get(env) * flow;
                 totals.out[layout.cost(*c, true)] += x * w.cycle_cost[t];
-                totals.out[layout.cost(*c, false)] += x;
+                totals.out[layout.cost(*c, false)] += x * w.cycle_plain[t];
             }
             if let Some(q) = &tr.qaly_loss {
                 let x = q.get(env) * flow;
                 totals.out[layout.qalys(true)] -= x * w.cycle_effect[t];
-                totals.out[layout.qalys(false)] -= x;
+                totals.out[layout.qalys(false)] -= x * w.cycle_plain[t];
             }
         }
         Ok(())
     }
 }
 
-/// The mass `m` in tunnel slot `d` of state `s` at boundary `t`.
+/// The mass `m` in tunnel slot `d` of state `s` at boundary `t`, with tracker `values`.
 #[derive(Clone, Copy)]
-struct Slot {
+struct Slot<'a> {
     s: usize,
     d: usize,
     t: usize,
     m: f64,
+    values: &'a [u32],
 }

@@ -1,7 +1,7 @@
 //! The general kernel: one individual in one strategy, cycle by cycle, with
 //! individual-level expressions evaluated lazily.
 
-use crate::model::Model;
+use crate::model::{Model, tracker};
 use crate::params::{self};
 use crate::rng::{self, Purpose};
 
@@ -47,6 +47,8 @@ pub(super) fn simulate_individual(
     // Boundary at which the current state was entered: fixed payoffs are accrued per stay,
     // as a difference of suffix sums of the weights, not per cycle.
     let mut entered = 0usize;
+    let tracks = &mut w.tracks;
+    tracker::start(&model.trackers, tracks);
     for (c, x) in &prep.start_costs {
         out[l.cost(*c, true)] += x;
         out[l.cost(*c, false)] += x;
@@ -71,6 +73,7 @@ pub(super) fn simulate_individual(
         }
         if ps.needs_vars {
             set_time(&mut vars, age, t, state_time, dt);
+            tracker::write(&model.trackers, tracks, dt, &mut vars);
             w.scratch.reset();
         }
         let env = IndEnv {
@@ -106,6 +109,7 @@ pub(super) fn simulate_individual(
             break;
         }
         if ps.absorbing {
+            tracker::advance(&model.trackers, tracks, state, state);
             state_time += 1;
             continue;
         }
@@ -119,6 +123,7 @@ pub(super) fn simulate_individual(
             let chosen: usize = f.cum[..f.n_cum].iter().map(|c| usize::from(*c <= u)).sum();
             let to = usize::from(f.to[chosen]);
             acc.transitions[(si * n_states + state) * n_states + to] += 1;
+            tracker::advance(&model.trackers, tracks, state, to);
             if to == state {
                 state_time += 1;
             } else {
@@ -154,13 +159,14 @@ pub(super) fn simulate_individual(
         for (c, v) in &tr.costs {
             let x = v.get(&env);
             out[l.cost(*c, true)] += x * weights.cycle_cost[t];
-            out[l.cost(*c, false)] += x;
+            out[l.cost(*c, false)] += x * weights.cycle_plain[t];
         }
         if let Some(q) = &tr.qaly_loss {
             let x = q.get(&env);
             out[l.qalys(true)] -= x * weights.cycle_effect[t];
-            out[l.qalys(false)] -= x;
+            out[l.qalys(false)] -= x * weights.cycle_plain[t];
         }
+        tracker::advance(&model.trackers, tracks, state, tr.to);
         if tr.to == state {
             state_time += 1;
         } else {

@@ -11,7 +11,9 @@ use super::simulate::{Ctx, Worker, start_state};
 
 /// Whether the lockstep kernel can simulate these strategies: every state is either an
 /// absorbing state with fixed payoffs or has a fixed flat row without one-off events, fixed
-/// payoffs and no need for individual variables.
+/// payoffs and no need for individual variables. A state or row that reads a tracker is
+/// never fixed, so a model whose expressions read trackers never takes this kernel (which
+/// keeps none); trackers that nothing reads change no result.
 pub(super) fn all_fast(prep: &[PrepStrategy]) -> bool {
     prep.iter().all(|p| {
         p.states.iter().zip(&p.fast).all(|(s, f)| {

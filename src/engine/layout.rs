@@ -68,8 +68,20 @@ impl Layout {
             format!("{} QALYs", disc(k))
         } else if k < 2 * self.n_categories + 4 {
             format!("{} life-years", disc(k))
+        } else if k < self.nmb(0, 0) {
+            let p = (k - self.perspective(0, true)) / 2;
+            format!(
+                "{} total cost of the `{}` perspective",
+                disc(k),
+                model.perspectives[p].name
+            )
         } else {
-            "a total over categories".to_string()
+            let i = k - self.nmb(0, 0);
+            let (p, w) = (i / self.n_wtp, i % self.n_wtp);
+            format!(
+                "net monetary benefit at {} per QALY (settings.wtp[{w}]) in the `{}` perspective",
+                model.settings.wtp_per_qaly[w], model.perspectives[p].name
+            )
         }
     }
 

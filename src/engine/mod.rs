@@ -22,6 +22,7 @@
 //! economics or presentation.
 
 mod accum;
+mod finite;
 mod kernel_general;
 mod kernel_lockstep;
 mod layout;
@@ -31,6 +32,7 @@ mod simulate;
 mod weights;
 
 pub use accum::Moments;
+pub(crate) use finite::check_results;
 pub(crate) use kernel_general::row_error;
 pub use layout::Layout;
 pub(crate) use prepare::{
@@ -41,7 +43,9 @@ pub use results::{
     DrawOutcome, Estimate, SimError, SimOutput, SimSpec, StrategySim, Trajectory, pair_index,
 };
 pub use simulate::{simulate, simulate_draws};
-pub use weights::{Weights, boundary_weights, simpson_weights, weights};
+pub use weights::{
+    Weights, boundary_weights, darth_simpson_weights, discount_factor, simpson_weights, weights,
+};
 
 /// Individuals per work unit; fixed so that results do not depend on the thread count.
 pub const CHUNK: usize = 256;

@@ -20,12 +20,15 @@ pub(crate) struct Deps {
     pub state_time: bool,
     /// Population attributes (which differ between individuals).
     pub attributes: bool,
+    /// Trackers read, one bit per tracker (they depend on each individual's history).
+    pub trackers: u64,
 }
 
 /// What a program reads: built-in times directly, and individual-level variables through
 /// `sub` (which gives a variable's own dependencies).
 pub(super) fn fold_deps(model: &Model, p: &Program, sub: &mut dyn FnMut(usize) -> Deps) -> Deps {
     let first = model.first_variable();
+    let first_tracker = model.first_tracker_slot();
     let mut d = Deps::default();
     for v in p.vars() {
         match v {
@@ -36,6 +39,16 @@ pub(super) fn fold_deps(model: &Model, p: &Program, sub: &mut dyn FnMut(usize) -
                 d.model_time |= s.model_time;
                 d.state_time |= s.state_time;
                 d.attributes |= s.attributes;
+                d.trackers |= s.trackers;
+            }
+            v if v >= first_tracker => {
+                if let Some(k) = model
+                    .trackers
+                    .iter()
+                    .position(|t| (t.slot..t.slot + t.n_slots()).contains(&v))
+                {
+                    d.trackers |= 1 << k;
+                }
             }
             v if Some(v - var::FIRST_ATTRIBUTE) == model.population.age => {
                 // Age grows with model time as well as differing between individuals.
@@ -97,7 +110,7 @@ impl<'m> Val<'m> {
         }
         let d = program_deps(cx.model, cx.variable_deps, p);
         let n = cx.model.settings.n_cycles + 1;
-        if d.attributes {
+        if d.attributes || d.trackers != 0 {
             return Val::Dyn(p);
         }
         match (d.model_time, d.state_time) {
@@ -266,6 +279,7 @@ fn prepare_strategy<'m>(
     vdeps: &[Deps],
 ) -> Result<PrepStrategy<'m>, SimError> {
     let values = params::evaluate(model, strategy, base);
+    super::finite::check_params(model, strategy, base, &values)?;
     let cx = TabulateCx {
         model,
         params: &values,

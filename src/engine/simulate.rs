@@ -164,7 +164,9 @@ pub fn simulate(
         }
         first = last;
     }
-    Ok(finish(&total, layout, n_individuals, n_states, n_cycles))
+    let sim = finish(&total, layout, n_individuals, n_states, n_cycles);
+    super::finite::check_results(model, &prep, &sim)?;
+    Ok(sim)
 }
 
 /// F(min) and F(max) of each continuous attribute, for truncated inverse-CDF sampling
@@ -245,6 +247,8 @@ pub(super) struct Worker {
     pub(super) occupancy: Vec<[f64; 3]>,
     /// The same for every strategy at once (`[strategy * n_states + state]`), for the lockstep kernel.
     pub(super) occupancy_all: Vec<[f64; 3]>,
+    /// The current individual's tracker values (`Model::trackers`).
+    pub(super) tracks: Vec<u32>,
 }
 
 pub(super) fn simulate_chunk(
@@ -264,6 +268,7 @@ pub(super) fn simulate_chunk(
         probs: vec![0.0; ctx.max_row.max(1)],
         occupancy: vec![[0.0; 3]; n_states],
         occupancy_all: vec![[0.0; 3]; n_states * n_strategies],
+        tracks: vec![0; model.trackers.len()],
     };
     for i in individuals {
         let u_start = draw_individual(

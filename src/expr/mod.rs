@@ -68,6 +68,7 @@ mod functions;
 mod lexer;
 mod parser;
 mod program;
+mod uses;
 
 #[cfg(test)]
 mod tests;
@@ -75,6 +76,7 @@ mod tests;
 pub use compile::compile;
 pub use error::ExprError;
 pub use program::Program;
+pub use uses::probability_names;
 
 /// Maximum number of values that may be pending on the evaluation stack at once.
 pub const MAX_STACK: usize = 64;

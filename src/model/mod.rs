@@ -4,11 +4,18 @@
 //! expression and number first; after that an invalid model cannot be represented.
 //! Nothing here knows about YAML.
 
+pub mod conventions;
 pub mod table;
+pub mod tracker;
 
 use crate::dist::Dist;
 use crate::expr::Program;
 use crate::model::table::Table;
+
+pub use conventions::{
+    BoundaryWeights, Compounding, DiscountTiming, TransitionTiming, WithinCycle,
+};
+pub use tracker::{Tracker, TrackerKind};
 
 /// Index of a state in `Model::states`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,34 +92,6 @@ impl TimeUnit {
     }
 }
 
-/// When within a cycle the discount factor is evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiscountTiming {
-    Start,
-    Middle,
-}
-
-/// Within-cycle correction (Elbasha & Chhatwal 2016, Med Decis Making 36:115).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithinCycle {
-    None,
-    HalfCycle,
-    Trapezoid,
-    Simpson,
-}
-
-impl WithinCycle {
-    /// Name as written in scenarios.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WithinCycle::None => "none",
-            WithinCycle::HalfCycle => "half-cycle",
-            WithinCycle::Trapezoid => "trapezoid",
-            WithinCycle::Simpson => "simpson",
-        }
-    }
-}
-
 /// Descriptive metadata copied from the scenario.
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
@@ -140,7 +119,9 @@ pub struct Settings {
     pub discount_rate_costs_annual: f64,
     pub discount_rate_effects_annual: f64,
     pub discount_timing: DiscountTiming,
+    pub discount_compounding: Compounding,
     pub within_cycle: WithinCycle,
+    pub transition_timing: TransitionTiming,
     pub n_individuals: usize,
     pub seed: u64,
     pub wtp_per_qaly: Vec<f64>,
@@ -339,6 +320,9 @@ pub struct Variable {
 /// Largest number of individual-level `variables` a scenario may define.
 pub const MAX_VARIABLES: usize = 64;
 
+/// Largest number of `trackers` a scenario may define.
+pub const MAX_TRACKERS: usize = 64;
+
 /// A health state.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -411,6 +395,9 @@ pub struct Model {
     pub levels: Vec<String>,
     /// Individual-level variables; variable j occupies slot `first_variable() + j`.
     pub variables: Vec<Variable>,
+    /// Clocks and counters per individual; their readings occupy the slots after the
+    /// attributes (`Tracker::slot`).
+    pub trackers: Vec<Tracker>,
     /// Correlation between parameters in probabilistic draws, if any.
     pub correlation: Option<Correlation>,
     /// Named groups of parameters whose joint EVPPI is reported (`voi_groups`).
@@ -432,16 +419,26 @@ impl Model {
             .iter()
             .map(|s| s.to_string())
             .chain(self.population.attributes.iter().map(|a| a.name.clone()))
+            .chain(self.trackers.iter().flat_map(|t| {
+                let years = t.is_clock().then(|| format!("{}_years", t.name));
+                std::iter::once(t.name.clone()).chain(years)
+            }))
             .chain(self.variables.iter().map(|v| v.name.clone()))
             .collect()
     }
 
-    /// Number of variable slots held per individual (built-ins and attributes).
+    /// Number of variable slots held per individual (built-ins, attributes and tracker
+    /// readings).
     pub fn n_vars(&self) -> usize {
+        self.first_tracker_slot() + self.trackers.iter().map(Tracker::n_slots).sum::<usize>()
+    }
+
+    /// Slot of the first tracker reading (after built-ins and attributes).
+    pub fn first_tracker_slot(&self) -> usize {
         var::FIRST_ATTRIBUTE + self.population.attributes.len()
     }
 
-    /// Slot of the first individual-level variable (after built-ins and attributes).
+    /// Slot of the first individual-level variable (after built-ins, attributes and trackers).
     pub fn first_variable(&self) -> usize {
         self.n_vars()
     }

@@ -264,6 +264,19 @@ impl Table {
         self.groups.iter().any(|g| g.keys.contains(&x))
     }
 
+    /// The numeric keys that every group of rows covers: the largest first key and the
+    /// smallest last key over the groups; `None` without a numeric key. Outside it, some
+    /// lookup falls outside its group's rows.
+    pub fn common_key_range(&self) -> Option<(f64, f64)> {
+        self.numeric_key.as_ref()?;
+        let first = self.groups.iter().map(|g| g.keys[0]);
+        let last = self.groups.iter().map(|g| g.keys[g.keys.len() - 1]);
+        Some((
+            first.fold(f64::NEG_INFINITY, f64::max),
+            last.fold(f64::INFINITY, f64::min),
+        ))
+    }
+
     /// Look up a value: `args` is the numeric key (if any) then the categorical level codes.
     /// Returns NaN when no row matches or the key is out of range under `OutOfRange::Error`.
     pub fn lookup(&self, args: &[f64]) -> f64 {
@@ -341,6 +354,16 @@ mod tests {
         assert_eq!(t.lookup(&[41.0, 1.0]), 0.007);
         let t = table(CSV, Interpolation::Linear, OutOfRange::Clamp);
         assert!((t.lookup(&[40.25, 0.0]) - 0.0125).abs() < 1e-15);
+    }
+
+    #[test]
+    fn common_key_range_is_what_every_group_covers() {
+        let t = table(
+            "age,sex,qx\n40,male,0.01\n45,male,0.02\n38,female,0.005\n44,female,0.007\n",
+            Interpolation::Step,
+            OutOfRange::Clamp,
+        );
+        assert_eq!(t.common_key_range(), Some((40.0, 44.0)));
     }
 
     #[test]

@@ -103,9 +103,9 @@ pub fn figure_info(model: &Model) -> serde_json::Value {
 
 /// Add a file to a finished result directory and record its SHA-256 in `run.json`.
 ///
-/// Both are written beside their targets and renamed into place, so neither is ever
-/// half-written; should the process die between the two renames, `trdsim verify` names
-/// the file whose hash does not match.
+/// Both are written into a temporary copy of the directory and moved into place together
+/// (`update_files`), before a signal can interrupt, so neither is ever half-written and an
+/// interrupted command leaves the directory as it was.
 pub fn add_file(dir: &Path, name: &str, text: &str) -> Result<(), OutputError> {
     let mut json = super::read_run_json(dir)?;
     let Some(files) = json["files"].as_object_mut() else {
@@ -120,22 +120,8 @@ pub fn add_file(dir: &Path, name: &str, text: &str) -> Result<(), OutputError> {
     );
     let manifest = serde_json::to_string_pretty(&json)
         .map_err(|e| OutputError(format!("cannot encode run.json: {e}")))?;
-    let (file_tmp, json_tmp) = (dir.join(format!(".{name}.tmp")), dir.join(".run.json.tmp"));
-    let result = (|| {
-        write_file(&file_tmp, text)?;
-        write_file(&json_tmp, &(manifest + "\n"))?;
-        for (tmp, target) in [
-            (&file_tmp, dir.join(name)),
-            (&json_tmp, dir.join("run.json")),
-        ] {
-            fs::rename(tmp, &target)
-                .map_err(|e| OutputError(format!("cannot write `{}`: {e}", target.display())))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&file_tmp);
-        let _ = fs::remove_file(&json_tmp);
-    }
-    result
+    super::update_files(dir, |tmp| {
+        write_file(&tmp.join(name), text)?;
+        write_file(&tmp.join("run.json"), &(manifest + "\n"))
+    })
 }

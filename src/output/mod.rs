@@ -5,7 +5,8 @@
 //! half-written result directory. Numbers are written with Rust's shortest round-trip
 //! formatting, so the same results always give the same bytes.
 //!
-//! Files: `atomic` (claiming and replacing result directories), `manifest` (`run.json`),
+//! Files: `atomic` (claiming and replacing result directories), `temp` (temporary paths,
+//! removed on SIGINT/SIGTERM and, when stale, by the next run), `manifest` (`run.json`),
 //! `base_case`, `psa`, `dsa` and `compare` (the CSV tables of each analysis), `run` (a run's directory), `merge`
 //! (a merged PSA), `figures` (drawing every figure of a result directory from its files),
 //! `voi` (the EVPPI table and figures, also added to an existing result directory).
@@ -18,11 +19,14 @@ mod atomic;
 mod base_case;
 mod compare;
 mod dsa;
+mod evsi;
 mod figures;
+mod finite;
 mod manifest;
 mod merge;
 mod psa;
 mod run;
+mod temp;
 mod threshold;
 mod voi;
 
@@ -30,18 +34,24 @@ use std::fs;
 use std::path::Path;
 
 pub use crate::analysis::read::sha256_hex;
-pub use atomic::{check_target, default_dir, write_atomically};
+pub use atomic::{
+    Claim, TargetError, claim, default_dir, replace_file, update_files, write_atomically,
+};
 pub use base_case::{
     assumptions_csv, icer_csv, nmb_csv, pairwise_csv, results_csv, trace_csv, trajectories_csv,
     transitions_csv, write_base_case,
 };
 pub use compare::write_comparison;
 pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
+pub use evsi::{evsi_csv, evsi_summary, write_evsi};
 pub use figures::{redrawn, render, render_from, trace_figure};
 pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
+pub use temp::{
+    PAUSE_VAR, RESUME_VAR, Temp, exit_code, handle_signals, is_alive, remove_stale, run_child,
+};
 pub use threshold::{threshold_csv, threshold_nmb_csv, threshold_summary, write_threshold};
 pub use voi::{add_voi, evppi_csv, voi_figures, voi_json, write_voi};
 
@@ -82,8 +92,11 @@ fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
 }
 
-/// Write one text file, naming it in the error.
+/// Write one text file, naming it in the error; a CSV file must hold only finite numbers.
 pub fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
+    if path.extension().is_some_and(|e| e == "csv") {
+        finite::check_csv(path, text)?;
+    }
     fs::write(path, text)
         .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))
 }

@@ -3,9 +3,9 @@
 //!
 //! The figures are drawn from `evppi.csv` and `evpi.csv` alone, so `trdsim plot` redraws
 //! them byte for byte. `trdsim voi RUN_DIR` adds these files to an existing result
-//! directory: they are written into a temporary directory, the previous EVPPI files are
-//! removed, the new ones moved in, and `run.json` rewritten last (through a temporary
-//! file) with their SHA-256.
+//! directory: they and the new `run.json` (with their SHA-256) are written into a temporary
+//! directory; then the previous EVPPI files are removed and the new ones moved in, `run.json`
+//! last, all before a SIGINT/SIGTERM can interrupt.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -15,6 +15,7 @@ use crate::analysis::voi::{VoiRequest, VoiResult};
 use crate::model::table::split_csv_line;
 use crate::plot;
 
+use super::temp::{Temp, pause_before_rename, remove_stale};
 use super::{OutputError, field, figures::money, sha256_hex, write_file};
 
 /// Columns of `evppi.csv`.
@@ -104,72 +105,66 @@ pub fn write_voi(dir: &Path, r: &VoiResult, info: &serde_json::Value) -> Result<
 /// replacing the EVPPI files of an earlier analysis.
 pub fn add_voi(dir: &Path, r: &VoiResult, req: &VoiRequest) -> Result<(), OutputError> {
     let mut json = super::read_run_json(dir)?;
-    let tmp = dir.join(format!(".voi.tmp-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir(&tmp)
-        .map_err(|e| OutputError(format!("cannot create `{}`: {e}", tmp.display())))?;
-    let staged = (|| {
-        fs::copy(dir.join("evpi.csv"), tmp.join("evpi.csv")).map_err(|e| {
+    // Registered, so that SIGINT/SIGTERM removes it; those of killed processes go first.
+    remove_stale(dir, ".voi.tmp-");
+    let path = dir.join(format!(".voi.tmp-{}", std::process::id()));
+    let tmp = Temp::create_dir(path.clone())
+        .map_err(|e| OutputError(format!("cannot create `{}`: {e}", path.display())))?;
+    let new = (|| -> Result<Vec<String>, OutputError> {
+        fs::copy(dir.join("evpi.csv"), path.join("evpi.csv")).map_err(|e| {
             OutputError(format!(
                 "cannot read `{}`: {e}",
                 dir.join("evpi.csv").display()
             ))
         })?;
-        write_voi(&tmp, r, &json["figures"])?;
-        fs::remove_file(tmp.join("evpi.csv"))
-            .map_err(|e| OutputError(format!("cannot tidy `{}`: {e}", tmp.display())))?;
-        listing(&tmp)
-    })();
-    let new = match staged {
-        Ok(names) => names,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    let moved = (|| -> Result<(), OutputError> {
-        for old in listing(dir)?.iter().filter(|n| is_voi_file(n)) {
-            fs::remove_file(dir.join(old))
-                .map_err(|e| OutputError(format!("cannot replace `{old}`: {e}")))?;
-        }
-        for name in &new {
-            fs::rename(tmp.join(name), dir.join(name))
-                .map_err(|e| OutputError(format!("cannot move `{name}` into place: {e}")))?;
-        }
-        Ok(())
-    })();
-    let _ = fs::remove_dir_all(&tmp);
-    moved?;
-    record(dir, &mut json, r, req)
+        write_voi(&path, r, &json["figures"])?;
+        fs::remove_file(path.join("evpi.csv"))
+            .map_err(|e| OutputError(format!("cannot tidy `{}`: {e}", path.display())))?;
+        let new = listing(&path)?;
+        // `run.json` with the new files' hashes, moved in last.
+        write_run_json(&path, &new, &mut json, r, req)?;
+        Ok(new)
+    })()?;
+    pause_before_rename();
+    // Moved in where a signal cannot interrupt (it waits for the moves).
+    let moved = tmp.commit(|from| {
+        Ok((|| -> Result<(), OutputError> {
+            for old in listing(dir)?.iter().filter(|n| is_voi_file(n)) {
+                fs::remove_file(dir.join(old))
+                    .map_err(|e| OutputError(format!("cannot replace `{old}`: {e}")))?;
+            }
+            for name in new.iter().map(String::as_str).chain(["run.json"]) {
+                fs::rename(from.join(name), dir.join(name))
+                    .map_err(|e| OutputError(format!("cannot move `{name}` into place: {e}")))?;
+            }
+            Ok(())
+        })())
+    });
+    drop(tmp);
+    moved.map_err(|e| OutputError(format!("cannot write into `{}`: {e}", dir.display())))?
 }
 
-/// Rewrite `run.json` with the `voi` record and the SHA-256 of the EVPPI files.
-fn record(
-    dir: &Path,
+/// Write into `tmp` the `run.json` of the directory once the EVPPI files `new` (in `tmp`)
+/// replace the previous ones: the `voi` record and their SHA-256.
+fn write_run_json(
+    tmp: &Path,
+    new: &[String],
     json: &mut serde_json::Value,
     r: &VoiResult,
     req: &VoiRequest,
 ) -> Result<(), OutputError> {
     let mut files = json["files"].as_object().cloned().unwrap_or_default();
     files.retain(|name, _| !is_voi_file(name));
-    for name in listing(dir)?.into_iter().filter(|n| is_voi_file(n)) {
-        let bytes = fs::read(dir.join(&name))
+    for name in new {
+        let bytes = fs::read(tmp.join(name))
             .map_err(|e| OutputError(format!("cannot read back `{name}`: {e}")))?;
-        files.insert(name, serde_json::Value::String(sha256_hex(&bytes)));
+        files.insert(name.clone(), serde_json::Value::String(sha256_hex(&bytes)));
     }
     json["files"] = serde_json::Value::Object(files.into_iter().collect());
     json["voi"] = voi_json(r, req);
     let text = serde_json::to_string_pretty(json)
         .map_err(|e| OutputError(format!("cannot encode run.json: {e}")))?;
-    let tmp = dir.join(format!(".run.json.tmp-{}", std::process::id()));
-    write_file(&tmp, &(text + "\n"))?;
-    fs::rename(&tmp, dir.join("run.json")).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        OutputError(format!(
-            "cannot replace `{}`: {e}",
-            dir.join("run.json").display()
-        ))
-    })
+    write_file(&tmp.join("run.json"), &(text + "\n"))
 }
 
 /// File names in a directory, sorted.

@@ -13,7 +13,7 @@ use super::format::{dist_text, significant};
 use super::sources::{CsvTable, Figure, csv_table, figure};
 use crate::analysis::manifest::{ResultDir, Shape};
 use crate::analysis::read::ReadError;
-use crate::model::{DiscountTiming, Model, ParamDef};
+use crate::model::{Model, ParamDef};
 
 /// The whole report, one field per section.
 #[derive(Clone, Debug, Serialize)]
@@ -256,11 +256,7 @@ fn problem(model: &Model, json: &Value) -> Problem {
         cycle_unit: s.cycle_unit.as_str().to_string(),
         discount_costs_percent: (s.discount_rate_costs_annual * 100.0).to_string(),
         discount_effects_percent: (s.discount_rate_effects_annual * 100.0).to_string(),
-        discount_timing: match s.discount_timing {
-            DiscountTiming::Start => "start",
-            DiscountTiming::Middle => "middle",
-        }
-        .to_string(),
+        discount_timing: s.discount_timing.as_str().to_string(),
         within_cycle: s.within_cycle.as_str().to_string(),
         currency: model.meta.currency.clone(),
         price_year: model

@@ -30,7 +30,10 @@ use diag::LoadError;
 
 pub use input::MAX_FILE_BYTES;
 pub use raw::Scalar;
-pub use validate::{FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS, MAX_LABEL_CHARS, MAX_NAME_CHARS};
+pub use validate::{
+    FORMAT_VERSION, MAX_CYCLES, MAX_INDIVIDUALS, MAX_LABEL_CHARS, MAX_NAME_CHARS,
+    MAX_POPULATION_PER_YEAR, MAX_WTP,
+};
 
 /// Load and validate a scenario file; warnings are returned inside the model.
 pub fn load(path: &Path) -> Result<Model, LoadError> {

@@ -98,6 +98,7 @@ fn apply(over: RawOverlay, raw: &mut RawScenario, dir: &Path) -> Vec<String> {
     }
     merge_map(&mut raw.tables, tables, "tables", &mut paths);
     merge_map(&mut raw.variables, over.variables, "variables", &mut paths);
+    merge_map(&mut raw.trackers, over.trackers, "trackers", &mut paths);
     if let Some(mut p) = over.population {
         if let Some(t) = &mut p.value.table {
             rebase(dir, &mut t.value.file);
@@ -186,6 +187,7 @@ fn apply_settings(o: RawSettingsOverlay, b: &mut RawSettings, paths: &mut Vec<St
     take!(horizon);
     take!(discount);
     take!(opt within_cycle);
+    take!(opt transition_timing);
     take!(individuals);
     take!(seed);
     take!(cost_categories);

@@ -89,6 +89,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
+    pub(super) trackers: BTreeMap<String, Spanned<RawTracker>>,
+    #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
     /// Named groups of parameters for the EVPPI: group name → parameter names.
     #[serde(default)]
@@ -127,6 +129,8 @@ pub(super) struct RawOverlay {
     #[serde(default)]
     pub(super) variables: BTreeMap<String, Spanned<RawVariable>>,
     #[serde(default)]
+    pub(super) trackers: BTreeMap<String, Spanned<RawTracker>>,
+    #[serde(default)]
     pub(super) correlation: Option<Spanned<RawCorrelation>>,
     #[serde(default)]
     pub(super) voi_groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
@@ -163,7 +167,9 @@ pub(super) struct RawSettingsOverlay {
     #[serde(default)]
     pub(super) discount: Option<Spanned<RawDiscount>>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) individuals: Option<Spanned<f64>>,
     #[serde(default)]
@@ -196,6 +202,44 @@ pub(super) struct RawMeta {
     pub(super) references: Vec<String>,
 }
 
+/// `settings.within_cycle`: a named option, or `{weights: EXPRESSION}`.
+#[derive(Clone, Debug)]
+pub(super) enum RawWithinCycle {
+    Named(String),
+    Weights(Scalar),
+}
+
+impl<'de> Deserialize<'de> for RawWithinCycle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawWithinCycle;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the name of a within-cycle correction or `{weights: EXPRESSION}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawWithinCycle, E> {
+                Ok(RawWithinCycle::Named(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawWithinCycle, A::Error> {
+                let mut weights = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k != "weights" {
+                        return Err(de::Error::unknown_field(&k, &["weights"]));
+                    }
+                    if weights.is_some() {
+                        return Err(de::Error::duplicate_field("weights"));
+                    }
+                    weights = Some(map.next_value::<Scalar>()?);
+                }
+                weights
+                    .map(RawWithinCycle::Weights)
+                    .ok_or_else(|| de::Error::missing_field("weights"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDuration {
@@ -210,6 +254,8 @@ pub(super) struct RawDiscount {
     pub(super) effects: Spanned<f64>,
     #[serde(default)]
     pub(super) timing: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) compounding: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -219,7 +265,9 @@ pub(super) struct RawSettings {
     pub(super) horizon: Spanned<RawDuration>,
     pub(super) discount: Spanned<RawDiscount>,
     #[serde(default)]
-    pub(super) within_cycle: Option<Spanned<String>>,
+    pub(super) within_cycle: Option<Spanned<RawWithinCycle>>,
+    #[serde(default)]
+    pub(super) transition_timing: Option<Spanned<String>>,
     pub(super) individuals: Spanned<f64>,
     pub(super) seed: Spanned<u64>,
     pub(super) cost_categories: Vec<Spanned<String>>,
@@ -397,6 +445,41 @@ pub(super) struct RawVariable {
     #[serde(default)]
     #[allow(dead_code, reason = "free text for readers of the scenario")]
     pub(super) description: Option<String>,
+}
+
+/// A clock or counter per individual (`trackers`); which fields apply depends on `type`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTracker {
+    #[serde(rename = "type")]
+    pub(super) kind: Spanned<String>,
+    #[serde(default)]
+    pub(super) states: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(super) restart: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(super) outside: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) enter: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(super) transitions: Option<Spanned<Vec<Spanned<RawTrackedTransition>>>>,
+    #[serde(default)]
+    pub(super) initial: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) max: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub(super) source: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "free text for readers of the scenario")]
+    pub(super) description: Option<String>,
+}
+
+/// A transition a counter counts.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrackedTransition {
+    pub(super) from: Spanned<String>,
+    pub(super) to: Spanned<String>,
 }
 
 #[derive(Deserialize, Debug)]

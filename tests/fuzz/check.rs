@@ -129,6 +129,12 @@ fn located_run_error(e: &AnalysisError) -> Result<(), String> {
         ));
     };
     let Some(at) = &s.at else {
+        // Results that overflow although every payoff was finite have no one expression to
+        // point at; issue 9 item 7 asks that they name the input that caused them, which
+        // these messages do (the state or transition with the largest payoff).
+        if names_its_input(&s.message) {
+            return Ok(());
+        }
         return Err(format!("an unlocated run-time error: {s}"));
     };
     match line_count(Path::new(&*at.file)) {
@@ -140,6 +146,21 @@ fn located_run_error(e: &AnalysisError) -> Result<(), String> {
             "a run-time error names {at}, a file that cannot be read: {s}"
         )),
     }
+}
+
+/// An overflow of the results that names the input behind it: the state, transition or
+/// parameter with the largest payoff (engine/finite.rs).
+fn names_its_input(message: &str) -> bool {
+    message.contains("expected finite results")
+        && [
+            "(state `",
+            "(transition ",
+            "parameter `",
+            "the perspective's categories",
+            "settings.wtp",
+        ]
+        .iter()
+        .any(|x| message.contains(x))
 }
 
 /// The first non-finite number in a value's `Debug` text (outside string literals), with

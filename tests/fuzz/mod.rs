@@ -216,25 +216,10 @@ fn keep(case: &Case, name: &str) -> PathBuf {
     dir.join(case.scenario())
 }
 
-/// Failures whose fix is issue 9 item 7 ("no output of a successful run holds NaN or inf;
-/// an overflow is an error naming its input"), made in parallel on the `finite` branch,
-/// which is not in main yet. Until it is, these cases are counted and shown with one
-/// shrunk example each but do not fail the run; the assertion itself stays. Remove both
-/// entries when `finite` is merged (the summary then counts them as failures again).
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "expected finite payoffs",
-        "issue 9 item 7: a payoff that overflows stops the run without naming the input",
-    ),
-    (
-        "Monte Carlo error inf",
-        "issue 9 item 7: costs near 1e300 give a finite mean with an infinite Monte Carlo error",
-    ),
-    (
-        "PSA statistics: a non-finite result",
-        "issue 9 item 7: huge costs overflow the PSA statistics (an infinite Monte Carlo error of the net benefit)",
-    ),
-];
+/// Failures known and accepted for now: none. (While issue 9 item 7 was on its own
+/// branch, the overflow cases it fixes were listed here; with it merged, they fail the run
+/// again if they come back.)
+const KNOWN: &[(&str, &str)] = &[];
 
 /// Counts over a campaign.
 #[derive(Debug, Default)]

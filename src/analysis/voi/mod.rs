@@ -10,6 +10,7 @@
 //! the groups of correlated parameters, the scenario's `voi_groups`, and groups named on
 //! the command line.
 
+pub mod evsi;
 mod nested;
 mod regression;
 mod targets;
@@ -191,6 +192,7 @@ pub fn analyse(
         warnings: Vec::new(),
     };
     result.warnings = warnings(&result);
+    super::finite::check_voi(&data, &result)?;
     Ok(result)
 }
 
@@ -238,12 +240,16 @@ fn read_text(dir: &Path, name: &str) -> Result<(String, String), AnalysisError> 
     Ok((text, shown))
 }
 
-fn read_psa(dir: &Path) -> Result<PsaData, AnalysisError> {
+pub(super) fn read_psa(dir: &Path) -> Result<PsaData, AnalysisError> {
     let (text, file) = read_text(dir, "psa.csv")?;
-    Ok(read::parse_psa(&text, &file)?)
+    let data = read::parse_psa(&text, &file)?;
+    super::finite::check_inputs(&data)?;
+    Ok(data)
 }
 
-fn read_draws(dir: &Path) -> Result<DrawsData, AnalysisError> {
+pub(super) fn read_draws(dir: &Path) -> Result<DrawsData, AnalysisError> {
     let (text, file) = read_text(dir, "draws.csv")?;
-    Ok(read::parse_draws(&text, &file)?)
+    let data = read::parse_draws(&text, &file)?;
+    super::finite::check_draws(&data)?;
+    Ok(data)
 }

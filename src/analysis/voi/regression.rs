@@ -61,7 +61,7 @@ pub(super) fn regression(
 }
 
 /// One target's estimates, `[perspective]`.
-fn one_target(
+pub(super) fn one_target(
     data: &PsaData,
     columns: &[&[f64]],
     reference: usize,

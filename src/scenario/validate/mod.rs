@@ -3,10 +3,12 @@
 //! with file, line, column, dotted path, what was found and what was expected.
 //!
 //! The driver (`Validator::model`) checks the sections in a fixed order: version, ids,
-//! settings, tables, population, parameters, variables, states, transitions, strategies,
-//! row rules, reachability, correlation, value-of-information groups, then the numbers at
-//! the point values. That order is the order of the diagnostics, which tests compare byte
-//! for byte: keep it. Each section lives in its own file as an `impl Validator` block.
+//! settings, tables, population, parameters, variables, trackers, states, transitions,
+//! strategies, counted transitions, row rules, reachability, correlation, value-of-information
+//! groups, the numbers at the point values, then the plausibility warnings (utilities,
+//! distributions of probabilities, clamped ages). That order is the order of the diagnostics,
+//! which tests compare byte for byte: keep it. Each section lives in its own file as an
+//! `impl Validator` block.
 //!
 //! Invariants: a model is returned only when no error was found; a diagnostic about a value
 //! taken from a scenario analysis points into the overlay file. This folder reads only the
@@ -14,11 +16,13 @@
 //! lower stages (`model`, `expr`, `dist`, `table`, `params`, `diag`, `suggest`); it must
 //! not depend on loading (`super::read`, `super::overlay`).
 
+mod conventions;
 mod correlation;
 mod distributions;
 mod empirical;
 mod names;
 mod parameters;
+mod plausibility;
 mod population;
 mod prices;
 mod settings;
@@ -26,6 +30,7 @@ mod states;
 mod strategies;
 mod tables;
 mod text;
+mod trackers;
 mod transitions;
 mod variables;
 mod voi_groups;
@@ -44,10 +49,11 @@ use crate::suggest::did_you_mean;
 use super::input::InputError;
 use super::raw::{RawMeta, RawScenario, RawState, RawStrategy, Scalar, in_file_order, loc};
 use names::Names;
+use plausibility::Sources;
 use states::StateNames;
 use strategies::Scope;
 
-pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS};
+pub use settings::{MAX_CYCLES, MAX_INDIVIDUALS, MAX_POPULATION_PER_YEAR, MAX_WTP};
 pub use text::{MAX_LABEL_CHARS, MAX_NAME_CHARS};
 
 /// The scenario format version this build reads.
@@ -109,10 +115,7 @@ impl Validator {
         let (categories, perspectives, settings_partial) =
             self.settings(&raw.settings, &strategy_names);
 
-        let cycle_years = settings_partial
-            .as_ref()
-            .map(|s| s.cycle_years())
-            .unwrap_or(1.0);
+        let cycle_years = settings_partial.as_ref().map_or(1.0, |s| s.cycle_years());
 
         // Categorical levels are global codes shared by attributes and tables.
         let mut levels: Vec<String> = Vec::new();
@@ -123,6 +126,7 @@ impl Validator {
             })
         };
 
+        let table_locs = plausibility::table_locs(&raw.tables);
         let tables = self.tables(raw.tables, &mut level_code);
         let population = self.population(raw.population, &mut level_code);
 
@@ -136,6 +140,7 @@ impl Validator {
             attributes: &population.attributes,
             levels: &levels,
             with_vars: false,
+            trackers: &[],
             variables: &[],
             cycle_years,
         };
@@ -153,8 +158,11 @@ impl Validator {
         let raw_variables = in_file_order(raw.variables);
         let variable_names: Vec<String> = raw_variables.iter().map(|(n, _)| n.clone()).collect();
         self.variable_names(&raw_variables, &param_names);
+        let raw_trackers = in_file_order(raw.trackers);
+        let trackers = self.trackers(&raw_trackers, &param_names, &variable_names, &state_names);
         let var_names = Names {
             with_vars: true,
+            trackers: &trackers,
             variables: &variable_names,
             ..param_names
         };
@@ -178,6 +186,7 @@ impl Validator {
             base_rows: &base_rows,
         };
         let strategies = self.strategies(&raw_strategies, &scope);
+        self.tracked_transitions(&raw_trackers, &trackers, &strategies, &state_names);
         self.row_rules(&strategies, &states);
         self.reachability(&raw_states, &state_has_payoff, &states, &strategies);
 
@@ -193,6 +202,7 @@ impl Validator {
             population,
             levels,
             variables,
+            trackers,
             correlation: None,
             voi_groups: Vec::new(),
             cost_categories: categories,
@@ -202,15 +212,27 @@ impl Validator {
             warnings: Vec::new(),
             inputs: std::mem::take(&mut self.inputs),
         };
-        if let Some(c) = &raw.correlation {
-            model.correlation = self.correlation(c, &model);
-        }
-        model.voi_groups = self.voi_groups(raw.voi_groups, &model);
+        self.groups(&mut model, raw.correlation.as_ref(), raw.voi_groups);
         if self.has_errors() {
             return None;
         }
         self.point_values(&model, &strategy_locs);
+        let src = Sources::new(&raw_states, &raw_params, &raw_strategies, &raw_variables);
+        self.plausibility(&model, &src, &table_locs);
         Some(model)
+    }
+
+    /// The correlation and the value-of-information groups, which refer to the built model.
+    fn groups(
+        &mut self,
+        model: &mut Model,
+        correlation: Option<&Spanned<super::raw::RawCorrelation>>,
+        voi: std::collections::BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    ) {
+        if let Some(c) = correlation {
+            model.correlation = self.correlation(c, model);
+        }
+        model.voi_groups = self.voi_groups(voi, model);
     }
 
     /// The descriptive fields as written, the title and the currency (which the figures

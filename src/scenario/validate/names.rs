@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::expr::{Resolver, Symbol};
 use crate::model::table::Table;
-use crate::model::{Attribute, AttributeDist, var};
+use crate::model::{Attribute, AttributeDist, Tracker, var};
 
 /// Names an expression may use, depending on where it is.
 pub(super) struct Names<'a> {
@@ -16,9 +16,20 @@ pub(super) struct Names<'a> {
     pub(super) levels: &'a [String],
     /// Whether individual variables (time, attributes, `variables`) are in scope.
     pub(super) with_vars: bool,
-    /// Names of the individual-level variables, after the attribute slots.
+    /// The clocks and counters, whose readings follow the attribute slots.
+    pub(super) trackers: &'a [Tracker],
+    /// Names of the individual-level variables, after the tracker slots.
     pub(super) variables: &'a [String],
     pub(super) cycle_years: f64,
+}
+
+impl Names<'_> {
+    /// Slot of the first individual-level variable: after built-ins, attributes and trackers.
+    pub(super) fn first_variable(&self) -> usize {
+        var::FIRST_ATTRIBUTE
+            + self.attributes.len()
+            + self.trackers.iter().map(Tracker::n_slots).sum::<usize>()
+    }
 }
 
 impl Resolver for Names<'_> {
@@ -44,11 +55,18 @@ impl Resolver for Names<'_> {
         if let Some(i) = self.attributes.iter().position(|a| a.name == name) {
             return Some(Symbol::Var(var::FIRST_ATTRIBUTE + i));
         }
-        let first = var::FIRST_ATTRIBUTE + self.attributes.len();
+        for t in self.trackers {
+            if t.name == name {
+                return Some(Symbol::Var(t.slot));
+            }
+            if t.is_clock() && name.strip_suffix("_years") == Some(t.name.as_str()) {
+                return Some(Symbol::Var(t.slot + 1));
+            }
+        }
         self.variables
             .iter()
             .position(|v| v == name)
-            .map(|j| Symbol::Var(first + j))
+            .map(|j| Symbol::Var(self.first_variable() + j))
     }
 
     fn names(&self) -> Vec<String> {
@@ -59,6 +77,12 @@ impl Resolver for Names<'_> {
         if self.with_vars {
             names.extend(var::BUILTIN.iter().map(|s| s.to_string()));
             names.extend(self.attributes.iter().map(|a| a.name.clone()));
+            for t in self.trackers {
+                names.push(t.name.clone());
+                if t.is_clock() {
+                    names.push(format!("{}_years", t.name));
+                }
+            }
             names.extend(self.variables.iter().cloned());
         }
         names

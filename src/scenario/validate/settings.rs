@@ -1,20 +1,24 @@
-//! The `settings` section: cycle and horizon, discounting, within-cycle correction, the
-//! number of individuals, cost categories and perspectives, willingness to pay, the
-//! reference strategy and the PSA settings.
+//! The `settings` section: cycle and horizon, discounting (its timing conventions are in
+//! `conventions`), the number of individuals, cost categories and perspectives,
+//! willingness to pay, the reference strategy and the PSA settings.
 
 use serde_saphyr::Spanned;
 
-use crate::model::{
-    DiscountTiming, Perspective, PsaSettings, Settings, StrategyId, TimeUnit, WithinCycle,
-};
+use crate::model::{Perspective, PsaSettings, Settings, StrategyId, TimeUnit};
 
-use super::super::raw::{RawDiscount, RawDuration, RawPsa, RawSettings, in_file_order, loc};
+use super::super::raw::{RawDuration, RawPsa, RawSettings, in_file_order, loc};
 use super::{Validator, is_identifier};
 
 /// Largest accepted number of individuals (memory does not grow with it, time does).
 pub const MAX_INDIVIDUALS: f64 = 1e9;
 /// Largest accepted number of cycles.
 pub const MAX_CYCLES: f64 = 100_000.0;
+/// Largest accepted willingness to pay per QALY (`wtp`, `psa.wtp_max`): a trillion, far above
+/// any threshold in any currency, and far enough from the largest `f64` that wtp × QALYs and
+/// the acceptability grid cannot overflow.
+pub const MAX_WTP: f64 = 1e12;
+/// Largest accepted population per year for population EVPI: more than the world's population.
+pub const MAX_POPULATION_PER_YEAR: f64 = 1e10;
 
 impl Validator {
     /// The settings, with the cost categories and perspectives they define; the settings
@@ -33,7 +37,10 @@ impl Validator {
         let rc = self.rate(&d.costs, "settings.discount.costs", &mut ok);
         let re = self.rate(&d.effects, "settings.discount.effects", &mut ok);
         let timing = self.discount_timing(d, &mut ok);
-        let within = self.within_cycle(rs, &mut ok);
+        let compounding = self.compounding(d, &mut ok);
+        let cycle_years = cycle.map_or(1.0, |(l, u)| l * u.years());
+        let within = self.within_cycle(rs, n_cycles, cycle_years, &mut ok);
+        let transition_timing = self.transition_timing(rs, &mut ok);
         let n_individuals = self.individuals(&rs.individuals, &mut ok);
         let categories = self.cost_categories(&rs.cost_categories);
         let perspectives = self.perspectives(s, &categories, &mut ok);
@@ -47,7 +54,9 @@ impl Validator {
             discount_rate_costs_annual: rc,
             discount_rate_effects_annual: re,
             discount_timing: timing,
+            discount_compounding: compounding,
             within_cycle: within,
+            transition_timing,
             n_individuals,
             seed: rs.seed.value,
             wtp_per_qaly: wtp,
@@ -134,50 +143,6 @@ impl Validator {
             None => {
                 *ok = false;
                 0.0
-            }
-        }
-    }
-
-    fn discount_timing(&mut self, d: &RawDiscount, ok: &mut bool) -> DiscountTiming {
-        match d.timing.as_ref().map(|t| t.value.as_str()) {
-            None | Some("start") => DiscountTiming::Start,
-            Some("middle") => DiscountTiming::Middle,
-            Some(other) => {
-                let t = d.timing.as_ref().map(loc).unwrap_or((0, 0));
-                self.unknown(
-                    t,
-                    "settings.discount.timing",
-                    "discount timing",
-                    other,
-                    &["start".into(), "middle".into()],
-                );
-                *ok = false;
-                DiscountTiming::Start
-            }
-        }
-    }
-
-    fn within_cycle(&mut self, rs: &RawSettings, ok: &mut bool) -> WithinCycle {
-        match rs.within_cycle.as_ref().map(|t| t.value.as_str()) {
-            None | Some("none") => WithinCycle::None,
-            Some("half-cycle") => WithinCycle::HalfCycle,
-            Some("trapezoid") => WithinCycle::Trapezoid,
-            Some("simpson") => WithinCycle::Simpson,
-            Some(other) => {
-                let t = rs.within_cycle.as_ref().map(loc).unwrap_or((0, 0));
-                let known: Vec<String> = ["none", "half-cycle", "trapezoid", "simpson"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                self.unknown(
-                    t,
-                    "settings.within_cycle",
-                    "within-cycle correction",
-                    other,
-                    &known,
-                );
-                *ok = false;
-                WithinCycle::None
             }
         }
     }
@@ -269,11 +234,18 @@ impl Validator {
         let mut wtp = Vec::new();
         for (i, w) in raw.iter().enumerate() {
             match self.finite(w, &format!("settings.wtp[{i}]")) {
-                Some(x) if x >= 0.0 => wtp.push(x),
-                Some(x) => self.error(
+                Some(x) if (0.0..=MAX_WTP).contains(&x) => wtp.push(x),
+                Some(x) if x < 0.0 => self.error(
                     loc(w),
                     format!("settings.wtp[{i}]"),
                     format!("expected a non-negative willingness to pay per QALY, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(w),
+                    format!("settings.wtp[{i}]"),
+                    format!(
+                        "expected a willingness to pay per QALY of at most {MAX_WTP:e}, found {x:e}"
+                    ),
                 ),
                 None => {}
             }
@@ -350,11 +322,16 @@ impl Validator {
         }
         if let Some(v) = &r.wtp_max {
             match self.finite(v, "settings.psa.wtp_max") {
-                Some(x) if x > 0.0 => psa.wtp_max = x,
-                Some(x) => self.error(
+                Some(x) if x > 0.0 && x <= MAX_WTP => psa.wtp_max = x,
+                Some(x) if x <= 0.0 => self.error(
                     loc(v),
                     "settings.psa.wtp_max",
                     format!("expected a positive willingness to pay, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(v),
+                    "settings.psa.wtp_max",
+                    format!("expected a willingness to pay of at most {MAX_WTP:e}, found {x:e}"),
                 ),
                 None => {}
             }
@@ -367,11 +344,18 @@ impl Validator {
         if let Some(p) = &r.population {
             let rp = &p.value;
             match self.finite(&rp.per_year, "settings.psa.population.per_year") {
-                Some(x) if x >= 0.0 => psa.population_per_year = x,
-                Some(x) => self.error(
+                Some(x) if (0.0..=MAX_POPULATION_PER_YEAR).contains(&x) => {
+                    psa.population_per_year = x
+                }
+                Some(x) if x < 0.0 => self.error(
                     loc(&rp.per_year),
                     "settings.psa.population.per_year",
                     format!("expected a non-negative number of people per year, found {x}"),
+                ),
+                Some(x) => self.error(
+                    loc(&rp.per_year),
+                    "settings.psa.population.per_year",
+                    format!("expected at most {MAX_POPULATION_PER_YEAR:e} people per year (more than the world's population), found {x:e}"),
                 ),
                 None => {}
             }

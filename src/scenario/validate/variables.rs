@@ -5,7 +5,7 @@
 use serde_saphyr::Spanned;
 
 use crate::expr::Program;
-use crate::model::{MAX_VARIABLES, Variable, var};
+use crate::model::{MAX_VARIABLES, Variable};
 
 use super::super::raw::{RawVariable, Scalar, loc};
 use super::names::Names;
@@ -49,7 +49,7 @@ impl Validator {
         raw_variables: &[(String, Spanned<RawVariable>)],
         names: &Names<'_>,
     ) -> Vec<Variable> {
-        let first_variable = var::FIRST_ATTRIBUTE + names.attributes.len();
+        let first_variable = names.first_variable();
         let mut variables = Vec::new();
         for (vname, v) in raw_variables {
             let rv = &v.value;
