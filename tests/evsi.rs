@@ -149,6 +149,32 @@ fn evsi_command_reads_a_run_and_writes_its_own_directory() {
     assert_eq!(c[3], 500_000.0 + 2_000.0 * 80.0);
     assert!((c[4] - (c[2] - c[3])).abs() < 1e-6 * c[3]);
     assert!(dir.join("evsi_w8_eko_societal.png").exists());
+    // A study that takes 5 of the population's 10 years (1,750 a year, discounted at 1.5%)
+    // helps only the people of years 5-9: Σ_{t=5}^{9} 1.015^−t / Σ_{t=0}^{9} 1.015^−t.
+    let later = tmp.path().join("later");
+    let out = trdsim(&[
+        "evsi",
+        s(&run),
+        "--target",
+        "w8_eko",
+        "--sizes",
+        "0,80,1000",
+        "--duration",
+        "5",
+        "--out",
+        s(&later),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(later.join("run.json")).unwrap()).unwrap();
+    let annuity = |a: i32, b: i32| (a..b).map(|t| 1.015f64.powi(-t)).sum::<f64>();
+    let expected = 1750.0 * annuity(5, 10);
+    let found = json["population_factor"].as_f64().unwrap();
+    assert!(
+        (found - expected).abs() < 1e-9 * expected,
+        "{found} vs {expected}"
+    );
     // The run directory is only read.
     let after: Vec<_> = std::fs::read_dir(&run).unwrap().count().to_string().into();
     assert_eq!(before, after);

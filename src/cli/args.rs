@@ -120,6 +120,9 @@ pub struct EvsiArgs {
     /// Sample sizes to mark on the figure (for example a trial's arm size).
     #[arg(long, value_delimiter = ',')]
     pub mark: Vec<u64>,
+    /// Whole years until the study reports; people treated meanwhile do not benefit (population EVSI and ENBS).
+    #[arg(long, default_value_t = 0)]
+    pub duration: u32,
     /// Result directory [default: outputs/<run directory name>-evsi-<target>].
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -53,6 +53,7 @@ pub fn evsi(args: &EvsiArgs) -> i32 {
         cost_fixed: costs.0,
         cost_per_patient: costs.1,
         mark: args.mark.clone(),
+        duration: args.duration,
     };
     let settings = analysis_from_info(&info["figures"]);
     let result = match voi::evsi::analyse(dir, &settings, &model, &plan) {

@@ -147,6 +147,7 @@ pub fn write_evsi(
         "sizes": plan.sizes,
         "cost_fixed": plan.cost_fixed,
         "cost_per_patient": plan.cost_per_patient,
+        "duration_years": plan.duration,
         "population_factor": r.population_factor,
         "method": "regression on the run's draws (Strong et al. 2015) with simulated conjugate study data",
     });

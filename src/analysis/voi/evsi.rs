@@ -202,6 +202,9 @@ pub struct EvsiPlan {
     pub cost_per_patient: f64,
     /// Sizes to mark on the figure.
     pub mark: Vec<u64>,
+    /// Whole years the study takes to report: the people treated meanwhile (the first years
+    /// of the population) do not benefit from it.
+    pub duration: u32,
 }
 
 /// The EVSI of a study over its sizes, per perspective and threshold.
@@ -212,6 +215,20 @@ pub struct EvsiResult {
     /// Population EVSI per person EVSI (`settings.psa.population`).
     pub population_factor: f64,
     pub currency: String,
+}
+
+/// Discounted number of people who benefit from a study that reports after `duration`
+/// years: the population factor of the whole horizon less that of the study's years,
+/// N·Σ_{t=d}^{Y−1} (1 + r)^−t (zero when the study outlasts the horizon).
+pub fn after_study(a: &super::super::psa::AnalysisSettings, duration: u32) -> f64 {
+    let f = |years| {
+        crate::econ::psa::population_factor(a.population_per_year, years, a.population_discount)
+    };
+    if duration >= a.population_years {
+        0.0
+    } else {
+        f(a.population_years) - f(duration)
+    }
 }
 
 /// Read a run directory's `psa.csv` and `draws.csv` and compute the EVSI of `plan`.
@@ -247,11 +264,7 @@ pub fn analyse(
         perspectives: data.perspectives.clone(),
         thresholds: a.thresholds.clone(),
         estimates,
-        population_factor: crate::econ::psa::population_factor(
-            a.population_per_year,
-            a.population_years,
-            a.population_discount,
-        ),
+        population_factor: after_study(a, plan.duration),
         currency: a.currency.clone(),
     })
 }
