@@ -1,41 +1,30 @@
 //! `trdsim evsi`: the expected value of sample information of a study, from a PSA result
 //! directory (read only), written to its own directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::analysis::read::{analysis_from_info, read_run_json};
-use crate::analysis::verify;
+use crate::analysis::read::analysis_from_info;
 use crate::analysis::voi::evsi::EvsiPlan;
 use crate::analysis::{AnalysisError, voi};
 use crate::output;
 
 use super::args::EvsiArgs;
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail, fail_with, load, out};
+use super::{EXIT_FAILURE, EXIT_OK, fail, fail_with, out};
 
 /// Study sizes when none are given: around the RESET-TRD arms (73-86 people) and beyond.
 const DEFAULT_SIZES: [u64; 11] = [0, 10, 25, 50, 80, 100, 150, 200, 300, 500, 1000];
 
 pub fn evsi(args: &EvsiArgs) -> i32 {
     let dir = &args.dir;
-    let rerun = match verify::rerun(dir) {
+    let super::voi::RunModel {
+        model,
+        info,
+        scenario,
+    } = match super::voi::run_model(dir) {
         Ok(r) => r,
-        Err(e) => return fail(None, &e),
-    };
-    if let Err(e) = super::voi::check_dir(dir) {
-        return fail_with(EXIT_INVALID, e);
-    }
-    let scenario = Path::new(&rerun.scenario);
-    let mut model = match load(scenario) {
-        Ok(m) => m,
         Err(code) => return code,
     };
-    let info = match read_run_json(dir) {
-        Ok(j) => j,
-        Err(e) => return fail(None, &e.into()),
-    };
-    if let Some(seed) = info["seed"].as_u64() {
-        model.settings.seed = seed;
-    }
+    let scenario = scenario.as_path();
     let costs = (args.cost_fixed, args.cost_per_patient);
     if !(costs.0.is_finite() && costs.0 >= 0.0 && costs.1.is_finite() && costs.1 >= 0.0) {
         let e = AnalysisError::Invalid(

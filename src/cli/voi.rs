@@ -37,28 +37,43 @@ pub(super) fn request(
 }
 
 /// Compute the EVPPI of a result directory and add it (and its figures) to the directory.
-pub fn voi(args: &VoiArgs) -> i32 {
-    let dir = &args.dir;
-    // The recorded scenario, checked unchanged, gives the groups and the nested model.
-    let rerun = match verify::rerun(dir) {
-        Ok(r) => r,
-        Err(e) => return fail(None, &e),
-    };
-    if let Err(e) = check_dir(dir) {
-        return fail_with(EXIT_INVALID, e);
-    }
-    let scenario = Path::new(&rerun.scenario);
-    let mut model = match load(scenario) {
-        Ok(m) => m,
-        Err(code) => return code,
-    };
-    let info = match read_run_json(dir) {
-        Ok(j) => j,
-        Err(e) => return fail(None, &e.into()),
-    };
+/// A PSA result directory checked against its manifest, with the model it was run with
+/// (the recorded scenario, checked unchanged, with the run's seed), `run.json` and the
+/// scenario's path; or the exit code, with the error printed.
+pub(super) struct RunModel {
+    pub model: crate::model::Model,
+    pub info: serde_json::Value,
+    pub scenario: std::path::PathBuf,
+}
+
+pub(super) fn run_model(dir: &Path) -> Result<RunModel, i32> {
+    let rerun = verify::rerun(dir).map_err(|e| fail(None, &e))?;
+    check_dir(dir).map_err(|e| fail_with(EXIT_INVALID, e))?;
+    let scenario = std::path::PathBuf::from(&rerun.scenario);
+    let mut model = load(&scenario)?;
+    let info = read_run_json(dir).map_err(|e| fail(None, &e.into()))?;
     if let Some(seed) = info["seed"].as_u64() {
         model.settings.seed = seed;
     }
+    Ok(RunModel {
+        model,
+        info,
+        scenario,
+    })
+}
+
+pub fn voi(args: &VoiArgs) -> i32 {
+    let dir = &args.dir;
+    // The recorded scenario, checked unchanged, gives the groups and the nested model.
+    let RunModel {
+        model,
+        info,
+        scenario,
+    } = match run_model(dir) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let scenario = scenario.as_path();
     let req = request(
         &args.params,
         &args.groups,
