@@ -52,12 +52,12 @@ fn moves_with(model: &Model, c: &Coupling) -> String {
     }
 }
 
-/// `x` to three significant digits, for the labels of a tornado diagram.
-fn short(x: f64) -> String {
+/// `x` to `digits` significant digits, for labels of figures and console summaries.
+pub(super) fn short(x: f64, digits: i32) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
-    let decimals = 2 - x.abs().log10().floor() as i32;
+    let decimals = digits - 1 - x.abs().log10().floor() as i32;
     if decimals > 0 {
         format!("{x:.*}", decimals as usize)
     } else {
@@ -81,7 +81,11 @@ pub fn tornado_figures(
             .filter(|r| r.strategy == s)
             .map(|r| {
                 let name = &model.params[r.range.param].name;
-                let label = format!("{name} ({} – {})", short(r.range.low), short(r.range.high));
+                let label = format!(
+                    "{name} ({} – {})",
+                    short(r.range.low, 3),
+                    short(r.range.high, 3)
+                );
                 (label, r.at_low.inmb, r.at_high.inmb)
             })
             .collect();

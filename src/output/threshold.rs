@@ -10,6 +10,7 @@ use crate::analysis::threshold::{ThresholdPlan, ThresholdResult};
 use crate::model::Model;
 use crate::plot::{self, Series};
 
+use super::dsa::short;
 use super::figures::money;
 use super::{OutputError, write_atomically, write_file};
 
@@ -103,7 +104,7 @@ fn figures(
                 .filter(|c| c.perspective == p && c.wtp == w)
                 .map(|c| {
                     (
-                        format!("threshold {name} = {}", short(c.threshold)),
+                        format!("threshold {name} = {}", short(c.threshold, 4)),
                         vec![(c.threshold, lo), (c.threshold, hi)],
                     )
                 })
@@ -145,28 +146,15 @@ fn figures(
     Ok(stems)
 }
 
-/// `x` to four significant digits.
-fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let decimals = 3 - x.abs().log10().floor() as i32;
-    if decimals > 0 {
-        format!("{x:.*}", decimals as usize)
-    } else {
-        format!("{x:.0}")
-    }
-}
-
 /// What the command prints: each threshold with its standard error, or that the preferred
 /// strategy does not change within the range.
 pub fn threshold_summary(model: &Model, plan: &ThresholdPlan, r: &ThresholdResult) -> String {
     let name = &model.params[plan.range.param].name;
     let mut s = format!(
         "{name}: base {}, searched {} to {} ({})\n",
-        short(r.base),
-        short(plan.range.low),
-        short(plan.range.high),
+        short(r.base, 4),
+        short(plan.range.low, 4),
+        short(plan.range.high, 4),
         plan.range.basis
     );
     let n = model.strategies.len();
@@ -194,8 +182,8 @@ pub fn threshold_summary(model: &Model, plan: &ThresholdPlan, r: &ThresholdResul
                     "  {at}: {} below, {} above {name} = {} (Monte Carlo SE {})",
                     model.strategies[c.below].name,
                     model.strategies[c.above].name,
-                    short(c.threshold),
-                    short(c.se)
+                    short(c.threshold, 4),
+                    short(c.se, 4)
                 );
             }
         }
