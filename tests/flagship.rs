@@ -284,8 +284,9 @@ fn all_utilities_one_and_no_deaths_give_the_discounted_horizon() {
     for name in ["u_remission", "u_response", "u_nonresponse"] {
         base[param(&model, name)] = 1.0;
     }
-    // ECT's amnesia is the only other utility loss.
+    // The adverse events are the only other utility losses.
     base[param(&model, "dis_amnesia")] = 0.0;
+    base[param(&model, "dis_transient_ae")] = 0.0;
     base[param(&model, "hr_background_mortality")] = 0.0;
     let out = run(&model, &base, 2_000);
     let l = Layout::of(&model);
@@ -304,6 +305,48 @@ fn all_utilities_one_and_no_deaths_give_the_discounted_horizon() {
         // Everyone has the same QALYs; only the summation order differs between paths.
         assert!(qalys.se < 1e-12, "{}", qalys.se);
         assert!((st.outcomes[l.life_years(false)].mean - 60.0 * dt).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn adverse_events_cost_each_course_their_expected_days_in_its_first_week() {
+    let model = flagship();
+    let mut base = params::point_values(&model);
+    for name in ["u_remission", "u_response", "u_nonresponse"] {
+        base[param(&model, name)] = 1.0;
+    }
+    base[param(&model, "dis_amnesia")] = 0.0;
+    base[param(&model, "hr_background_mortality")] = 0.0;
+    base[param(&model, "p_second_course")] = 0.0;
+    let dis = 0.2;
+    base[param(&model, "dis_transient_ae")] = dis;
+    let p = |name: &str| base[param(&model, name)];
+    // KetECT's median durations in days (vertigo and blood pressure: 1 day, assumed).
+    let ect_days = p("p_ae_headache_ect") + 2.0 * p("p_ae_muscle_pain_ect") + p("p_ae_nausea_ect");
+    let esk_days = 2.0 * p("p_ae_dissociation_esk")
+        + p("p_ae_vertigo_esk")
+        + p("p_ae_nausea_esk")
+        + p("p_ae_blood_pressure_esk");
+    let out = run(&model, &base, 500);
+    let l = Layout::of(&model);
+    let dt = model.settings.cycle_years();
+    let q = 1.015f64.powf(-dt);
+    let n = model.settings.n_cycles as i32;
+    let horizon = dt * (1.0 - q.powi(n)) / (1.0 - q);
+    for (k, st) in out.strategies.iter().enumerate() {
+        let days = if model.strategies[k].name == "ect" {
+            ect_days
+        } else {
+            esk_days
+        };
+        // The loss falls in the first cycle, whose discount factor is 1.
+        let expected = horizon - dt * dis * days / 7.0;
+        let qalys = st.outcomes[l.qalys(true)].mean;
+        assert!(
+            (qalys - expected).abs() < 1e-9,
+            "{}: {qalys} vs {expected}",
+            model.strategies[k].name
+        );
     }
 }
 
@@ -499,7 +542,7 @@ fn the_model_document_quotes_the_committed_run() {
                     r["perspective"] == perspective && r["wtp"] == wtp && r["strategy"] == "eko"
                 })
                 .unwrap();
-            r["prob_best"].clone()
+            format!("{:.3}", r["prob_best"].parse::<f64>().unwrap())
         };
         let evpi = csv_rows("evpi.csv")
             .into_iter()

@@ -154,6 +154,7 @@ fn names_its_input(message: &str) -> bool {
     message.contains("expected finite results")
         && [
             "(state `",
+            "of state `",
             "(transition ",
             "parameter `",
             "the perspective's categories",

@@ -35,7 +35,17 @@ impl Validator {
         }
         let spec = self.dist_spec(rd, kind, kind_name, value, at, path)?;
         match dist::fit(&spec) {
-            Ok(d) => Some(d),
+            Ok(d) => {
+                let (lo, hi) = d.support();
+                if let Some(v) = value
+                    && !matches!(d, Dist::Fixed(_))
+                    && !(lo..=hi).contains(&v)
+                {
+                    self.error(at, path, format!("the parameter value {v} is outside the support of its {kind_name} distribution ({lo} to {hi}); expected a point value the distribution can draw"));
+                    return None;
+                }
+                Some(d)
+            }
             Err(e) => {
                 self.error(at, path, e.to_string());
                 None
