@@ -19,6 +19,7 @@ mod oracle;
 mod overflow;
 mod prices;
 mod psa;
+mod slurm;
 mod tampered;
 mod threshold;
 mod trackers;
