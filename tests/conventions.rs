@@ -6,7 +6,7 @@ use trdsim::engine::{self, Layout, SimOutput, pair_index};
 use trdsim::model::Model;
 use trdsim::{cohort, params, scenario};
 
-use crate::common::{root, spec};
+use crate::common::{code, root, s, spec, stderr, tempdir, trdsim};
 
 fn load(text: &str) -> Model {
     match scenario::load_str(
@@ -687,4 +687,29 @@ fn a_comparison_lists_the_conventions_that_differ_with_the_weight_expression() {
     assert_eq!(get(&a, "settings.transition_timing"), "cycle");
     assert_eq!(get(&b, "settings.transition_timing"), "arrival");
     assert_eq!(get(&a, "settings.discount.compounding"), "per-cycle");
+}
+
+#[test]
+fn run_json_records_every_payoff_timing_convention() {
+    let tmp = tempdir();
+    let path = tmp.path().join("arrival.yaml");
+    std::fs::write(
+        &path,
+        two_state(
+            "  discount: {costs: 0.03, effects: 0.015, timing: end, compounding: continuous}\n  within_cycle: heemod-half-cycle\n  transition_timing: arrival\n",
+            "years",
+            5,
+            "0.1",
+        ),
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = trdsim(&["run", s(&path), "--cohort", "--out", s(&out_dir), "--quiet"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["discount"]["timing"], "end");
+    assert_eq!(run["discount"]["compounding"], "continuous");
+    assert_eq!(run["within_cycle"], "heemod-half-cycle");
+    assert_eq!(run["transition_timing"], "arrival");
 }

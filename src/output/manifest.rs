@@ -63,7 +63,10 @@ pub fn run_json(model: &Model, info: &RunInfo) -> serde_json::Value {
         "discount": {
             "costs": model.settings.discount_rate_costs_annual,
             "effects": model.settings.discount_rate_effects_annual,
+            "timing": model.settings.discount_timing.as_str(),
+            "compounding": model.settings.discount_compounding.as_str(),
         },
+        "transition_timing": model.settings.transition_timing.as_str(),
         "timings_s": timings,
         "warnings": model.warnings,
         "inputs": model
