@@ -1,6 +1,6 @@
 //! The compiled program and its allocation-free evaluation.
 
-use super::bytecode::Op;
+use super::bytecode::{Op, max_stack_depth};
 use super::functions::{truthy, weibull_surv};
 use super::{Env, MAX_STACK};
 
@@ -11,7 +11,13 @@ pub struct Program {
     params: Vec<usize>,
     vars: Vec<usize>,
     tables: Vec<usize>,
+    /// Largest stack depth any execution reaches (`max_stack_depth`).
+    depth: usize,
 }
+
+/// Stack slots of the common case: most expressions need a handful, and a small array costs
+/// a few stores to initialise where the full `MAX_STACK` costs a `memset` per evaluation.
+const SMALL_STACK: usize = 8;
 
 impl Program {
     /// Wraps compiled bytecode, recording the parameters, variables and tables it reads.
@@ -30,11 +36,13 @@ impl Program {
             list.sort_unstable();
             list.dedup();
         }
+        let depth = max_stack_depth(&ops);
         Program {
             ops,
             params,
             vars,
             tables,
+            depth,
         }
     }
 
@@ -72,10 +80,21 @@ impl Program {
     }
 
     /// Evaluates the program without allocating.
+    #[inline]
     pub fn eval<E: Env>(&self, env: &E) -> f64 {
-        // `compile` proved that no execution needs more than MAX_STACK slots and that every
-        // instruction finds its operands, so the indexing below cannot go out of bounds.
-        let mut stack = [0.0_f64; MAX_STACK];
+        if self.depth <= SMALL_STACK {
+            self.run::<SMALL_STACK, E>(env)
+        } else {
+            self.run::<MAX_STACK, E>(env)
+        }
+    }
+
+    /// The stack machine with `N` slots (`N` at least `self.depth`).
+    fn run<const N: usize, E: Env>(&self, env: &E) -> f64 {
+        // `compile` proved that no execution needs more than `depth` ≤ MAX_STACK slots and
+        // that every instruction finds its operands, so the indexing below cannot go out of
+        // bounds.
+        let mut stack = [0.0_f64; N];
         let mut sp = 0;
         let mut pc = 0;
         while let Some(&op) = self.ops.get(pc) {

@@ -245,3 +245,15 @@ fn max_stack_depth_follows_branches() {
     let p = prog("x && (t || y * x)");
     assert_eq!(max_stack_depth(&p.ops), 2);
 }
+
+#[test]
+fn evaluation_is_exact_on_both_sides_of_the_small_stack() {
+    // Right-nested sums need one slot per term: depths 1 to 12 straddle the small stack
+    // (8 slots) and the full one; x = 3, so n terms sum exactly to 3n.
+    for n in 1..=12usize {
+        let src = (1..n).fold("x".to_string(), |acc, _| format!("x + ({acc})"));
+        let p = prog(&src);
+        assert_eq!(max_stack_depth(&p.ops), n, "{src}");
+        assert_eq!(p.eval(&TestEnv::new()), 3.0 * n as f64, "{src}");
+    }
+}
