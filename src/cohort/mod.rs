@@ -173,6 +173,7 @@ impl Cohort<'_> {
                         tables: &model.tables,
                         var_vals: &p.var_vals,
                         tracks: &values,
+                        memo: &scratch.memo,
                         cache: &scratch.cache,
                         valid: &scratch.valid,
                         t,

@@ -26,6 +26,7 @@ mod finite;
 mod kernel_general;
 mod kernel_lockstep;
 mod layout;
+mod memo;
 mod prepare;
 mod results;
 mod simulate;

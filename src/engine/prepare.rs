@@ -7,6 +7,7 @@ use crate::model::table::Table;
 use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, var};
 use crate::params::{self, ROW_TOLERANCE};
 
+use super::memo::{Memo, MemoPlan};
 use super::results::SimError;
 
 // ---------------------------------------------------------------------------
@@ -112,6 +113,8 @@ pub(crate) enum Val<'m> {
         v: Box<[f64]>,
     },
     Dyn(&'m Program),
+    /// An individual-level variable evaluated again only when its inputs change.
+    Memo(Box<MemoPlan<'m>>),
 }
 
 impl<'m> Val<'m> {
@@ -184,6 +187,7 @@ impl<'m> Val<'m> {
                 v,
             } => v[env.tracks[*k] as usize * n_time + env.t * time_stride],
             Val::Dyn(p) => p.eval(env),
+            Val::Memo(m) => m.get(env),
         }
     }
 
@@ -245,6 +249,7 @@ impl<'a> TabulateCx<'a> {
             tables: &self.model.tables,
             var_vals: &self.plain,
             tracks: &tracks,
+            memo: &self.scratch.memo,
             cache: &self.scratch.cache,
             valid: &self.scratch.valid,
             t,
@@ -259,6 +264,8 @@ pub(crate) struct Scratch {
     pub vars: std::cell::RefCell<Vec<f64>>,
     pub cache: Vec<std::cell::Cell<f64>>,
     pub valid: std::cell::Cell<u64>,
+    /// Memoised variables, kept from cycle to cycle (`Memo::clear` forgets them).
+    pub memo: Memo,
 }
 
 impl Scratch {
@@ -267,6 +274,7 @@ impl Scratch {
             vars: std::cell::RefCell::new(vec![0.0; model.n_vars()]),
             cache: vec![std::cell::Cell::new(0.0); model.variables.len()],
             valid: std::cell::Cell::new(0),
+            memo: Memo::new(model),
         }
     }
 
@@ -397,7 +405,13 @@ fn prepare_strategy<'m>(
     let var_vals = model
         .variables
         .iter()
-        .map(|v| Val::new(&v.program, &cx))
+        .enumerate()
+        .map(|(j, v)| match Val::new(&v.program, &cx) {
+            Val::Dyn(p) => {
+                MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
+            }
+            tabulated => tabulated,
+        })
         .collect();
     drop(cx);
     Ok(PrepStrategy {
@@ -491,7 +505,7 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
 
 /// Whether anything in a state or its row is evaluated per individual-cycle.
 fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
-    let dynamic = |v: &Val| matches!(v, Val::Dyn(_));
+    let dynamic = |v: &Val| matches!(v, Val::Dyn(_) | Val::Memo(_));
     st.costs.iter().any(|(_, v)| dynamic(v))
         || dynamic(&st.utility)
         || row.transitions.iter().any(|t| {
@@ -533,6 +547,8 @@ pub(crate) struct IndEnv<'a> {
     pub var_vals: &'a [Val<'a>],
     /// The individual's tracker values (`Model::trackers`).
     pub tracks: &'a [u32],
+    /// The worker's memoised variables.
+    pub memo: &'a Memo,
     pub cache: &'a [std::cell::Cell<f64>],
     pub valid: &'a std::cell::Cell<u64>,
     /// Boundary index (the individual is about to live cycle t+1).
