@@ -146,7 +146,8 @@ fn magnitude(v: &Val) -> Option<f64> {
     match v {
         Val::Const(x) => Some(x.abs()),
         Val::ByModelTime(xs) | Val::ByStateTime(xs) | Val::ByBoth(xs) => Some(max(xs)),
-        Val::Dyn(_) => None,
+        Val::ByTracker { v, .. } => Some(max(v)),
+        Val::Dyn(_) | Val::Memo(_) => None,
     }
 }
 

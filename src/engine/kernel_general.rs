@@ -41,6 +41,7 @@ pub(super) fn simulate_individual(
     let occupancy = &mut w.occupancy;
     occupancy.fill([0.0; 3]);
     let mut vars = w.scratch.vars.borrow_mut();
+    w.scratch.memo.clear();
     let mut rng = rng::stream(ctx.seed, Purpose::Transitions, ctx.draw, individual as u64);
     let mut state = start_state(prep, u_start);
     let mut state_time = 1usize;
@@ -80,7 +81,9 @@ pub(super) fn simulate_individual(
             params: &prep.params,
             vars: &vars,
             tables: &model.tables,
-            variables: &model.variables,
+            var_vals: &prep.var_vals,
+            tracks,
+            memo: &w.scratch.memo,
             cache: &w.scratch.cache,
             valid: &w.scratch.valid,
             t,

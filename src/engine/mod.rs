@@ -26,6 +26,7 @@ mod finite;
 mod kernel_general;
 mod kernel_lockstep;
 mod layout;
+mod memo;
 mod prepare;
 mod results;
 mod simulate;
@@ -54,6 +55,7 @@ const BATCH: usize = 64;
 
 #[cfg(test)]
 mod tests {
+    use super::prepare::Val;
     use super::*;
 
     #[test]
@@ -78,6 +80,58 @@ mod tests {
             assert!((m.mean - mean).abs() < 1e-10);
             assert!((m.se() - (var / n).sqrt()).abs() < 1e-12);
         }
+    }
+
+    /// The flagship's relapse probability after the first course reads only the clock
+    /// `well_first`: it is tabulated over the clock's values, and every entry is the one-cycle
+    /// probability of the Weibull fitted to Jelovac et al. (2013) at that time since response,
+    /// 1 − S(t + Δ)/S(t) with S(t) = exp(−(λt)^k), t in months.
+    #[test]
+    fn a_variable_read_through_one_clock_is_tabulated_over_its_values() {
+        let model = crate::scenario::load(std::path::Path::new("scenarios/eko-vs-ect.yaml"))
+            .expect("the flagship loads");
+        let base = crate::params::point_values(&model);
+        let prep = prepare(&model, &base).expect("prepares");
+        let param = |name: &str| {
+            let i = model.params.iter().position(|p| p.name == name).unwrap();
+            prep[0].params[i]
+        };
+        let (lambda, k) = (param("lambda_relapse_month"), param("k_relapse"));
+        let j = model
+            .variables
+            .iter()
+            .position(|v| v.name == "p_relapse_base_first")
+            .unwrap();
+        let Val::ByTracker {
+            n_time,
+            time_stride,
+            v,
+            ..
+        } = &prep[0].var_vals[j]
+        else {
+            panic!("p_relapse_base_first is not tabulated over its clock");
+        };
+        assert_eq!((*n_time, *time_stride), (1, 0));
+        let n_cycles = model.settings.n_cycles;
+        assert_eq!(v.len(), n_cycles + 1);
+        let dt = model.settings.cycle_years();
+        let s = |months: f64| (-(lambda * months).powf(k)).exp();
+        for (x, got) in v.iter().enumerate() {
+            let t = x as f64 * dt * 12.0;
+            let want = 1.0 - s(t + dt * 12.0) / s(t);
+            assert!((got - want).abs() < 1e-14, "clock {x}: {got} vs {want}");
+        }
+        // Read with model time as well, the relapse probability under maintenance is a table
+        // over both (61 × 61 entries for the 60-week horizon).
+        let j = model
+            .variables
+            .iter()
+            .position(|v| v.name == "p_relapse_first")
+            .unwrap();
+        assert!(matches!(
+            &prep[1].var_vals[j],
+            Val::ByTracker { n_time, time_stride: 1, .. } if *n_time == n_cycles + 1
+        ));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 
 use crate::expr::{Env, Program};
 use crate::model::table::Table;
-use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, Variable, var};
+use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, var};
 use crate::params::{self, ROW_TOLERANCE};
 
+use super::memo::{Memo, MemoPlan};
 use super::results::SimError;
 
 // ---------------------------------------------------------------------------
@@ -88,9 +89,12 @@ pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -
 /// Largest table of precomputed values for one expression (entries).
 pub(super) const MAX_TABULATED: usize = 1 << 20;
 
-/// A number for one parameter set: fixed, precomputed over time, or evaluated per
-/// individual-cycle. Programs that read only model time and/or time in state are
-/// evaluated once per parameter set into tables indexed by boundary t and state_time.
+/// A number for one parameter set: fixed, precomputed over time and trackers, or evaluated
+/// per individual-cycle. Programs that read only model time, time in state and at most one
+/// tracker (a clock or counter; the tracker with model time at most) are evaluated once per
+/// parameter set into tables indexed by boundary t, state_time and the tracker's value.
+/// A tabulated entry is the program evaluated with the same readings the individual would
+/// have, so it equals the per-individual value to the last bit.
 #[derive(Clone, Debug)]
 pub(crate) enum Val<'m> {
     Const(f64),
@@ -100,31 +104,73 @@ pub(crate) enum Val<'m> {
     ByStateTime(Box<[f64]>),
     /// Indexed by t · (T+1) + state_time − 1.
     ByBoth(Box<[f64]>),
+    /// Indexed by value · `n_time` + t · `time_stride` of tracker `k` (`n_time` is T+1 and
+    /// `time_stride` 1 when the program also reads model time, else 1 and 0).
+    ByTracker {
+        k: usize,
+        n_time: usize,
+        time_stride: usize,
+        v: Box<[f64]>,
+    },
     Dyn(&'m Program),
+    /// An individual-level variable evaluated again only when its inputs change.
+    Memo(Box<MemoPlan<'m>>),
 }
 
 impl<'m> Val<'m> {
-    fn new(p: &'m Program, cx: &TabulateCx) -> Self {
+    pub(super) fn new(p: &'m Program, cx: &TabulateCx) -> Self {
         if p.is_param_only() {
             return Val::Const(params::eval(p, cx.params, &cx.model.tables));
         }
         let d = program_deps(cx.model, cx.variable_deps, p);
         let n = cx.model.settings.n_cycles + 1;
-        if d.attributes || d.trackers != 0 {
+        if d.attributes {
             return Val::Dyn(p);
         }
+        if d.trackers != 0 {
+            return Val::by_tracker(p, d, cx).unwrap_or(Val::Dyn(p));
+        }
         match (d.model_time, d.state_time) {
-            (false, false) => Val::Const(cx.eval(p, 0, 1)),
-            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1)).collect()),
-            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st)).collect()),
+            (false, false) => Val::Const(cx.eval(p, 0, 1, None)),
+            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1, None)).collect()),
+            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st, None)).collect()),
             (true, true) if n * n <= MAX_TABULATED => Val::ByBoth(
                 (0..n)
                     .flat_map(|t| (1..=n).map(move |st| (t, st)))
-                    .map(|(t, st)| cx.eval(p, t, st))
+                    .map(|(t, st)| cx.eval(p, t, st, None))
                     .collect(),
             ),
             (true, true) => Val::Dyn(p),
         }
+    }
+
+    /// The table over one tracker's values (and model time), when the program reads no other
+    /// tracker, not the time in state, and the table is not too large.
+    fn by_tracker(p: &'m Program, d: Deps, cx: &TabulateCx) -> Option<Self> {
+        if d.trackers.count_ones() != 1 || d.state_time {
+            return None;
+        }
+        let k = d.trackers.trailing_zeros() as usize;
+        let n_cycles = cx.model.settings.n_cycles;
+        let n_values = cx.model.trackers[k].n_values(n_cycles);
+        let (n_time, time_stride) = if d.model_time {
+            (n_cycles + 1, 1)
+        } else {
+            (1, 0)
+        };
+        if n_values.checked_mul(n_time)? > MAX_TABULATED {
+            return None;
+        }
+        let v = (0..n_values)
+            .flat_map(|x| (0..n_time).map(move |t| (x, t)))
+            .map(|(x, t)| cx.eval(p, t, 1, Some((k, x as u32))))
+            .collect();
+        Some(Val::ByTracker {
+            k,
+            n_time,
+            time_stride,
+            v,
+        })
     }
 
     #[inline]
@@ -134,7 +180,14 @@ impl<'m> Val<'m> {
             Val::ByModelTime(v) => v[env.t],
             Val::ByStateTime(v) => v[env.state_time - 1],
             Val::ByBoth(v) => v[env.t * v.len().isqrt() + env.state_time - 1],
+            Val::ByTracker {
+                k,
+                n_time,
+                time_stride,
+                v,
+            } => v[env.tracks[*k] as usize * n_time + env.t * time_stride],
             Val::Dyn(p) => p.eval(env),
+            Val::Memo(m) => m.get(env),
         }
     }
 
@@ -152,19 +205,51 @@ pub(super) struct TabulateCx<'a> {
     pub(super) params: &'a [f64],
     pub(super) variable_deps: &'a [Deps],
     pub(super) scratch: Scratch,
+    /// Every individual-level variable evaluated from its program.
+    pub(super) plain: Vec<Val<'a>>,
+    /// Tracker values (all at 0 but the one a table is indexed by).
+    pub(super) tracks: std::cell::RefCell<Vec<u32>>,
 }
 
-impl TabulateCx<'_> {
-    fn eval(&self, p: &Program, t: usize, state_time: usize) -> f64 {
+impl<'a> TabulateCx<'a> {
+    pub(super) fn new(
+        model: &'a Model,
+        params: &'a [f64],
+        variable_deps: &'a [Deps],
+    ) -> TabulateCx<'a> {
+        TabulateCx {
+            model,
+            params,
+            variable_deps,
+            scratch: Scratch::new(model),
+            plain: model
+                .variables
+                .iter()
+                .map(|v| Val::Dyn(&v.program))
+                .collect(),
+            tracks: std::cell::RefCell::new(vec![0; model.trackers.len()]),
+        }
+    }
+
+    /// The program at boundary `t` and `state_time`, with tracker `k` at a value.
+    fn eval(&self, p: &Program, t: usize, state_time: usize, tracker: Option<(usize, u32)>) -> f64 {
         let mut vars = self.scratch.vars.borrow_mut();
+        let mut tracks = self.tracks.borrow_mut();
         let dt = self.model.settings.cycle_years();
         set_time(&mut vars, None, t, state_time, dt);
+        tracks.fill(0);
+        if let Some((k, x)) = tracker {
+            tracks[k] = x;
+        }
+        crate::model::tracker::write(&self.model.trackers, &tracks, dt, &mut vars);
         self.scratch.reset();
         let env = IndEnv {
             params: self.params,
             vars: &vars,
             tables: &self.model.tables,
-            variables: &self.model.variables,
+            var_vals: &self.plain,
+            tracks: &tracks,
+            memo: &self.scratch.memo,
             cache: &self.scratch.cache,
             valid: &self.scratch.valid,
             t,
@@ -179,6 +264,8 @@ pub(crate) struct Scratch {
     pub vars: std::cell::RefCell<Vec<f64>>,
     pub cache: Vec<std::cell::Cell<f64>>,
     pub valid: std::cell::Cell<u64>,
+    /// Memoised variables, kept from cycle to cycle (`Memo::clear` forgets them).
+    pub memo: Memo,
 }
 
 impl Scratch {
@@ -187,6 +274,7 @@ impl Scratch {
             vars: std::cell::RefCell::new(vec![0.0; model.n_vars()]),
             cache: vec![std::cell::Cell::new(0.0); model.variables.len()],
             valid: std::cell::Cell::new(0),
+            memo: Memo::new(model),
         }
     }
 
@@ -253,6 +341,8 @@ pub(crate) struct PrepStrategy<'m> {
     /// Per state, the flat form of a fixed row with at most `FAST` transitions.
     pub fast: Vec<Option<FastRow>>,
     pub start_costs: Vec<(usize, f64)>,
+    /// Every individual-level variable (`Model::variables`), tabulated where it can be.
+    pub var_vals: Vec<Val<'m>>,
     /// Cumulative starting shares with their states.
     pub initial: Vec<(usize, f64)>,
     pub name: &'m str,
@@ -280,12 +370,7 @@ fn prepare_strategy<'m>(
 ) -> Result<PrepStrategy<'m>, SimError> {
     let values = params::evaluate(model, strategy, base);
     super::finite::check_params(model, strategy, base, &values)?;
-    let cx = TabulateCx {
-        model,
-        params: &values,
-        variable_deps: vdeps,
-        scratch: Scratch::new(model),
-    };
+    let cx = TabulateCx::new(model, &values, vdeps);
     let problems = params::check_rows(model, strategy, &values);
     if let Some(p) = problems.first() {
         return Err(SimError {
@@ -317,7 +402,20 @@ fn prepare_strategy<'m>(
         })
         .collect();
     let fast = rows.iter().map(fast_row).collect();
+    let var_vals = model
+        .variables
+        .iter()
+        .enumerate()
+        .map(|(j, v)| match Val::new(&v.program, &cx) {
+            Val::Dyn(p) => {
+                MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
+            }
+            tabulated => tabulated,
+        })
+        .collect();
+    drop(cx);
     Ok(PrepStrategy {
+        var_vals,
         params: values,
         states,
         rows,
@@ -407,7 +505,7 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
 
 /// Whether anything in a state or its row is evaluated per individual-cycle.
 fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
-    let dynamic = |v: &Val| matches!(v, Val::Dyn(_));
+    let dynamic = |v: &Val| matches!(v, Val::Dyn(_) | Val::Memo(_));
     st.costs.iter().any(|(_, v)| dynamic(v))
         || dynamic(&st.utility)
         || row.transitions.iter().any(|t| {
@@ -445,7 +543,12 @@ pub(crate) struct IndEnv<'a> {
     /// Built-in time variables and attributes.
     pub vars: &'a [f64],
     pub tables: &'a [Table],
-    pub variables: &'a [Variable],
+    /// The strategy's individual-level variables (`PrepStrategy::var_vals`).
+    pub var_vals: &'a [Val<'a>],
+    /// The individual's tracker values (`Model::trackers`).
+    pub tracks: &'a [u32],
+    /// The worker's memoised variables.
+    pub memo: &'a Memo,
     pub cache: &'a [std::cell::Cell<f64>],
     pub valid: &'a std::cell::Cell<u64>,
     /// Boundary index (the individual is about to live cycle t+1).
@@ -467,7 +570,7 @@ impl Env for IndEnv<'_> {
                 if self.valid.get() & bit != 0 {
                     return self.cache[j].get();
                 }
-                let x = self.variables[j].program.eval(self);
+                let x = self.var_vals[j].get(self);
                 self.cache[j].set(x);
                 self.valid.set(self.valid.get() | bit);
                 x

@@ -1,6 +1,6 @@
 //! The compiled program and its allocation-free evaluation.
 
-use super::bytecode::Op;
+use super::bytecode::{Op, max_stack_depth};
 use super::functions::{truthy, weibull_surv};
 use super::{Env, MAX_STACK};
 
@@ -11,7 +11,31 @@ pub struct Program {
     params: Vec<usize>,
     vars: Vec<usize>,
     tables: Vec<usize>,
+    /// Largest stack depth any execution reaches (`max_stack_depth`).
+    depth: usize,
 }
+
+/// A key of a table lookup that `Program::inputs` groups with its lookup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Key {
+    Var(usize),
+    Param(usize),
+    Const(f64),
+}
+
+/// Something a program's value depends on besides parameters and constants.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A variable whose value the program uses other than as a lookup key.
+    Var(usize),
+    /// A table lookup whose keys are read straight from variables, parameters or constants:
+    /// the program uses those variables only through the lookup's result.
+    Lookup { table: usize, keys: Vec<Key> },
+}
+
+/// Stack slots of the common case: most expressions need a handful, and a small array costs
+/// a few stores to initialise where the full `MAX_STACK` costs a `memset` per evaluation.
+const SMALL_STACK: usize = 8;
 
 impl Program {
     /// Wraps compiled bytecode, recording the parameters, variables and tables it reads.
@@ -30,11 +54,13 @@ impl Program {
             list.sort_unstable();
             list.dedup();
         }
+        let depth = max_stack_depth(&ops);
         Program {
             ops,
             params,
             vars,
             tables,
+            depth,
         }
     }
 
@@ -71,11 +97,71 @@ impl Program {
         self.vars.is_empty()
     }
 
+    /// What the program's value is a function of, besides parameters and constants: two
+    /// evaluations whose inputs have the same values (bit for bit) give the same value. A
+    /// lookup whose keys are pushed just before it, with no jump landing between them, stands
+    /// for its keys, so a program that reads `age` only as the key of a step table depends on
+    /// the table's row, not on every value of `age`. Inputs are listed lookups first, then
+    /// variables, in program order; a variable read twice is listed twice.
+    pub fn inputs(&self) -> Vec<Input> {
+        let ops = &self.ops;
+        let mut landing = vec![false; ops.len() + 1];
+        for (pc, op) in ops.iter().enumerate() {
+            if let Op::Jump(n) | Op::JumpIfFalse(n) | Op::AndJump(n) | Op::OrJump(n) = *op
+                && let Some(l) = landing.get_mut(pc + 1 + n)
+            {
+                *l = true;
+            }
+        }
+        let mut grouped = vec![false; ops.len()];
+        let mut inputs = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let Op::Lookup { table, argc } = *op else {
+                continue;
+            };
+            let Some(first) = i.checked_sub(argc) else {
+                continue;
+            };
+            let keys: Option<Vec<Key>> = ops[first..i]
+                .iter()
+                .map(|o| match *o {
+                    Op::Var(v) => Some(Key::Var(v)),
+                    Op::Param(p) => Some(Key::Param(p)),
+                    Op::Const(c) => Some(Key::Const(c)),
+                    _ => None,
+                })
+                .collect();
+            if let Some(keys) = keys
+                && !landing[first + 1..=i].contains(&true)
+            {
+                grouped[first..i].fill(true);
+                inputs.push(Input::Lookup { table, keys });
+            }
+        }
+        for (op, grouped) in ops.iter().zip(&grouped) {
+            if let (Op::Var(v), false) = (*op, grouped) {
+                inputs.push(Input::Var(v));
+            }
+        }
+        inputs
+    }
+
     /// Evaluates the program without allocating.
+    #[inline]
     pub fn eval<E: Env>(&self, env: &E) -> f64 {
-        // `compile` proved that no execution needs more than MAX_STACK slots and that every
-        // instruction finds its operands, so the indexing below cannot go out of bounds.
-        let mut stack = [0.0_f64; MAX_STACK];
+        if self.depth <= SMALL_STACK {
+            self.run::<SMALL_STACK, E>(env)
+        } else {
+            self.run::<MAX_STACK, E>(env)
+        }
+    }
+
+    /// The stack machine with `N` slots (`N` at least `self.depth`).
+    fn run<const N: usize, E: Env>(&self, env: &E) -> f64 {
+        // `compile` proved that no execution needs more than `depth` ≤ MAX_STACK slots and
+        // that every instruction finds its operands, so the indexing below cannot go out of
+        // bounds.
+        let mut stack = [0.0_f64; N];
         let mut sp = 0;
         let mut pc = 0;
         while let Some(&op) = self.ops.get(pc) {

@@ -245,3 +245,48 @@ fn max_stack_depth_follows_branches() {
     let p = prog("x && (t || y * x)");
     assert_eq!(max_stack_depth(&p.ops), 2);
 }
+
+#[test]
+fn evaluation_is_exact_on_both_sides_of_the_small_stack() {
+    // Right-nested sums need one slot per term: depths 1 to 12 straddle the small stack
+    // (8 slots) and the full one; x = 3, so n terms sum exactly to 3n.
+    for n in 1..=12usize {
+        let src = (1..n).fold("x".to_string(), |acc, _| format!("x + ({acc})"));
+        let p = prog(&src);
+        assert_eq!(max_stack_depth(&p.ops), n, "{src}");
+        assert_eq!(p.eval(&TestEnv::new()), 3.0 * n as f64, "{src}");
+    }
+}
+
+#[test]
+fn inputs_group_lookups_whose_keys_are_read_directly() {
+    let (age, sex) = (1, 2);
+    let lookup = Input::Lookup {
+        table: 0,
+        keys: vec![Key::Var(age), Key::Var(sex)],
+    };
+    // The life-table row is all that the death probability depends on.
+    let p = prog("cum_prob_to_cycle(lookup(life_table, age, sex) * hr_eko, 1)");
+    assert_eq!(p.inputs(), vec![lookup.clone()]);
+    // `age` used elsewhere as well is an input of its own.
+    let p = prog("if(age < 50, lookup(life_table, age, sex), 0)");
+    assert_eq!(p.inputs(), vec![lookup.clone(), Input::Var(age)]);
+    // A computed key is not read directly: its variables are inputs.
+    let p = prog("lookup(life_table, age + 1, sex)");
+    assert_eq!(p.inputs(), vec![Input::Var(age), Input::Var(sex)]);
+    // Parameters and constants as keys; a branch inside the keys breaks the group.
+    let p = prog("lookup(life_table, x, 1)");
+    assert_eq!(
+        p.inputs(),
+        vec![Input::Lookup {
+            table: 0,
+            keys: vec![Key::Param(6), Key::Const(1.0)]
+        }]
+    );
+    let p = prog("lookup(life_table, if(sex == 1, age, 40), sex)");
+    assert_eq!(
+        p.inputs(),
+        vec![Input::Var(sex), Input::Var(age), Input::Var(sex)]
+    );
+    assert!(prog("x * 2").inputs().is_empty());
+}

@@ -1,0 +1,110 @@
+//! Memoised individual-level variables: a variable that differs between individuals is
+//! evaluated again only when one of its inputs (`Program::inputs`) changes.
+//!
+//! The flagship's death probabilities read `age`, which changes every cycle, but only as the
+//! key of a step life table: their inputs are the table's value, which changes once a year of
+//! age, so the rate conversions behind them run once a year instead of once a cycle. A value
+//! is reused only when every input has the same bits as when it was computed, for the same
+//! individual and strategy, so it is the value a new evaluation would give.
+
+use std::cell::Cell;
+
+use crate::expr::{Env, Input, Key, Program};
+use crate::model::{Model, var};
+
+use super::prepare::IndEnv;
+
+/// Most inputs of a memoised variable.
+const MAX_INPUTS: usize = 8;
+/// Most keys of a lookup among them.
+const MAX_KEYS: usize = 4;
+
+/// How one variable is memoised.
+#[derive(Clone, Debug)]
+pub(crate) struct MemoPlan<'m> {
+    program: &'m Program,
+    /// The variable's index (`Model::variables`), which places its memo.
+    id: usize,
+    inputs: Box<[Input]>,
+}
+
+impl<'m> MemoPlan<'m> {
+    /// The plan for variable `id`, unless memoising cannot pay: an input that changes every
+    /// cycle (model or state time, age) or more inputs or lookup keys than the memo holds.
+    pub(super) fn new(model: &Model, id: usize, program: &'m Program) -> Option<Self> {
+        let age = model.population.age.map(|a| var::FIRST_ATTRIBUTE + a);
+        let changes = |v: usize| v < var::FIRST_ATTRIBUTE || Some(v) == age;
+        let inputs = program.inputs();
+        let fits = inputs.len() <= MAX_INPUTS
+            && inputs.iter().all(|i| match i {
+                Input::Var(v) => !changes(*v),
+                Input::Lookup { keys, .. } => keys.len() <= MAX_KEYS,
+            });
+        fits.then(|| MemoPlan {
+            program,
+            id,
+            inputs: inputs.into(),
+        })
+    }
+
+    /// The variable's value: the memo when every input is unchanged, else a new evaluation.
+    #[inline]
+    pub(super) fn get(&self, env: &IndEnv) -> f64 {
+        let memo = env.memo;
+        let bit = 1u64 << self.id;
+        let keys = &memo.keys[self.id * MAX_INPUTS..(self.id + 1) * MAX_INPUTS];
+        let mut hit = memo.valid.get() & bit != 0;
+        for (input, key) in self.inputs.iter().zip(keys) {
+            let x = match input {
+                Input::Var(v) => env.var(*v),
+                Input::Lookup { table, keys } => {
+                    let mut args = [0.0; MAX_KEYS];
+                    for (a, k) in args.iter_mut().zip(keys) {
+                        *a = match *k {
+                            Key::Var(v) => env.var(v),
+                            Key::Param(p) => env.param(p),
+                            Key::Const(c) => c,
+                        };
+                    }
+                    env.lookup(*table, &args[..keys.len()])
+                }
+            };
+            if key.get().to_bits() != x.to_bits() {
+                hit = false;
+                key.set(x);
+            }
+        }
+        if hit {
+            return memo.values[self.id].get();
+        }
+        let x = self.program.eval(env);
+        memo.values[self.id].set(x);
+        memo.valid.set(memo.valid.get() | bit);
+        x
+    }
+}
+
+/// Per-worker memo of every variable's last inputs and value.
+pub(crate) struct Memo {
+    keys: Vec<Cell<f64>>,
+    values: Vec<Cell<f64>>,
+    /// One bit per variable whose memo holds a value.
+    valid: Cell<u64>,
+}
+
+impl Memo {
+    pub(crate) fn new(model: &Model) -> Self {
+        let n = model.variables.len();
+        Memo {
+            keys: vec![Cell::new(0.0); n * MAX_INPUTS],
+            values: vec![Cell::new(0.0); n],
+            valid: Cell::new(0),
+        }
+    }
+
+    /// Forget every memo (a new individual, or another strategy's parameters).
+    #[inline]
+    pub(crate) fn clear(&self) {
+        self.valid.set(0);
+    }
+}
