@@ -15,11 +15,15 @@
 //! altered, incomplete or inconsistent input or a template fault is a [`ReportError`].
 //! Its SHA-256 is recorded in `run.json`, so `trdsim verify` detects a later change.
 
+mod analyses;
 mod context;
 mod diagram;
+mod files;
 mod format;
 mod render;
 mod sources;
+mod summary;
+mod tables;
 
 use std::path::Path;
 
