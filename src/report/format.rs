@@ -59,6 +59,9 @@ fn decimals_for(x: f64, digits: i32) -> usize {
 /// `x` to `digits` significant digits (whole numbers keep all their digits), grouped:
 /// `0.0142`, `1,750`, `12.3`.
 pub fn number(x: f64, digits: i32) -> String {
+    if x.abs() >= 10f64.powi(digits - 1) {
+        return fixed(x, 0);
+    }
     fixed(significant(x, digits), decimals_for(x, digits))
 }
 
@@ -160,7 +163,7 @@ pub fn family(d: &Dist) -> &'static str {
 /// three significant digits: `0.700 (0.393 to 0.933)`; only the value for a fixed one.
 pub fn mean_interval(d: &Dist) -> String {
     if let Dist::Fixed(v) = d {
-        return number(*v, 3);
+        return plain(*v, 3);
     }
     let show = |x: f64| {
         fixed(

@@ -258,8 +258,9 @@ fn uncertainty(
     let m = &n.money;
     let mut out = Vec::new();
     let first = shape.perspectives.first().cloned().unwrap_or_default();
-    if let Some(csv) = run.table("evpi.csv", Some(shape))? {
-        let c = Columns::new(&csv, &["perspective", "wtp", "evpi_per_person"])?;
+    let evpi = run.table("evpi.csv", Some(shape))?;
+    if let Some(csv) = &evpi {
+        let c = Columns::new(csv, &["perspective", "wtp", "evpi_per_person"])?;
         let mut at = Vec::new();
         for r in 0..csv.rows.len() {
             if c.text(r, "perspective") == first
@@ -305,7 +306,11 @@ fn uncertainty(
             }
         }
         None => {
-            out.push("EVPPI was not run (trdsim voi), so which parameters drive the decision uncertainty is not quantified here.".into());
+            out.push(if evpi.is_some() {
+                "EVPPI was not run (trdsim voi), so which parameters drive the decision uncertainty is not quantified here.".into()
+            } else {
+                "No probabilistic analysis was run, so the decision uncertainty is not quantified.".into()
+            });
             let mut ranked: Vec<(&String, f64)> = dsa_ranges
                 .iter()
                 .map(|(p, (lo, hi))| (p, (hi - lo).abs()))
@@ -324,7 +329,7 @@ fn uncertainty(
             }
         }
     }
-    if model.settings.psa.population_per_year <= 0.0 && !out.is_empty() {
+    if model.settings.psa.population_per_year <= 0.0 && evpi.is_some() {
         out.push("The scenario sets no population (settings.psa.population), so no population EVPI is given.".into());
     }
     Ok(out)
