@@ -160,22 +160,16 @@ pub fn family(d: &Dist) -> &'static str {
 }
 
 /// A distribution's mean and its 95% interval (2.5th and 97.5th percentiles), each to
-/// three significant digits: `0.700 (0.393 to 0.933)`; only the value for a fixed one.
+/// three significant digits: `0.700 (0.400 to 0.925)`; only the value for a fixed one.
 pub fn mean_interval(d: &Dist) -> String {
     if let Dist::Fixed(v) = d {
         return plain(*v, 3);
     }
-    let show = |x: f64| {
-        fixed(
-            significant(x, 3),
-            decimals_for(x, 3).max(decimals_for(d.mean(), 3)),
-        )
-    };
     format!(
         "{} ({} to {})",
-        show(d.mean()),
-        show(d.quantile(0.025)),
-        show(d.quantile(0.975))
+        number(d.mean(), 3),
+        number(d.quantile(0.025), 3),
+        number(d.quantile(0.975), 3)
     )
 }
 
@@ -264,5 +258,12 @@ mod tests {
         assert_eq!(family(&ln), "lognormal");
         assert_eq!(mean_interval(&ln), "1.06 (0.504 to 1.99)");
         assert_eq!(mean_interval(&Dist::Fixed(5.0)), "5");
+        let gamma = Dist::Gamma {
+            shape: 4.0,
+            scale: 2.5,
+        };
+        // Gamma(4, 2.5): mean 10, percentiles 2.72 and 21.9 (chi-squared with 8 degrees of
+        // freedom, 2.180 and 17.535, times 1.25).
+        assert_eq!(mean_interval(&gamma), "10.0 (2.72 to 21.9)");
     }
 }
