@@ -369,3 +369,170 @@ fn report_is_self_contained_and_has_every_section() {
         "the scenario's change is listed"
     );
 }
+
+/// An amount in whole euros as the report writes it, computed here independently of the
+/// report's formatter: `€27,927`, `−€5,182`.
+fn euros(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && digits != "0" { "−" } else { "" };
+    format!("{sign}€{grouped}")
+}
+
+/// The rows of a CSV file without quoted fields, by column name.
+fn csv_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// The key results come first and agree with the run's own files; tables show labels and
+/// formatted numbers, never the program's internals; scenarios appear by title with their
+/// increments against the comparator; a scenario without a population says so.
+#[test]
+fn report_opens_with_key_results_that_agree_with_the_result_files() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    let html = crate::common::report_run(&dir);
+    let key = html.find("id=\"key-results\"").expect("a key-results box");
+    assert!(
+        key < html.find("id=\"decision-problem\"").unwrap(),
+        "the box comes first"
+    );
+    // Costs per strategy from icer.csv, probabilities at the Dutch thresholds from ceac.csv.
+    let label = |id: &str| {
+        if id == "eko" {
+            "Oral esketamine (EKO)"
+        } else {
+            "ECT"
+        }
+    };
+    for row in csv_rows(&dir.join("icer.csv")) {
+        let cost: f64 = row["cost"].parse().unwrap();
+        assert!(
+            html[key..].contains(&format!("<td class=\"num\">{}</td>", euros(cost))),
+            "cost {} of {}",
+            euros(cost),
+            row["strategy"]
+        );
+    }
+    for row in csv_rows(&dir.join("ceac.csv")) {
+        if ["20000", "50000", "80000"].contains(&row["wtp"].as_str()) {
+            let p: f64 = row["prob_best"].parse().unwrap();
+            let text = format!("{:.1}%", p * 100.0).replace(".0%", "%");
+            assert!(
+                html[key..].contains(&format!("<td class=\"num\">{text}</td>")),
+                "{text}"
+            );
+        }
+    }
+    // The decision: the strategy with the highest net benefit at every threshold, from nmb.csv.
+    let best: Vec<String> = csv_rows(&dir.join("nmb.csv"))
+        .into_iter()
+        .filter(|r| r["perspective"] == "societal" && r["best"] == "true")
+        .map(|r| r["strategy"].clone())
+        .collect();
+    let decision = if best.iter().all(|b| *b == best[0]) {
+        format!(
+            "<strong>Societal perspective.</strong> {} is cost-effective at €20,000, €50,000 and €80,000 per QALY",
+            label(&best[0])
+        )
+    } else {
+        "<strong>Societal perspective.</strong> Cost-effective (highest net benefit):".to_string()
+    };
+    assert!(html.contains(&decision), "{decision}");
+    assert!(html.contains("EVPPI was not run"));
+    assert!(html.contains("parameters are assumptions"));
+    // No internals: raw distributions, float noise, internal notes, negative ICERs.
+    for internal in [
+        "μ =",
+        "Beta {",
+        "LogNormal {",
+        "0.48000000000000004",
+        "seed 002",
+        "domain brief",
+        "inmb_vs_reference",
+        "€-",
+    ] {
+        assert!(!html.contains(internal), "the report shows `{internal}`");
+    }
+    // Parameters: mean (95% interval) of Beta(7, 3) (share_ect_inpatient), 0.3999 to 0.9251.
+    assert!(html.contains("<td class=\"num\">0.700 (0.400 to 0.925)</td>\n<td>beta</td>"));
+    // Scenarios by title, with increments against the comparator from compare_results.csv.
+    let sc = root().join("scenarios/eko-vs-ect.yaml");
+    let variant = root().join("scenarios/analyses/ect-inpatient-0.yaml");
+    let cmp = tmp.path().join("cmp");
+    let out = trdsim(&[
+        "compare",
+        s(&sc),
+        s(&variant),
+        "--individuals",
+        "200",
+        "--out",
+        s(&cmp),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = trdsim(&["report", s(&dir), "--compare", s(&cmp)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let title = trdsim::scenario::load(&variant).unwrap().meta.title;
+    assert!(html.contains(&format!(
+        "<tr class=\"group\"><th colspan=\"6\">{title}</th></tr>"
+    )));
+    assert!(
+        !html.contains("analyses/ect-inpatient-0.yaml"),
+        "no file paths"
+    );
+    let rows = csv_rows(&cmp.join("compare_results.csv"));
+    let cost = |strategy: &str| -> f64 {
+        rows.iter()
+            .find(|r| {
+                r["scenario"].ends_with("ect-inpatient-0.yaml")
+                    && r["perspective"] == "societal"
+                    && r["strategy"] == strategy
+            })
+            .unwrap()["cost"]
+            .parse()
+            .unwrap()
+    };
+    let increment = euros(cost("eko") - cost("ect"));
+    assert!(
+        html.contains(&format!("<td class=\"num\">{increment}</td>")),
+        "{increment}"
+    );
+    // A scenario without a population: the population EVPI is not given, and that is said.
+    let three = tmp.path().join("three");
+    let example = root().join("scenarios/examples/three-state.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&example),
+        "--draws",
+        "4",
+        "--individuals",
+        "100",
+        "--out",
+        s(&three),
+        "--report",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = fs::read_to_string(three.join("report.html")).unwrap();
+    assert!(html.contains("<td class=\"num\">no population set</td>"));
+    assert!(html.contains("The scenario sets no population"));
+}

@@ -43,6 +43,8 @@ pub struct CompareRow {
 /// A comparison of scenarios, against the first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
+    /// Each scenario's title (`meta.title`), in the order given.
+    pub titles: Vec<String>,
     /// The first scenario's thresholds (settings.wtp).
     pub thresholds: Vec<f64>,
     pub changes: Vec<Change>,
@@ -80,6 +82,7 @@ pub fn compare(
     let first = inputs(&models[0]);
     let thresholds = models[0].settings.wtp_per_qaly.clone();
     let mut out = Comparison {
+        titles: models.iter().map(|m| m.meta.title.clone()).collect(),
         thresholds,
         changes: Vec::new(),
         rows: Vec::new(),
@@ -187,6 +190,36 @@ fn scenario_rows(
     Ok(())
 }
 
+/// `x` as the shortest decimal of at most `digits` significant digits, so that float
+/// noise (`0.48000000000000004`) does not show: dividing the rounded integer by a power
+/// of ten gives the double nearest the decimal, which prints as that decimal.
+fn decimal(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let k = digits - 1 - x.abs().log10().floor() as i32;
+    let rounded = if k >= 0 {
+        let scale = 10f64.powi(k.min(300));
+        (x * scale).round() / scale
+    } else {
+        let scale = 10f64.powi((-k).min(300));
+        (x / scale).round() * scale
+    };
+    rounded.to_string()
+}
+
+/// A distribution as a reader compares it: family, mean and 95% interval to four
+/// significant digits, e.g. `beta, mean 0.7, 95% interval 0.3999 to 0.9251`.
+fn dist_text(d: &crate::dist::Dist) -> String {
+    format!(
+        "{}, mean {}, 95% interval {} to {}",
+        d.name(),
+        decimal(d.mean(), 4),
+        decimal(d.quantile(0.025), 4),
+        decimal(d.quantile(0.975), 4)
+    )
+}
+
 /// The settings and parameter values of a model as comparable text, by item name.
 pub fn inputs(model: &Model) -> Vec<(String, String)> {
     let st = &model.settings;
@@ -224,7 +257,14 @@ pub fn inputs(model: &Model) -> Vec<(String, String)> {
             st.n_individuals.to_string(),
         ),
         ("settings.seed".to_string(), st.seed.to_string()),
-        ("settings.wtp".to_string(), format!("{:?}", st.wtp_per_qaly)),
+        (
+            "settings.wtp".to_string(),
+            st.wtp_per_qaly
+                .iter()
+                .map(|w| decimal(*w, 12))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     ];
     for (p, persp) in model.perspectives.iter().enumerate() {
         let cats: Vec<&str> = model
@@ -244,10 +284,14 @@ pub fn inputs(model: &Model) -> Vec<(String, String)> {
     for (i, p) in model.params.iter().enumerate() {
         let text = match &p.def {
             ParamDef::Value { dist, .. } => match dist {
-                Some(d) => format!("{} ({d:?})", base[i]),
-                None => base[i].to_string(),
+                Some(d) => format!("{} ({})", decimal(base[i], 12), dist_text(d)),
+                None => decimal(base[i], 12),
             },
-            ParamDef::Dirichlet { value, .. } => format!("{value} (Dirichlet)"),
+            ParamDef::Dirichlet { value, group } => format!(
+                "{} (Dirichlet {})",
+                decimal(*value, 12),
+                model.dirichlet[*group].name
+            ),
             ParamDef::Derived(_) => "(derived)".to_string(),
         };
         v.push((format!("parameters.{}", p.name), text));
@@ -267,4 +311,28 @@ pub fn inputs(model: &Model) -> Vec<(String, String)> {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Dist;
+
+    /// Values are compared as a reader writes them: no float noise, no Rust debug text.
+    /// Beta(7, 3) has mean 0.7 and percentiles 0.3999 and 0.9251 (the binomial sum of the
+    /// regularised incomplete beta function, inverted by bisection).
+    #[test]
+    fn inputs_are_written_as_decimals_and_distributions_in_words() {
+        assert_eq!(decimal(0.48000000000000004, 12), "0.48");
+        assert_eq!(decimal(123456.7, 4), "123500");
+        assert_eq!(decimal(20000.0, 12), "20000");
+        let d = Dist::Beta {
+            alpha: 7.0,
+            beta: 3.0,
+        };
+        assert_eq!(
+            dist_text(&d),
+            "beta, mean 0.7, 95% interval 0.3999 to 0.9251"
+        );
+    }
 }

@@ -268,7 +268,7 @@ impl Quadrant {
 
     /// Classifies finite increments; points on an axis go to `Dominant` or
     /// `Dominated`, so the five cases cover the plane exactly once.
-    fn of(inc_cost: f64, inc_effect: f64) -> Self {
+    pub fn of(inc_cost: f64, inc_effect: f64) -> Self {
         if inc_cost == 0.0 && inc_effect == 0.0 {
             Self::Equivalent
         } else if inc_cost <= 0.0 && inc_effect >= 0.0 {

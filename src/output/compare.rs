@@ -70,6 +70,7 @@ pub fn write_comparison(
         "tool_version": env!("CARGO_PKG_VERSION"),
         "analysis": "scenario comparison",
         "scenarios": names,
+        "titles": c.titles,
         "command": std::env::args().collect::<Vec<_>>(),
         "draws": draws,
     });

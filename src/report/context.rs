@@ -7,12 +7,19 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use std::collections::HashMap;
+
 use super::Sources;
+use super::analyses;
 use super::diagram::{self, Diagram};
-use super::format::{dist_text, significant};
-use super::sources::{CsvTable, Figure, csv_table, figure};
+use super::files::{Figure, figure};
+use super::format::{Money, family, mean_interval, number, plain};
+use super::sources::{Shown, clean, shown};
+use super::summary::{self, KeyResults};
+use super::tables::{self, Columns, Names, Table};
 use crate::analysis::manifest::{ResultDir, Shape};
 use crate::analysis::read::ReadError;
+use crate::dist::Dist;
 use crate::model::{Model, ParamDef};
 
 /// The whole report, one field per section.
@@ -20,6 +27,8 @@ use crate::model::{Model, ParamDef};
 pub struct Report {
     pub title: String,
     pub description: String,
+    /// The key results, shown first.
+    pub key: KeyResults,
     pub problem: Problem,
     pub structure: Structure,
     pub parameters: Vec<ParamRow>,
@@ -39,6 +48,7 @@ pub struct Report {
 #[derive(Clone, Debug, Serialize)]
 pub struct Problem {
     pub strategies: Vec<String>,
+    /// The comparator: `settings.reference_strategy`.
     pub reference_strategy: String,
     pub perspectives: Vec<PerspectiveRow>,
     pub n_cycles: String,
@@ -101,12 +111,15 @@ pub struct ParamRow {
     pub assumption: bool,
     /// Derived from other parameters: shown as its expression instead of a value.
     pub derived: bool,
-    /// The point value to 6 significant digits (empty when derived).
+    /// The point value to 3 significant digits (empty when derived).
     pub value: String,
     /// The expression as written in the scenario, for derived parameters.
     pub expr: Option<String>,
-    /// The distribution, empty when the parameter has none.
+    /// The distribution's family in words (`beta`, `Dirichlet (w8_ect)`), empty when none.
     pub distribution: String,
+    /// The distribution's mean and 95% interval, empty when none.
+    pub mean_interval: String,
+    /// The source as shown: a citation, the reasoning of an assumption, or nothing.
     pub source: Option<String>,
     /// For a price indexed to the scenario's price year: "2022 prices × 1.073".
     pub indexed: Option<String>,
@@ -115,9 +128,9 @@ pub struct ParamRow {
 /// The base-case tables and the Markov trace.
 #[derive(Clone, Debug, Serialize)]
 pub struct BaseCase {
-    pub icer: Option<CsvTable>,
-    pub pairwise: Option<CsvTable>,
-    pub nmb: Option<CsvTable>,
+    pub icer: Option<Table>,
+    pub pairwise: Option<Table>,
+    pub nmb: Option<Table>,
     pub trace: Option<Figure>,
 }
 
@@ -126,25 +139,17 @@ pub struct BaseCase {
 pub struct Psa {
     pub draws: String,
     pub individuals_per_draw: String,
-    pub prob_cost_effective: Vec<ProbRow>,
-    pub summary: Option<CsvTable>,
+    pub prob_cost_effective: Table,
+    pub summary: Option<Table>,
+    pub evpi: Option<Table>,
     pub perspectives: Vec<PsaFigures>,
     pub warnings: Vec<String>,
-}
-
-/// The probability that a strategy is cost-effective at a willingness to pay.
-#[derive(Clone, Debug, Serialize)]
-pub struct ProbRow {
-    pub perspective: String,
-    pub wtp: String,
-    pub strategy: String,
-    /// To three decimals.
-    pub probability: String,
 }
 
 /// The probabilistic figures of one perspective.
 #[derive(Clone, Debug, Serialize)]
 pub struct PsaFigures {
+    /// `societal perspective`.
     pub name: String,
     pub ce_plane: Option<Figure>,
     pub ceac: Option<Figure>,
@@ -156,7 +161,8 @@ pub struct PsaFigures {
 #[derive(Clone, Debug, Serialize)]
 pub struct DsaSource {
     pub tornadoes: Vec<Tornado>,
-    pub table: Option<CsvTable>,
+    /// One table per perspective, threshold and strategy.
+    pub tables: Vec<Table>,
 }
 
 /// The tornado diagram of one strategy against the reference.
@@ -169,8 +175,9 @@ pub struct Tornado {
 /// The tables of a `trdsim compare` directory.
 #[derive(Clone, Debug, Serialize)]
 pub struct Compare {
-    pub results: Option<CsvTable>,
-    pub inputs: Option<CsvTable>,
+    /// One table per perspective.
+    pub results: Vec<Table>,
+    pub inputs: Option<Table>,
 }
 
 /// What identifies the run and how to check it.
@@ -194,30 +201,79 @@ pub fn gather(
     sources: &Sources,
 ) -> Result<Report, ReadError> {
     let json = &run.json;
+    let names = Names::new(model);
+    let n = &names;
+    let table = |name: &str| run.table(name, Some(shape));
+    let dsa = dsa(run, shape, model, sources, n)?;
     Ok(Report {
         title: model.meta.title.clone(),
         description: model.meta.description.clone(),
+        key: summary::gather(run, shape, model, n, &dsa_ranges(run, shape, sources)?)?,
         problem: problem(model, json),
         structure: structure(model),
         parameters: parameters(model),
         base_case: BaseCase {
-            icer: csv_table(run, "icer.csv", Some(shape))?,
-            pairwise: csv_table(run, "pairwise.csv", Some(shape))?,
-            nmb: csv_table(run, "nmb.csv", Some(shape))?,
+            icer: table("icer.csv")?
+                .map(|t| tables::icer(&t, n))
+                .transpose()?,
+            pairwise: table("pairwise.csv")?
+                .map(|t| tables::pairwise(&t, n))
+                .transpose()?,
+            nmb: table("nmb.csv")?.map(|t| tables::nmb(&t, n)).transpose()?,
             trace: figure(run, "trace")?,
         },
-        psa: psa(run, shape, model)?,
-        dsa: dsa(run, shape, model, sources)?,
+        psa: psa(run, shape, model, n)?,
+        dsa,
         compare: match &sources.compare {
             Some(c) => Some(Compare {
-                results: csv_table(c, "compare_results.csv", None)?,
-                inputs: csv_table(c, "compare_inputs.csv", None)?,
+                results: match c.table("compare_results.csv", None)? {
+                    Some(t) => analyses::compare_results(&t, &c.json, n)?,
+                    None => Vec::new(),
+                },
+                inputs: c
+                    .table("compare_inputs.csv", None)?
+                    .map(|t| analyses::compare_inputs(&t, &c.json))
+                    .transpose()?,
             }),
             None => None,
         },
         load_warnings: texts(&json["warnings"]),
         reproducibility: reproducibility(&run.dir, json),
     })
+}
+
+/// The one-way net benefits at each parameter's low and high value, by parameter, of the
+/// first perspective, threshold and strategy of the run's or the `--dsa` directory's
+/// `dsa.csv` (empty without one).
+fn dsa_ranges(
+    run: &ResultDir,
+    shape: &Shape,
+    sources: &Sources,
+) -> Result<HashMap<String, (f64, f64)>, ReadError> {
+    let mut out = HashMap::new();
+    for d in [Some(run), sources.dsa.as_ref()].into_iter().flatten() {
+        let Some(csv) = d.table("dsa.csv", Some(shape))? else {
+            continue;
+        };
+        let c = Columns::new(&csv, &["perspective", "wtp", "strategy", "parameter"])?;
+        let group = |r: usize| {
+            [
+                c.text(r, "perspective"),
+                c.text(r, "wtp"),
+                c.text(r, "strategy"),
+            ]
+        };
+        for r in 0..csv.rows.len() {
+            if group(r) != group(0) {
+                continue;
+            }
+            if let (Some(lo), Some(hi)) = (c.num(r, "inmb_at_low")?, c.num(r, "inmb_at_high")?) {
+                out.insert(c.text(r, "parameter").to_string(), (lo, hi));
+            }
+        }
+        break;
+    }
+    Ok(out)
 }
 
 /// The string items of a JSON array, a non-string item as empty text.
@@ -243,7 +299,7 @@ fn problem(model: &Model, json: &Value) -> Problem {
                 .iter()
                 .zip(&p.includes)
                 .filter(|(_, i)| **i)
-                .map(|(c, _)| c.clone())
+                .map(|(c, _)| c.replace('_', " "))
                 .collect(),
         })
         .collect();
@@ -254,8 +310,8 @@ fn problem(model: &Model, json: &Value) -> Problem {
         n_cycles: s.n_cycles.to_string(),
         cycle_length: s.cycle_length.to_string(),
         cycle_unit: s.cycle_unit.as_str().to_string(),
-        discount_costs_percent: (s.discount_rate_costs_annual * 100.0).to_string(),
-        discount_effects_percent: (s.discount_rate_effects_annual * 100.0).to_string(),
+        discount_costs_percent: plain(s.discount_rate_costs_annual * 100.0, 4),
+        discount_effects_percent: plain(s.discount_rate_effects_annual * 100.0, 4),
         discount_timing: s.discount_timing.as_str().to_string(),
         within_cycle: s.within_cycle.as_str().to_string(),
         currency: model.meta.currency.clone(),
@@ -264,9 +320,21 @@ fn problem(model: &Model, json: &Value) -> Problem {
             .price_year
             .map(|y| y.to_string())
             .unwrap_or_default(),
-        wtp_per_qaly: s.wtp_per_qaly.iter().map(|w| w.to_string()).collect(),
-        individuals: json["individuals"].to_string(),
-        references: model.meta.references.clone(),
+        wtp_per_qaly: s
+            .wtp_per_qaly
+            .iter()
+            .map(|w| Money::new(&model.meta.currency).per_qaly(*w))
+            .collect(),
+        individuals: json["individuals"]
+            .as_f64()
+            .map_or_else(|| json["individuals"].to_string(), |x| number(x, 1)),
+        references: model
+            .meta
+            .references
+            .iter()
+            .map(|r| clean(r))
+            .filter(|r| !r.is_empty())
+            .collect(),
     }
 }
 
@@ -307,66 +375,92 @@ fn parameters(model: &Model) -> Vec<ParamRow> {
         .iter()
         .zip(&point)
         .map(|(p, &x)| {
-            let (derived, distribution) = match &p.def {
-                ParamDef::Value { dist, .. } => {
-                    (false, dist.as_ref().map(dist_text).unwrap_or_default())
+            let (derived, distribution, interval) = match &p.def {
+                ParamDef::Value { dist: Some(d), .. } => {
+                    (false, family(d).to_string(), mean_interval(d))
                 }
-                ParamDef::Dirichlet { group, .. } => (
-                    false,
-                    format!("Dirichlet group {}", model.dirichlet[*group].name),
-                ),
-                ParamDef::Derived(_) => (true, String::new()),
+                ParamDef::Value { dist: None, .. } => (false, String::new(), String::new()),
+                ParamDef::Dirichlet { group, .. } => {
+                    let g = &model.dirichlet[*group];
+                    let total: f64 = g.alpha.iter().sum();
+                    let a = g
+                        .members
+                        .iter()
+                        .zip(&g.alpha)
+                        .find(|(m, _)| m.0 < model.params.len() && model.params[m.0].name == p.name)
+                        .map_or(f64::NAN, |(_, a)| *a);
+                    // A Dirichlet share's marginal is Beta(α_i, Σα − α_i).
+                    let marginal = Dist::Beta {
+                        alpha: a,
+                        beta: total - a,
+                    };
+                    (
+                        false,
+                        format!("Dirichlet ({})", g.name),
+                        mean_interval(&marginal),
+                    )
+                }
+                ParamDef::Derived(_) => (true, String::new(), String::new()),
+            };
+            let source = match shown(p.source.as_deref()) {
+                Shown::Citation(t) | Shown::Assumption(t) => Some(t),
+                Shown::Nothing => None,
             };
             ParamRow {
                 name: p.name.clone(),
                 assumption: p.is_assumption(),
                 derived,
-                value: if derived {
-                    String::new()
-                } else {
-                    significant(x, 6).to_string()
-                },
+                value: if derived { String::new() } else { plain(x, 3) },
                 expr: if derived { p.expr.clone() } else { None },
                 distribution,
-                source: p.source.clone(),
+                mean_interval: interval,
+                source,
                 indexed: p
                     .price
-                    .map(|i| format!("{} prices × {}", i.year, significant(i.factor, 6))),
+                    .map(|i| format!("{} prices × {}", i.year, number(i.factor, 4))),
             }
         })
         .collect()
 }
 
-fn psa(run: &ResultDir, shape: &Shape, model: &Model) -> Result<Option<Psa>, ReadError> {
+fn psa(run: &ResultDir, shape: &Shape, model: &Model, n: &Names) -> Result<Option<Psa>, ReadError> {
     let json = &run.json;
     let Some(probs) = json["psa_results"]["prob_cost_effective"].as_array() else {
         return Ok(None);
     };
-    let prob_cost_effective = probs
-        .iter()
-        .map(|p| ProbRow {
-            perspective: p["perspective"].as_str().unwrap_or_default().to_string(),
-            wtp: p["wtp"].to_string(),
-            strategy: p["strategy"].as_str().unwrap_or_default().to_string(),
-            probability: format!("{:.3}", p["probability"].as_f64().unwrap_or(f64::NAN)),
-        })
-        .collect();
     let mut perspectives = Vec::new();
     for persp in &model.perspectives {
-        let n = &persp.name;
+        let name = &persp.name;
         perspectives.push(PsaFigures {
-            name: n.clone(),
-            ce_plane: figure(run, &format!("ce_plane_{n}"))?,
-            ceac: figure(run, &format!("ceac_{n}"))?,
-            evpi: figure(run, &format!("evpi_{n}"))?,
-            convergence: figure(run, &format!("convergence_{n}"))?,
+            name: tables::perspective(name).to_lowercase(),
+            ce_plane: figure(run, &format!("ce_plane_{name}"))?,
+            ceac: figure(run, &format!("ceac_{name}"))?,
+            evpi: figure(run, &format!("evpi_{name}"))?,
+            convergence: figure(run, &format!("convergence_{name}"))?,
         });
     }
+    let ps = &model.settings.psa;
+    let population = (ps.population_per_year > 0.0).then(|| {
+        format!(
+            "{} people a year for {} years, discounted at {}% a year",
+            number(ps.population_per_year, 3),
+            ps.population_years,
+            plain(ps.population_discount * 100.0, 3)
+        )
+    });
+    let count = |v: &Value| v.as_f64().map_or_else(|| v.to_string(), |x| number(x, 1));
     Ok(Some(Psa {
-        draws: json["psa"]["draws_total"].to_string(),
-        individuals_per_draw: json["psa"]["individuals_per_draw"].to_string(),
-        prob_cost_effective,
-        summary: csv_table(run, "psa_summary.csv", Some(shape))?,
+        draws: count(&json["psa"]["draws_total"]),
+        individuals_per_draw: count(&json["psa"]["individuals_per_draw"]),
+        prob_cost_effective: tables::probabilities(probs, n, &shape.strategies),
+        summary: run
+            .table("psa_summary.csv", Some(shape))?
+            .map(|t| tables::psa_summary(&t, n))
+            .transpose()?,
+        evpi: run
+            .table("evpi.csv", Some(shape))?
+            .map(|t| tables::evpi(&t, n, &model.settings.wtp_per_qaly, population))
+            .transpose()?,
         perspectives,
         warnings: texts(&json["psa_results"]["warnings"]),
     }))
@@ -378,6 +472,7 @@ fn dsa(
     shape: &Shape,
     model: &Model,
     sources: &Sources,
+    n: &Names,
 ) -> Result<Vec<DsaSource>, ReadError> {
     let mut out = Vec::new();
     for d in [Some(run), sources.dsa.as_ref()].into_iter().flatten() {
@@ -390,9 +485,12 @@ fn dsa(
                 });
             }
         }
-        let table = csv_table(d, "dsa.csv", Some(shape))?;
-        if !tornadoes.is_empty() || table.is_some() {
-            out.push(DsaSource { tornadoes, table });
+        let tables = match d.table("dsa.csv", Some(shape))? {
+            Some(t) => analyses::dsa(&t, n)?,
+            None => Vec::new(),
+        };
+        if !tornadoes.is_empty() || !tables.is_empty() {
+            out.push(DsaSource { tornadoes, tables });
         }
     }
     Ok(out)

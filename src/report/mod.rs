@@ -6,6 +6,10 @@
 //! templates under `templates/` with it. The templates hold the document itself (section
 //! order, headings, captions, fixed text), so the report can be read and changed as a
 //! document; they are embedded in the binary, which therefore needs no files at run time.
+//! The context comes from [`summary`] (the key results shown first), [`tables`] and
+//! [`analyses`] (the result tables, with labels and every number written by [`format`]),
+//! [`sources`] (which parts of a modeller's source text a reader sees) and [`files`]
+//! (the SVG figures, inlined as written).
 //!
 //! Invariants: the report is a leaf. Like the figures, it reads finished files (`run.json`,
 //! the CSV tables, the SVG figures) and the validated model for its structure and parameter
@@ -15,11 +19,15 @@
 //! altered, incomplete or inconsistent input or a template fault is a [`ReportError`].
 //! Its SHA-256 is recorded in `run.json`, so `trdsim verify` detects a later change.
 
+mod analyses;
 mod context;
 mod diagram;
+mod files;
 mod format;
 mod render;
 mod sources;
+mod summary;
+mod tables;
 
 use std::path::Path;
 

@@ -20,12 +20,13 @@ macro_rules! template {
 }
 
 /// Every template by the name the others use for it.
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     template!("base.html"),
     template!("style.css"),
     template!("macros.html"),
     template!("report.html"),
     template!("state_diagram.html"),
+    template!("sections/key_results.html"),
     template!("sections/decision_problem.html"),
     template!("sections/structure.html"),
     template!("sections/parameters.html"),
@@ -93,14 +94,65 @@ mod tests {
     use super::*;
     use crate::report::context::*;
     use crate::report::diagram::{Arrow, Diagram, StateBox};
-    use crate::report::sources::{CsvTable, Figure};
+    use crate::report::files::Figure;
+    use crate::report::summary::{KeyAssumption, KeyPerspective, KeyResults, KeyRow};
+    use crate::report::tables::{Cell, Row, Table};
 
-    fn table(file: &str) -> Option<CsvTable> {
-        Some(CsvTable {
+    fn table(file: &str) -> Option<Table> {
+        let cell = |text: &str, note: &str| Cell {
+            text: text.into(),
+            note: note.into(),
+        };
+        Some(Table {
+            caption: "Caption".into(),
             file: file.into(),
             header: vec!["a".into(), "b".into()],
-            rows: vec![vec!["1".into(), "x < y".into()]],
+            columns: 2,
+            numeric: vec![true, false],
+            rows: vec![
+                Row {
+                    cells: Vec::new(),
+                    group: Some("Societal perspective".into()),
+                },
+                Row {
+                    cells: vec![cell("1", "MCSE 2"), cell("x < y", "")],
+                    group: None,
+                },
+            ],
         })
+    }
+
+    fn key(full: bool) -> KeyResults {
+        KeyResults {
+            comparator: "A".into(),
+            perspectives: vec![KeyPerspective {
+                name: "Societal perspective".into(),
+                decision: "B is cost-effective.".into(),
+                rows: vec![KeyRow {
+                    strategy: "B".into(),
+                    cost: "€1,000".into(),
+                    qalys: "0.820".into(),
+                    inc_cost: "−€5".into(),
+                    inc_qalys: "0.0142".into(),
+                    icer: "dominant".into(),
+                    probabilities: vec!["90%".into(); 3],
+                }],
+            }],
+            thresholds: vec!["€20,000".into(); 3],
+            psa: full,
+            columns: 9,
+            uncertainty: list(full, &["EVPPI was not run."]),
+            assumptions: if full {
+                vec![KeyAssumption {
+                    name: "p".into(),
+                    reason: "a guess".into(),
+                    effect: "net benefit €1 to €2".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            assumptions_note: "1 parameter is an assumption.".into(),
+        }
     }
 
     fn figure(stem: &str) -> Option<Figure> {
@@ -117,7 +169,8 @@ mod tests {
             derived,
             value: if derived { String::new() } else { "0.5".into() },
             expr: with_text.then(|| "q * 2".into()),
-            distribution: "beta(α = 1, β = 1)".into(),
+            distribution: "beta".into(),
+            mean_interval: "0.500 (0.025 to 0.975)".into(),
             source: with_text.then(|| "Author 2020".into()),
             indexed: with_text.then(|| "2022 prices × 1.073".into()),
         }
@@ -210,6 +263,7 @@ mod tests {
         Report {
             title: text("Title & <subtitle>"),
             description: text("Description"),
+            key: key(full),
             problem: problem(full),
             structure: structure(full),
             parameters: vec![param(full, full, full), param(!full, !full, full)],
@@ -222,13 +276,9 @@ mod tests {
             psa: full.then(|| Psa {
                 draws: text("8"),
                 individuals_per_draw: text("100"),
-                prob_cost_effective: vec![ProbRow {
-                    perspective: text("societal"),
-                    wtp: text("20000"),
-                    strategy: text("A"),
-                    probability: text("0.500"),
-                }],
+                prob_cost_effective: table("run.json").unwrap(),
                 summary: table("psa_summary.csv"),
+                evpi: table("evpi.csv"),
                 perspectives: vec![PsaFigures {
                     name: text("societal"),
                     ce_plane: figure("ce_plane_societal"),
@@ -247,13 +297,13 @@ mod tests {
                             svg: text("<svg></svg>"),
                         },
                     }],
-                    table: table("dsa.csv"),
+                    tables: table("dsa.csv").into_iter().collect(),
                 }]
             } else {
                 Vec::new()
             },
             compare: full.then(|| Compare {
-                results: table("compare_results.csv"),
+                results: table("compare_results.csv").into_iter().collect(),
                 inputs: table("compare_inputs.csv"),
             }),
             load_warnings: list(&["a warning"]),
