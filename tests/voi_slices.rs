@@ -209,6 +209,25 @@ fn nested_slices_that_do_not_fit_together_are_refused() {
             "{dirs:?}: the run directory was changed"
         );
     }
+    // A slice whose rows do not match its run.json, though its SHA-256 was recorded anew.
+    let cut = tmp.path().join("cut");
+    copy(&rest, &cut);
+    let text = std::fs::read_to_string(cut.join("nested.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let shorter = lines[..lines.len() - 1].join("\n") + "\n";
+    std::fs::write(cut.join("nested.csv"), &shorter).unwrap();
+    let json = std::fs::read_to_string(cut.join("run.json")).unwrap();
+    let hash = |b: &[u8]| trdsim::analysis::read::sha256_hex(b);
+    let json = json.replace(&hash(text.as_bytes()), &hash(shorter.as_bytes()));
+    std::fs::write(cut.join("run.json"), json).unwrap();
+    let o = merge(&run, &[first.clone(), cut]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let message = format!(
+        "nested.csv:{}: fewer rows than the slice's outer draws",
+        lines.len() - 1
+    );
+    assert!(stderr(&o).contains(&message), "{}", stderr(&o));
+    assert_eq!(files(&run), before);
     // A result directory that is not a slice.
     let o = merge(&run, &[first.clone(), other.clone()]);
     assert_eq!(code(&o), 1);
