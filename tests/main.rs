@@ -24,4 +24,5 @@ mod tampered;
 mod threshold;
 mod trackers;
 mod voi;
+mod voi_slices;
 mod warnings;

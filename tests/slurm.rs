@@ -9,8 +9,10 @@
 //! and its refusals are also checked without Slurm, by running it with the array variables
 //! Slurm would set.
 //!
-//! The nested EVPPI (`trdsim voi --method nested`) is not run as an array: it cannot compute
-//! a part of its outer draws, and nothing merges partial results, so there is nothing to split.
+//! The same cluster then runs the nested EVPPI of the merged run as an array,
+//! `scripts/slurm-evppi.sbatch` (slices of the outer draws, `trdsim voi --outer-range`),
+//! combines the slices with `trdsim voi --merge`, and the result must equal one unsliced
+//! nested analysis byte for byte.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,11 +28,25 @@ use rustix::process::{Pid, Signal, kill_process};
 use crate::common::{code, root, s, stderr, stdout, tempdir, trdsim};
 
 const SCRIPT: &str = "scripts/slurm-psa.sbatch";
+const EVPPI_SCRIPT: &str = "scripts/slurm-evppi.sbatch";
 const SCENARIO: &str = "scenarios/eko-vs-ect.yaml";
 /// Seven draws in three slices: integer division makes them 1..2, 3..4 and 5..7.
 const DRAWS: usize = 7;
 const SLICES: usize = 3;
 const RUN_OPTIONS: [&str; 4] = ["--individuals", "200", "--draw-individuals", "100"];
+/// Five outer draws in three slices: 1..1, 2..3 and 4..5.
+const OUTER: usize = 5;
+/// A group and a parameter of the flagship, with tiny inner samples.
+const VOI_OPTIONS: [&str; 8] = [
+    "--groups",
+    "maintenance",
+    "--params",
+    "u_remission",
+    "--inner",
+    "4",
+    "--individuals",
+    "50",
+];
 /// The partition of the test cluster (its only one).
 const PARTITION: &str = "trdsim";
 
@@ -53,9 +69,19 @@ fn clean_command(program: &Path) -> Command {
 /// The script run by bash outside Slurm, as array task `id` of `first..=max` (`count` tasks),
 /// with `echo` standing in for trdsim so that its arguments can be read back.
 fn script_task(work: &Path, task: (usize, usize, usize, usize), args: &[&str]) -> Output {
+    script_task_of(SCRIPT, work, task, args)
+}
+
+/// [`script_task`] of another script.
+fn script_task_of(
+    script: &str,
+    work: &Path,
+    task: (usize, usize, usize, usize),
+    args: &[&str],
+) -> Output {
     let (id, first, max, count) = task;
     clean_command(Path::new("bash"))
-        .arg(root().join(SCRIPT))
+        .arg(root().join(script))
         .args(args)
         .current_dir(work)
         .env("TRDSIM", "echo")
@@ -69,12 +95,17 @@ fn script_task(work: &Path, task: (usize, usize, usize, usize), args: &[&str]) -
 
 /// The `--draw-range A..B` the script passed to trdsim.
 fn draw_range(out: &Output) -> (usize, usize) {
+    range_of(out, "--draw-range")
+}
+
+/// The range `A..B` after `flag` in the arguments the script passed to trdsim.
+fn range_of(out: &Output, flag: &str) -> (usize, usize) {
     let text = stdout(out);
     let range = text
         .split_whitespace()
-        .skip_while(|w| *w != "--draw-range")
+        .skip_while(|w| *w != flag)
         .nth(1)
-        .unwrap_or_else(|| panic!("no --draw-range in {text:?}"));
+        .unwrap_or_else(|| panic!("no {flag} in {text:?}"));
     let (a, b) = range.split_once("..").expect("A..B");
     (a.parse().unwrap(), b.parse().unwrap())
 }
@@ -164,6 +195,62 @@ fn the_slurm_script_refuses_arrays_that_would_lose_draws() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_evppi_script_gives_every_outer_draw_to_exactly_one_array_task() {
+    let tmp = tempdir();
+    let slices = tmp.path().join("slices");
+    for outer in 1..=13 {
+        for n in 1..=outer.min(5) {
+            let mut next = 1;
+            for id in 0..n {
+                let args = ["run", &outer.to_string(), s(&slices), "--inner", "7"];
+                let out = script_task_of(EVPPI_SCRIPT, tmp.path(), (id, 0, n - 1, n), &args);
+                assert_eq!(code(&out), 0, "{}", stderr(&out));
+                let (a, b) = range_of(&out, "--outer-range");
+                assert!(
+                    a == next && b >= a,
+                    "{outer} outer draws, task {id} of {n}: {a}..{b}"
+                );
+                next = b + 1;
+                let words: Vec<String> =
+                    stdout(&out).split_whitespace().map(String::from).collect();
+                let head = [
+                    "voi",
+                    "run",
+                    "--method",
+                    "nested",
+                    "--outer",
+                    &outer.to_string(),
+                ];
+                assert!(words.starts_with(&head.map(String::from)), "{words:?}");
+                let tail = ["--out", &format!("{}/{id}", s(&slices)), "--inner", "7"];
+                assert!(words.ends_with(&tail.map(String::from)), "{words:?}");
+            }
+            assert_eq!(next, outer + 1, "{outer} outer draws in {n} slices");
+        }
+    }
+    let run =
+        |task, outer: &str| script_task_of(EVPPI_SCRIPT, tmp.path(), task, &["run", outer, "s"]);
+    for (out, message) in [
+        (
+            run((1, 1, 2, 2), "10"),
+            "the array must be 0-1 in steps of one",
+        ),
+        (
+            run((0, 0, 3, 4), "3"),
+            "OUTER (3) must be at least the number of array tasks (4)",
+        ),
+        (
+            run((0, 0, 1, 2), "x"),
+            "OUTER must be a positive whole number, found 'x'",
+        ),
+    ] {
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "trdsim was not started");
+    }
 }
 
 /// Slurm's programs, from PATH or the system directories where Debian installs them.
@@ -599,5 +686,73 @@ fn a_psa_run_as_a_slurm_job_array_merges_into_exactly_one_run() {
         json_merged["psa"]["draw_range"],
         serde_json::json!([1, DRAWS])
     );
+    nested_evppi_as_an_array(&cluster, work, &merged, &one);
     drop(cluster);
+}
+
+/// The nested EVPPI of the merged run `merged` as a job array of slices of the outer draws,
+/// combined, against one unsliced nested analysis of the single run `one`.
+fn nested_evppi_as_an_array(cluster: &Cluster, work: &Path, merged: &Path, one: &Path) {
+    let slices = work.join("evppi-slices");
+    let mut submit = cluster.command(&cluster.bin.sbatch);
+    submit
+        .current_dir(work)
+        .env("TRDSIM", env!("CARGO_BIN_EXE_trdsim"))
+        .args(["--wait", "--parsable", "--cpus-per-task=1", "--time=10"])
+        .arg(format!("--array=0-{}", SLICES - 1))
+        .arg("--output=evppi-%a.out")
+        .arg(root().join(EVPPI_SCRIPT))
+        .arg(merged)
+        .arg(OUTER.to_string())
+        .arg(&slices)
+        .args(VOI_OPTIONS);
+    let (status, text) = cluster.run(submit, work, Duration::from_secs(600));
+    let tasks: String = (0..SLICES)
+        .map(|i| fs::read_to_string(work.join(format!("evppi-{i}.out"))).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        status,
+        0,
+        "sbatch: {text}\ntasks:\n{tasks}{}",
+        cluster.logs()
+    );
+    let mut dirs = Vec::new();
+    for (i, range) in [[1, 1], [2, 3], [4, 5]].iter().enumerate() {
+        let dir = slices.join(i.to_string());
+        let (json, _) = recorded(&dir);
+        assert_eq!(json["outer_range"], serde_json::json!(range), "slice {i}");
+        dirs.push(dir.display().to_string());
+    }
+    let mut args = vec!["voi", s(merged), "--quiet", "--merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    let out = trdsim(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let outer = OUTER.to_string();
+    let mut args = vec![
+        "voi",
+        s(one),
+        "--method",
+        "nested",
+        "--outer",
+        &outer,
+        "--quiet",
+    ];
+    args.extend(VOI_OPTIONS);
+    let out = trdsim(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (json_one, files_one) = recorded(one);
+    let (json_merged, files_merged) = recorded(merged);
+    assert!(files_one.contains_key("evppi.csv"));
+    assert_eq!(
+        files_one.keys().collect::<Vec<_>>(),
+        files_merged.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &files_one {
+        assert!(
+            files_merged[name] == *bytes,
+            "{name} differs between the combined slices and one nested analysis"
+        );
+    }
+    assert_eq!(json_one["files"], json_merged["files"]);
+    assert_eq!(json_one["voi"], json_merged["voi"]);
 }

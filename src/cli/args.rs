@@ -96,6 +96,21 @@ pub struct VoiArgs {
     /// Nested: individuals per inner simulation [default: settings.psa.individuals].
     #[arg(long, value_name = "N")]
     pub individuals: Option<usize>,
+    /// Nested: compute only outer draws A to B (inclusive) and write them to --out as a slice, for --merge.
+    #[arg(long, value_name = "A..B", requires = "out")]
+    pub outer_range: Option<String>,
+    /// With --outer-range: the slice directory to write (RUN_DIR is only read).
+    #[arg(long, value_name = "SLICE_DIR", requires = "outer_range")]
+    pub out: Option<PathBuf>,
+    /// With --outer-range: replace an existing slice directory.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Combine these slices (from --outer-range) into RUN_DIR's EVPPI, as one nested analysis would.
+    #[arg(long, value_name = "SLICE_DIR", num_args = 1.., conflicts_with_all = ["params", "groups", "method", "outer", "inner", "individuals", "outer_range", "threads"])]
+    pub merge: Vec<PathBuf>,
+    /// Nested: worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -65,24 +65,31 @@ pub(super) fn run_model(dir: &Path) -> Result<RunModel, i32> {
 pub fn voi(args: &VoiArgs) -> i32 {
     let dir = &args.dir;
     // The recorded scenario, checked unchanged, gives the groups and the nested model.
-    let RunModel {
-        model,
-        info,
-        scenario,
-    } = match run_model(dir) {
+    let run = match run_model(dir) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let scenario = scenario.as_path();
     let req = request(
         &args.params,
         &args.groups,
         &args.method,
         (args.outer, args.inner, args.individuals),
     );
-    let settings = analysis_from_info(&info["figures"]);
+    let settings = analysis_from_info(&run.info["figures"]);
     let progress = Bars { quiet: args.quiet };
-    let result = match voi::analyse(dir, &settings, &model, &req, &progress) {
+    let scenario = run.scenario.as_path();
+    if let (Some(range), Some(target)) = (&args.outer_range, &args.out) {
+        return slice(args, &run, &req, (range, target));
+    }
+    let computed = if args.merge.is_empty() {
+        voi::with_threads(args.threads, || {
+            voi::analyse(dir, &settings, &run.model, &req, &progress)
+        })
+        .map(|r| (r, req))
+    } else {
+        merge_slices(dir, &settings, &run, &args.merge)
+    };
+    let (result, req) = match computed {
         Ok(r) => r,
         Err(e) => return fail(Some(scenario), &e),
     };
@@ -95,6 +102,53 @@ pub fn voi(args: &VoiArgs) -> i32 {
         dir.join("evppi.csv").display()
     ));
     EXIT_OK
+}
+
+/// `--outer-range A..B --out SLICE_DIR`: outer draws A..B of the nested analysis, written
+/// as a slice; the run directory is only read.
+fn slice(args: &VoiArgs, run: &RunModel, req: &VoiRequest, (range, target): (&str, &Path)) -> i32 {
+    let scenario = run.scenario.as_path();
+    let plan = match voi::slice::plan(&run.model, req, range) {
+        Ok(p) => p,
+        Err(e) => return fail(Some(scenario), &e),
+    };
+    let _claim = match super::claim(target, args.force) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let progress = Bars { quiet: args.quiet };
+    let computed = voi::with_threads(args.threads, || {
+        voi::slice::compute(&run.model, &run.info, req, &plan, &progress)
+    });
+    let slice = match computed {
+        Ok(s) => s,
+        Err(e) => return fail(Some(scenario), &e),
+    };
+    if let Err(e) = output::write_nested_slice(target, args.force, &slice, &args.dir) {
+        return fail_with(EXIT_FAILURE, e);
+    }
+    out(&format!(
+        "outer draws {}..{} of {} written to {}\n",
+        slice.range.0,
+        slice.range.1,
+        slice.plan.0,
+        target.display()
+    ));
+    EXIT_OK
+}
+
+/// `--merge SLICE_DIR...`: the slices read, checked and combined.
+fn merge_slices(
+    dir: &Path,
+    settings: &crate::analysis::psa::AnalysisSettings,
+    run: &RunModel,
+    dirs: &[std::path::PathBuf],
+) -> Result<(VoiResult, VoiRequest), crate::analysis::AnalysisError> {
+    let mut slices = Vec::new();
+    for d in dirs {
+        slices.push((d.clone(), voi::slice::read(d)?));
+    }
+    voi::slice::combine(dir, settings, &run.model, &run.info, slices)
 }
 
 /// The directory must be as the run wrote it (the EVPPI files of an earlier `voi` excepted:

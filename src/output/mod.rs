@@ -9,7 +9,8 @@
 //! removed on SIGINT/SIGTERM and, when stale, by the next run), `manifest` (`run.json`),
 //! `base_case`, `psa`, `dsa` and `compare` (the CSV tables of each analysis), `run` (a run's directory), `merge`
 //! (a merged PSA), `figures` (drawing every figure of a result directory from its files),
-//! `voi` (the EVPPI table and figures, also added to an existing result directory).
+//! `voi` (the EVPPI table and figures, also added to an existing result directory),
+//! `nested_slice` (a slice of the nested EVPPI's outer draws).
 //!
 //! This is the only stage that writes files. It takes results from `analysis`, `engine`
 //! and `econ` and never computes statistics of its own; it knows nothing of the command
@@ -24,6 +25,7 @@ mod figures;
 mod finite;
 mod manifest;
 mod merge;
+mod nested_slice;
 mod psa;
 mod run;
 mod temp;
@@ -47,6 +49,7 @@ pub use evsi::{evsi_csv, evsi_summary, write_evsi};
 pub use figures::{redrawn, render, render_from, trace_figure};
 pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;
+pub use nested_slice::{nested_slice_csv, write_nested_slice};
 pub use psa::{draws_csv, findings_json, psa_csv, write_psa_analysis};
 pub use run::{write_run, write_run_with_voi};
 pub use temp::{

@@ -13,6 +13,7 @@
 pub mod evsi;
 mod nested;
 mod regression;
+pub mod slice;
 mod targets;
 
 use std::fs;
@@ -26,7 +27,7 @@ use super::psa::AnalysisSettings;
 use super::read::{self, DrawsData, PsaData};
 use super::{AnalysisError, Progress};
 
-pub use nested::{DEFAULT_INNER, DEFAULT_OUTER};
+pub use nested::{DEFAULT_INNER, DEFAULT_OUTER, OuterMeans};
 pub use targets::{Target, TargetKind, targets};
 
 /// How the EVPPI is estimated.
@@ -146,19 +147,7 @@ pub fn analyse(
     req: &VoiRequest,
     progress: &dyn Progress,
 ) -> Result<VoiResult, AnalysisError> {
-    let data = read_psa(dir)?;
-    let reference = data
-        .strategies
-        .iter()
-        .position(|s| *s == a.reference)
-        .ok_or_else(|| {
-            AnalysisError::Failed(format!(
-                "the reference strategy `{}` is not in psa.csv",
-                a.reference
-            ))
-        })?;
-    let targets = targets(model, req)?;
-    let grid = psa::wtp_grid(a.wtp_max, a.wtp_steps, &a.thresholds);
+    let (data, reference, targets, grid) = prepare(dir, a, model, req)?;
     let (estimates, nested) = match req.method {
         VoiMethod::Regression => {
             let draws = read_draws(dir)?;
@@ -174,6 +163,43 @@ pub fn analyse(
             )
         }
     };
+    finish(&data, a, targets, grid, estimates, req.method, nested)
+}
+
+/// What every analysis of `dir` starts from: its PSA, the index of the reference strategy,
+/// the targets and the willingness-to-pay grid.
+fn prepare(
+    dir: &Path,
+    a: &AnalysisSettings,
+    model: &Model,
+    req: &VoiRequest,
+) -> Result<(PsaData, usize, Vec<Target>, Vec<f64>), AnalysisError> {
+    let data = read_psa(dir)?;
+    let reference = data
+        .strategies
+        .iter()
+        .position(|s| *s == a.reference)
+        .ok_or_else(|| {
+            AnalysisError::Failed(format!(
+                "the reference strategy `{}` is not in psa.csv",
+                a.reference
+            ))
+        })?;
+    let targets = targets(model, req)?;
+    let grid = psa::wtp_grid(a.wtp_max, a.wtp_steps, &a.thresholds);
+    Ok((data, reference, targets, grid))
+}
+
+/// The result of the estimates: with the EVPI, the population, warnings, checked finite.
+fn finish(
+    data: &PsaData,
+    a: &AnalysisSettings,
+    targets: Vec<Target>,
+    grid: Vec<f64>,
+    estimates: Vec<Vec<TargetEstimate>>,
+    method: VoiMethod,
+    nested: Option<(usize, usize, usize)>,
+) -> Result<VoiResult, AnalysisError> {
     let evpi: Vec<Vec<f64>> = data.tables.iter().map(|t| psa::evpi(t, &grid)).collect();
     let mut result = VoiResult {
         targets,
@@ -187,13 +213,34 @@ pub fn analyse(
         ),
         estimates,
         evpi,
-        method: req.method,
+        method,
         nested,
         warnings: Vec::new(),
     };
     result.warnings = warnings(&result);
-    super::finite::check_voi(&data, &result)?;
+    super::finite::check_voi(data, &result)?;
     Ok(result)
+}
+
+/// Run `f` on a pool of `threads` worker threads (default: the global pool); the results
+/// do not depend on the number.
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T, AnalysisError> + Send,
+) -> Result<T, AnalysisError> {
+    let Some(n) = threads else {
+        return f();
+    };
+    if n == 0 || n > 1024 {
+        return Err(AnalysisError::Invalid(format!(
+            "--threads: expected a number from 1 to 1024, found {n}"
+        )));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| AnalysisError::Failed(format!("cannot start {n} threads: {e}")))?;
+    pool.install(f)
 }
 
 /// An estimate above the EVPI by more than twice its error at a threshold is a sign of a

@@ -77,12 +77,14 @@ pub(super) struct Nested {
 }
 
 /// Conditional mean cost per perspective and QALYs of every strategy, for one outer draw:
-/// over all inner draws and over each half.
-struct OuterMeans {
-    /// `[half or all][perspective][strategy]` cost; index 0 all, 1 and 2 the halves.
-    cost: [Vec<Vec<f64>>; 3],
-    /// `[half or all][strategy]` QALYs.
-    effect: [Vec<f64>; 3],
+/// over all inner draws and over each half. Outer draw `k` depends only on the seed, `k`
+/// and the plan, so a slice of the outer draws computes exactly these numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OuterMeans {
+    /// `[sample][perspective][strategy]` cost; sample 0 all inner draws, 1 and 2 the halves.
+    pub cost: [Vec<Vec<f64>>; 3],
+    /// `[sample][strategy]` QALYs.
+    pub effect: [Vec<f64>; 3],
 }
 
 /// Nested EVPPI of every target, `[perspective][target]`.
@@ -94,15 +96,29 @@ pub(super) fn nested(
     grid: &[f64],
     progress: &dyn Progress,
 ) -> Result<Nested, AnalysisError> {
+    let means = outer_means_of(model, targets, plan, (1, plan.outer as u64), progress)?;
+    Ok(from_means(model, perspectives, &means, grid))
+}
+
+/// The conditional means of outer draws `first..=last` of every target,
+/// `[target][k − first]`; computed in parallel, collected in draw order.
+pub(super) fn outer_means_of(
+    model: &Model,
+    targets: &[Target],
+    plan: &NestedPlan,
+    (first, last): (u64, u64),
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<OuterMeans>>, AnalysisError> {
+    let n_outer = last + 1 - first;
     let phase = progress.phase(
-        (targets.len() * plan.outer * plan.inner) as u64,
+        targets.len() as u64 * n_outer * plan.inner as u64,
         "simulations",
     );
     let mut per_target = Vec::new();
     for t in targets {
         let mut fixed = vec![false; model.params.len()];
         t.params.iter().for_each(|id| fixed[id.0] = true);
-        let outer: Vec<OuterMeans> = (1..=plan.outer as u64)
+        let outer: Vec<OuterMeans> = (first..=last)
             .into_par_iter()
             .map(|k| {
                 let m = outer_means(model, &fixed, k, plan);
@@ -110,13 +126,28 @@ pub(super) fn nested(
                 m
             })
             .collect::<Result<_, _>>()?;
-        per_target.push(estimates(model, perspectives, &outer, grid));
+        per_target.push(outer);
     }
-    Ok(Nested {
+    Ok(per_target)
+}
+
+/// The EVPPI `[perspective][target]` from every outer draw's conditional means
+/// (`[target][k − 1]`, all K of them).
+pub(super) fn from_means(
+    model: &Model,
+    perspectives: &[String],
+    means: &[Vec<OuterMeans>],
+    grid: &[f64],
+) -> Nested {
+    let per_target: Vec<Vec<TargetEstimate>> = means
+        .iter()
+        .map(|outer| estimates(model, perspectives, outer, grid))
+        .collect();
+    Nested {
         estimates: (0..perspectives.len())
             .map(|p| per_target.iter().map(|t| t[p].clone()).collect())
             .collect(),
-    })
+    }
 }
 
 /// Simulate the inner draws of outer draw `k` and average them.
