@@ -62,7 +62,9 @@ mod tests {
     use super::*;
     use crate::plot::line_chart::{STACKED_CHROME_HEIGHT, STACKED_PANEL_HEIGHT, lines};
     use crate::plot::style::{HEIGHT, WIDTH};
-    use crate::plot::test_support::{assert_svg, clean, png_size, temp_dir, weeks};
+    use crate::plot::test_support::{
+        assert_geometry, assert_svg, clean, png_size, svg_texts, temp_dir, weeks,
+    };
 
     #[test]
     fn trace_writes_png_and_svg() {
@@ -89,9 +91,21 @@ mod tests {
             &stem,
             "Markov trace",
             "Time (weeks)",
+            &[("Esketamine", states.clone()), ("ECT", states.clone())],
+        )
+        .unwrap();
+        // A title too wide for the figure at full size is set smaller.
+        let long = "Markov trace: Oral esketamine versus ECT for treatment-resistant depression (60 weeks)";
+        trace(
+            &dir.join("long"),
+            long,
+            "Time (weeks)",
             &[("Esketamine", states.clone()), ("ECT", states)],
         )
         .unwrap();
+        let svg = std::fs::read_to_string(dir.join("long.svg")).unwrap();
+        assert_geometry(&svg, &["Remission", "Depressed", "Dead"]);
+        assert!(svg_texts(&svg).iter().any(|t| t.text == long));
 
         let png = std::fs::read(dir.join("trace.png")).unwrap();
         assert_eq!(png_size(&png), (WIDTH, HEIGHT));
