@@ -99,6 +99,15 @@ pub(super) fn param_label(model: &Model, param: usize) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut strategy = None;
     let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
+    let is_strategy = |t: &str| {
+        model
+            .strategies
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(t))
+    };
+    // Only a strategy id that ends the name, and the only one in it, names whose value it is
+    // (`p_w8_remission_eko_after_ect` reads as written).
+    let n_strategies = tokens.iter().filter(|t| is_strategy(t)).count();
     for (i, token) in tokens.iter().enumerate() {
         let lower = token.to_ascii_lowercase();
         if let Some(s) = model
@@ -106,7 +115,7 @@ pub(super) fn param_label(model: &Model, param: usize) -> String {
             .iter()
             .find(|s| s.name.eq_ignore_ascii_case(token))
         {
-            if i + 1 == tokens.len() && i > 0 {
+            if i + 1 == tokens.len() && i > 0 && n_strategies == 1 {
                 strategy = Some(s.name.to_uppercase());
             } else {
                 words.push(s.name.to_uppercase());
@@ -305,4 +314,42 @@ pub fn write_dsa(
         }
         Ok(serde_json::Map::new())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_labels_write_out_the_naming_convention() {
+        let model = crate::scenario::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/eko-vs-ect.yaml"),
+        )
+        .unwrap();
+        let label = |name: &str| {
+            let i = model.params.iter().position(|p| p.name == name).unwrap();
+            param_label(&model, i)
+        };
+        assert_eq!(
+            label("p_w8_remission_eko"),
+            "Probability week 8 remission, EKO"
+        );
+        assert_eq!(
+            label("p_w8_remission_eko_after_ect"),
+            "Probability week 8 remission EKO after ECT"
+        );
+        assert_eq!(label("c_esketamine_week"), "Cost esketamine week");
+        assert_eq!(label("hr_sustain_pooled"), "Hazard ratio sustain pooled");
+        assert_eq!(
+            label("n_tau_mh_per_month"),
+            "Number of TAU mental health per month"
+        );
+        let cost = model
+            .params
+            .iter()
+            .position(|p| p.name == "c_esketamine_week")
+            .unwrap();
+        assert_eq!(param_axis(&model, cost), "Cost esketamine week (€)");
+        assert_eq!(param_value(&model, cost, 1234.4), "€1,234");
+    }
 }

@@ -92,14 +92,14 @@ pub(super) fn frame<DB: DrawingBackend>(
 }
 
 /// The title's font size: [`TITLE_SIZE`], or less for a long title, so that
-/// it fits the figure's width with a margin of 20 px on each side (at least
+/// it fits the figure's width with a margin of 60 px on each side (at least
 /// [`MIN_TITLE_SIZE`]; a title too long even then is the caller's to shorten).
 pub(super) fn title_size<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<f64, String> {
     let (width, _) = root.dim_in_pixel();
-    let room = f64::from(width.saturating_sub(40));
+    let room = f64::from(width.saturating_sub(120));
     let (text_width, _) = root
         .estimate_text_size(
             title,

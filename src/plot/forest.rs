@@ -48,8 +48,8 @@ pub struct ForestRow<'a> {
 /// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
 /// `x_label` names the outcome with its unit; tick labels are amounts of
 /// `currency` (as in [`ce_plane`](super::ce_plane())). A non-finite estimate
-/// leaves its dot out, a non-finite interval its whisker. Labels wider than a
-/// third of the figure are shortened with "…". The figure is 40 px tall per
+/// leaves its dot out, a non-finite interval its whisker. Labels wider than
+/// 40% of the figure are shortened with "…". The figure is 40 px tall per
 /// row plus 230 px (at least 400 px, at most 4200 px).
 ///
 /// # Errors
@@ -187,7 +187,7 @@ impl Figure for Forest<'_> {
         let mut names = Vec::with_capacity(self.rows.len());
         let mut widest = 0;
         for row in &self.rows {
-            let (name, width) = Self::fit(&area, row.label, &name_style, WIDTH / 3)?;
+            let (name, width) = Self::fit(&area, row.label, &name_style, WIDTH * 2 / 5)?;
             widest = widest.max(width);
             names.push(name);
         }
