@@ -243,6 +243,16 @@ pub(super) fn psa_figures(
     .map_err(err)
 }
 
+/// The unit of an amount for an axis description, in parentheses after a space:
+/// " (€)" for EUR, " (USD)" for another code, nothing without a currency.
+pub(super) fn currency_unit(currency: &str) -> String {
+    match currency {
+        "" => String::new(),
+        "EUR" | "eur" => " (€)".to_owned(),
+        c => format!(" ({c})"),
+    }
+}
+
 /// A threshold for a label: "€20,000" for EUR, "USD 20,000" otherwise.
 pub(super) fn money(x: f64, currency: &str) -> String {
     let whole = format!("{:.0}", x.abs());
@@ -258,16 +268,6 @@ pub(super) fn money(x: f64, currency: &str) -> String {
         "EUR" | "eur" => format!("{sign}€{grouped}"),
         "" => format!("{sign}{grouped}"),
         c => format!("{sign}{c} {grouped}"),
-    }
-}
-
-/// The unit of an amount for an axis description, in parentheses after a space:
-/// " (€)" for EUR, " (USD)" for another code, nothing without a currency.
-pub(super) fn currency_unit(currency: &str) -> String {
-    match currency {
-        "" => String::new(),
-        "EUR" | "eur" => " (€)".to_owned(),
-        c => format!(" ({c})"),
     }
 }
 

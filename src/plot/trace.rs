@@ -168,13 +168,14 @@ mod tests {
         ];
         for (i, points) in cases.iter().enumerate() {
             let series = [Series { label: "", points }];
-            let _ = lines(&dir.join(format!("l{i}")), "", "", "", &series, None);
+            let _ = lines(&dir.join(format!("l{i}")), "", "", "", &series, 3, None);
             let _ = lines(
                 &dir.join(format!("r{i}")),
                 "t",
                 "x",
                 "y",
                 &series,
+                1,
                 Some((1.0, 1.0)),
             );
             let _ = lines(
@@ -183,6 +184,7 @@ mod tests {
                 "x",
                 "y",
                 &series,
+                0,
                 Some((f64::NAN, 3.0)),
             );
             let _ = trace(
@@ -192,7 +194,7 @@ mod tests {
                 &[("s", series.to_vec())],
             );
         }
-        assert!(lines(&dir.join("empty"), "t", "x", "y", &[], None).is_ok());
+        assert!(lines(&dir.join("empty"), "t", "x", "y", &[], 2, None).is_ok());
         assert!(trace(&dir.join("none"), "t", "x", &[]).is_err());
         assert!(trace(&dir.join("no-states"), "t", "x", &[("s", vec![])]).is_ok());
         // The huge span cannot be drawn and must say so, naming the file.
@@ -200,7 +202,7 @@ mod tests {
             label: "h",
             points: &huge,
         }];
-        let err = lines(&dir.join("huge"), "t", "x", "y", &series, None).unwrap_err();
+        let err = lines(&dir.join("huge"), "t", "x", "y", &series, 0, None).unwrap_err();
         assert!(err.to_string().contains("huge.png"), "{err}");
         clean(&dir);
     }
