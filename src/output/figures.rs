@@ -164,16 +164,7 @@ pub(super) fn psa_figures(
         .iter()
         .zip(&clouds)
         .zip(&others)
-        .map(|((label, points), s)| plot::PlaneCloud {
-            label,
-            strategy: *s,
-            points,
-            stats: crate::econ::plane::plane_summary(points).map(|p| plot::PlaneStats {
-                mean: p.mean,
-                covariance: p.covariance,
-                quadrants: p.quadrants,
-            }),
-        })
+        .map(|((label, points), s)| plane_cloud(label, *s, points))
         .collect();
     plot::ce_plane(
         &dir.join(format!("ce_plane_{persp}")),
@@ -241,6 +232,25 @@ pub(super) fn psa_figures(
         &series_refs,
     )
     .map_err(err)
+}
+
+/// A cloud of the cost-effectiveness plane with its summary (mean, covariance, quadrants).
+fn plane_cloud<'a>(
+    label: &'a str,
+    strategy: usize,
+    points: &'a [(f64, f64)],
+) -> plot::PlaneCloud<'a> {
+    let stats = crate::econ::plane::plane_summary(points).map(|p| plot::PlaneStats {
+        mean: p.mean,
+        covariance: p.covariance,
+        quadrants: p.quadrants,
+    });
+    plot::PlaneCloud {
+        label,
+        strategy,
+        points,
+        stats,
+    }
 }
 
 /// The unit of an amount for an axis description, in parentheses after a space:

@@ -33,9 +33,9 @@
 //!
 //! Invariants: every drawing or writing failure is returned as a
 //! [`PlotError`] naming the file, never a panic; no half-drawn file is ever
-//! written, because each file is rendered in memory before it is written. This folder depends on `plotters` and
-//! the standard library only, and must not depend on any other module of the
-//! crate.
+//! written, because each file is rendered in memory before it is written. This folder depends on `plotters`,
+//! `font-subset` and `base64` (the font each SVG carries) and the standard
+//! library only, and must not depend on any other module of the crate.
 
 mod annotate;
 mod axes;
