@@ -243,6 +243,47 @@ fn compare_lists_changed_inputs_and_results_per_scenario() {
             .unwrap()
             .ends_with("prob_cost_effective_80000")
     );
+    // compare_inmb.csv: wtp · ΔQALYs − Δcost from compare_results.csv's rows, and the
+    // interval of the draws around it; one forest plot per perspective and threshold.
+    let inmb = std::fs::read_to_string(dir.join("compare_inmb.csv")).unwrap();
+    let result_rows: Vec<Vec<&str>> = results
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let find = |scenario: &str, persp: &str, strategy: &str| {
+        let row = result_rows
+            .iter()
+            .find(|r| r[0] == scenario && r[1] == persp && r[2] == strategy)
+            .unwrap();
+        (
+            row[3].parse::<f64>().unwrap(),
+            row[4].parse::<f64>().unwrap(),
+        )
+    };
+    let lines: Vec<&str> = inmb.lines().collect();
+    assert_eq!(
+        lines[0],
+        "scenario,perspective,strategy,reference,wtp,inmb,inmb_low,inmb_high"
+    );
+    // 2 scenarios × 2 perspectives × 1 comparison × 3 thresholds.
+    assert_eq!(lines.len(), 1 + 12, "{inmb}");
+    for line in &lines[1..] {
+        let f: Vec<&str> = line.split(',').collect();
+        let (cost, qalys) = find(f[0], f[1], f[2]);
+        let (ref_cost, ref_qalys) = find(f[0], f[1], f[3]);
+        let wtp: f64 = f[4].parse().unwrap();
+        let expected = wtp * (qalys - ref_qalys) - (cost - ref_cost);
+        let got: f64 = f[5].parse().unwrap();
+        assert!(
+            (got - expected).abs() <= 1e-9 * (1.0 + expected.abs()),
+            "{line}"
+        );
+        let (low, high): (f64, f64) = (f[6].parse().unwrap(), f[7].parse().unwrap());
+        assert!(low <= high, "{line}");
+        let figure = dir.join(format!("forest_{}_{}.svg", f[1], f[4]));
+        assert!(figure.exists(), "{}", figure.display());
+    }
 }
 
 fn param_index(model: &trdsim::model::Model, name: &str) -> usize {
@@ -342,8 +383,9 @@ fn dsa_command_varies_a_dirichlet_share_and_labels_bars_with_their_range() {
     // quantiles (statrs, independently), to three significant digits.
     use statrs::distribution::{Beta, ContinuousCDF};
     let b = Beta::new(7.0, 3.0).unwrap();
+    // The parameter is named by its label, written out from its id.
     let label = format!(
-        "share_ect_inpatient ({:.3} – {:.3})",
+        "Share ECT inpatient ({:.3} – {:.3})",
         b.inverse_cdf(0.025),
         b.inverse_cdf(0.975)
     );

@@ -38,6 +38,29 @@ pub struct CompareRow {
     pub icer: IcerRow,
     /// Probability cost-effective at each of the first scenario's thresholds.
     pub prob_cost_effective: Option<Vec<f64>>,
+    /// Incremental net monetary benefit against the scenario's reference strategy
+    /// (`settings.reference_strategy`) at each of the first scenario's thresholds.
+    pub inmb: Vec<InmbEstimate>,
+}
+
+/// The incremental net monetary benefit of a strategy against the reference at one
+/// threshold: the base case's, `wtp · ΔE − ΔC` of the mean outcomes, and with a PSA the
+/// 2.5th and 97.5th percentiles of the draws' (R's type 7, as every PSA interval here).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InmbEstimate {
+    pub value: f64,
+    pub interval: Option<(f64, f64)>,
+}
+
+/// What a figure of the comparison names: each scenario's title, currency, strategy
+/// labels and reference strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioInfo {
+    pub title: String,
+    pub currency: String,
+    /// `(id, label)` of each strategy, in the scenario's order.
+    pub strategies: Vec<(String, String)>,
+    pub reference: usize,
 }
 
 /// A comparison of scenarios, against the first.
@@ -49,6 +72,8 @@ pub struct Comparison {
     pub thresholds: Vec<f64>,
     pub changes: Vec<Change>,
     pub rows: Vec<CompareRow>,
+    /// One per scenario, in order.
+    pub scenarios: Vec<ScenarioInfo>,
 }
 
 /// Check a comparison request.
@@ -86,8 +111,19 @@ pub fn compare(
         thresholds,
         changes: Vec::new(),
         rows: Vec::new(),
+        scenarios: Vec::with_capacity(models.len()),
     };
     for (i, model) in models.iter().enumerate() {
+        out.scenarios.push(ScenarioInfo {
+            title: model.meta.title.clone(),
+            currency: model.meta.currency.clone(),
+            strategies: model
+                .strategies
+                .iter()
+                .map(|s| (s.name.clone(), s.label.clone()))
+                .collect(),
+            reference: model.settings.reference_strategy.0,
+        });
         out.changes.extend(changes(i, &first, &inputs(model)));
         scenario_rows(i, model, req, &mut out, progress).map_err(|e| (i, e))?;
     }
@@ -162,7 +198,7 @@ fn scenario_rows(
                 effect: s.outcomes[l.qalys(true)].mean,
             })
             .collect();
-        let probs = draws.as_ref().map(|d| {
+        let table = draws.as_ref().map(|d| {
             let mut t = PsaTable::new(model.strategies.len());
             for draw in d {
                 let c: Vec<f64> = draw
@@ -173,9 +209,29 @@ fn scenario_rows(
                 let e: Vec<f64> = draw.outcomes.iter().map(|o| o[l.qalys(true)]).collect();
                 t.push_draw(&c, &e);
             }
-            crate::econ::psa::ceac(&t, &out.thresholds, model.settings.reference_strategy.0)
+            t
         });
+        let reference = model.settings.reference_strategy.0;
+        let probs = table
+            .as_ref()
+            .map(|t| crate::econ::psa::ceac(t, &out.thresholds, reference));
         for row in crate::econ::incremental(&oc) {
+            let s = row.strategy;
+            let inmb = out
+                .thresholds
+                .iter()
+                .map(|w| InmbEstimate {
+                    value: w * (oc[s].effect - oc[reference].effect)
+                        - (oc[s].cost - oc[reference].cost),
+                    interval: table.as_ref().map(|t| {
+                        let draws: Vec<f64> = (0..t.n_draws)
+                            .map(|d| t.inmb(d, s, reference, *w))
+                            .collect();
+                        let i = crate::econ::psa::interval(&draws);
+                        (i.low, i.high)
+                    }),
+                })
+                .collect();
             out.rows.push(CompareRow {
                 scenario: i,
                 perspective: persp.name.clone(),
@@ -183,6 +239,7 @@ fn scenario_rows(
                 prob_cost_effective: probs
                     .as_ref()
                     .map(|pts| pts.iter().map(|pt| pt.prob_best[row.strategy]).collect()),
+                inmb,
                 icer: row,
             });
         }

@@ -599,6 +599,35 @@ pub fn running_mean_inmb(t: &PsaTable, s: usize, reference: usize, wtp: f64) -> 
         .collect()
 }
 
+/// The Monte Carlo standard error of [`running_mean_inmb`] after each draw: the sample
+/// standard deviation of the first `n` INMB draws over `√n` (0 for the first draw), by
+/// Welford's update (Welford 1962; Knuth, TAOCP vol. 2, §4.2.2), so that the band
+/// `mean ± 1.96 · SE` of a convergence plot is exact for every prefix.
+///
+/// # Panics
+/// As [`running_mean_inmb`].
+#[must_use]
+pub fn running_se_inmb(t: &PsaTable, s: usize, reference: usize, wtp: f64) -> Vec<f64> {
+    t.check_shape("running_se_inmb");
+    t.check_strategies("running_se_inmb", &[s, reference]);
+    let (mut mean, mut m2) = (0.0, 0.0);
+    inmb_draws(t, s, reference, wtp)
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let n = (i + 1) as f64;
+            let delta = x - mean;
+            mean += delta / n;
+            m2 += delta * (x - mean);
+            if i == 0 {
+                0.0
+            } else {
+                (m2 / (n - 1.0) / n).sqrt()
+            }
+        })
+        .collect()
+}
+
 /// A willingness-to-pay grid: `0, max/n, 2·max/n, …, max` (`n` equal steps, `n + 1`
 /// points; `n == 0` is treated as one step), merged with the thresholds in `include`, then
 /// sorted ascending with exact duplicates removed (`-0.0` counts as `0.0`). Grid point `i`

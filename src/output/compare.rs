@@ -1,10 +1,12 @@
 //! A scenario comparison's files: `compare_inputs.csv` (what differs from the first
-//! scenario) and `compare_results.csv` (each scenario's incremental analysis).
+//! scenario), `compare_results.csv` (each scenario's incremental analysis), and
+//! `compare_inmb.csv` with its forest plots (incremental net benefit per scenario).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::analysis::compare::Comparison;
+use crate::plot;
 
 use super::{OutputError, field, opt, write_atomically, write_file};
 
@@ -57,6 +59,99 @@ pub fn compare_results_csv(names: &[String], c: &Comparison, with_psa: bool) -> 
     results
 }
 
+/// `compare_inmb.csv`: the incremental net monetary benefit of every strategy against its
+/// scenario's reference at each threshold, with the 95% interval of the PSA when there is
+/// one (empty otherwise); what the forest plots show.
+pub fn compare_inmb_csv(names: &[String], c: &Comparison) -> String {
+    let mut s =
+        String::from("scenario,perspective,strategy,reference,wtp,inmb,inmb_low,inmb_high\n");
+    for r in &c.rows {
+        let info = &c.scenarios[r.scenario];
+        let reference = &info.strategies[info.reference].0;
+        if &r.strategy == reference {
+            continue;
+        }
+        for (w, e) in c.thresholds.iter().zip(&r.inmb) {
+            let (low, high) = e.interval.map_or((None, None), |(l, h)| (Some(l), Some(h)));
+            let _ = writeln!(
+                s,
+                "{},{},{},{reference},{w},{},{},{}",
+                field(&names[r.scenario]),
+                r.perspective,
+                r.strategy,
+                e.value,
+                opt(low),
+                opt(high)
+            );
+        }
+    }
+    s
+}
+
+/// One forest plot per perspective and threshold (`forest_<perspective>_<wtp>`): each
+/// scenario's incremental net monetary benefit against its reference, with its 95%
+/// interval from the PSA.
+fn forest_figures(dir: &Path, c: &Comparison) -> Result<(), OutputError> {
+    let Some(first) = c.scenarios.first() else {
+        return Ok(());
+    };
+    let mut perspectives: Vec<&str> = Vec::new();
+    for r in &c.rows {
+        if !perspectives.contains(&r.perspective.as_str()) {
+            perspectives.push(&r.perspective);
+        }
+    }
+    let several = c
+        .scenarios
+        .iter()
+        .any(|s| s.strategies.len() > 2 || s.strategies != first.strategies);
+    for persp in perspectives {
+        for (k, w) in c.thresholds.iter().enumerate() {
+            let mut rows = Vec::new();
+            for r in c.rows.iter().filter(|r| r.perspective == persp) {
+                let info = &c.scenarios[r.scenario];
+                let Some(position) = info.strategies.iter().position(|s| s.0 == r.strategy) else {
+                    continue;
+                };
+                if position == info.reference {
+                    continue;
+                }
+                let (name, reference) = (
+                    &info.strategies[position].1,
+                    &info.strategies[info.reference].1,
+                );
+                let label = if several {
+                    format!("{}: {name}", info.title)
+                } else {
+                    info.title.clone()
+                };
+                rows.push((label, format!("{name} vs {reference}"), position, r.inmb[k]));
+            }
+            let forest_rows: Vec<plot::ForestRow> = rows
+                .iter()
+                .map(|(label, comparison, position, e)| plot::ForestRow {
+                    label,
+                    comparison,
+                    strategy: *position,
+                    estimate: e.value,
+                    interval: e.interval,
+                })
+                .collect();
+            let unit = super::figures::currency_unit(&first.currency);
+            let wtp = super::figures::money(*w, &first.currency);
+            plot::forest(
+                &dir.join(format!("forest_{persp}_{w}")),
+                &format!("Scenario analyses at {wtp}/QALY, {persp} perspective"),
+                &format!("Incremental net monetary benefit{unit}"),
+                &first.currency,
+                &forest_rows,
+            )
+            .map_err(|e| OutputError(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Write a comparison's result directory.
 pub fn write_comparison(
     dir: &Path,
@@ -79,6 +174,8 @@ pub fn write_comparison(
     write_atomically(dir, force, json, |tmp| {
         write_file(&tmp.join("compare_inputs.csv"), &changes)?;
         write_file(&tmp.join("compare_results.csv"), &results)?;
+        write_file(&tmp.join("compare_inmb.csv"), &compare_inmb_csv(names, c))?;
+        forest_figures(tmp, c)?;
         Ok(serde_json::Map::new())
     })
 }

@@ -90,17 +90,16 @@ fn figures(dir: &Path, model: &Model, plan: &EvsiPlan, r: &EvsiResult) -> Result
             .iter()
             .map(|(label, points)| Series { label, points })
             .collect();
-        let currency = if r.currency.is_empty() {
-            "currency"
-        } else {
-            &r.currency
-        };
         plot::lines(
             &dir.join(format!("evsi_{}_{persp}", plan.target)),
             &format!("Value of a study of {} ({persp} perspective)", plan.target),
             "People measured",
-            &format!("Expected value, {what} ({currency})"),
+            &format!(
+                "Expected value, {what}{}",
+                super::figures::currency_unit(&r.currency)
+            ),
             &series,
+            0,
             None,
         )
         .map_err(|e| OutputError(e.to_string()))?;

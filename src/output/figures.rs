@@ -160,10 +160,11 @@ pub(super) fn psa_figures(
                 .collect()
         })
         .collect();
-    let cloud_refs: Vec<(&str, &[(f64, f64)])> = labels
+    let cloud_refs: Vec<plot::PlaneCloud> = labels
         .iter()
         .zip(&clouds)
-        .map(|(l, c)| (l.as_str(), c.as_slice()))
+        .zip(&others)
+        .map(|((label, points), s)| plane_cloud(label, *s, points))
         .collect();
     plot::ce_plane(
         &dir.join(format!("ce_plane_{persp}")),
@@ -202,18 +203,27 @@ pub(super) fn psa_figures(
         &a.thresholds,
     )
     .map_err(err)?;
-    let mut series_labels = Vec::new();
     let mut series = Vec::new();
     for (s, label) in others.iter().zip(&labels) {
-        for w in &a.thresholds {
-            series_labels.push(format!("{label} at {}", money(*w, &a.currency)));
-            series.push(psa::running_mean_inmb(t, *s, reference, *w));
+        for (k, w) in a.thresholds.iter().enumerate() {
+            series.push((
+                format!("{label} at {}/QALY", money(*w, &a.currency)),
+                *s,
+                k,
+                psa::running_mean_inmb(t, *s, reference, *w),
+                psa::running_se_inmb(t, *s, reference, *w),
+            ));
         }
     }
-    let series_refs: Vec<(&str, &[f64])> = series_labels
+    let series_refs: Vec<plot::RunningMean> = series
         .iter()
-        .zip(&series)
-        .map(|(l, s)| (l.as_str(), s.as_slice()))
+        .map(|(label, s, k, mean, se)| plot::RunningMean {
+            label,
+            strategy: *s,
+            threshold: *k,
+            mean,
+            se,
+        })
         .collect();
     plot::convergence(
         &dir.join(format!("convergence_{persp}")),
@@ -222,6 +232,35 @@ pub(super) fn psa_figures(
         &series_refs,
     )
     .map_err(err)
+}
+
+/// A cloud of the cost-effectiveness plane with its summary (mean, covariance, quadrants).
+fn plane_cloud<'a>(
+    label: &'a str,
+    strategy: usize,
+    points: &'a [(f64, f64)],
+) -> plot::PlaneCloud<'a> {
+    let stats = crate::econ::plane::plane_summary(points).map(|p| plot::PlaneStats {
+        mean: p.mean,
+        covariance: p.covariance,
+        quadrants: p.quadrants,
+    });
+    plot::PlaneCloud {
+        label,
+        strategy,
+        points,
+        stats,
+    }
+}
+
+/// The unit of an amount for an axis description, in parentheses after a space:
+/// " (€)" for EUR, " (USD)" for another code, nothing without a currency.
+pub(super) fn currency_unit(currency: &str) -> String {
+    match currency {
+        "" => String::new(),
+        "EUR" | "eur" => " (€)".to_owned(),
+        c => format!(" ({c})"),
+    }
 }
 
 /// A threshold for a label: "€20,000" for EUR, "USD 20,000" otherwise.

@@ -75,11 +75,6 @@ fn figures(
 ) -> Result<Vec<String>, OutputError> {
     let name = &model.params[plan.range.param].name;
     let n = model.strategies.len();
-    let currency = if model.meta.currency.is_empty() {
-        "currency"
-    } else {
-        &model.meta.currency
-    };
     let mut stems = Vec::new();
     for (pi, &p) in plan.perspectives.iter().enumerate() {
         for (wi, &w) in plan.wtps.iter().enumerate() {
@@ -135,8 +130,12 @@ fn figures(
                     model.perspectives[p].name
                 ),
                 name,
-                &format!("Net monetary benefit per person ({currency})"),
+                &format!(
+                    "Net monetary benefit per person{}",
+                    super::figures::currency_unit(&model.meta.currency)
+                ),
                 &series,
+                model.strategies.len(),
                 None,
             )
             .map_err(|e| OutputError(e.to_string()))?;

@@ -8,12 +8,13 @@ use super::guided::GuidedFigure;
 use super::legend::{LegendEntry, Swatch};
 use super::money::Money;
 use super::render::render;
-use super::style::LineStyle;
+use super::style::{BAND_COLOR, LineStyle};
 use super::wtp::{against, check_len, wtp_guides};
 
 /// Cost-effectiveness acceptability curves: the probability that each
 /// strategy is cost-effective (y, 0–1) against willingness to pay (x,
-/// currency per QALY), one coloured line per strategy. The frontier (CEAF)
+/// currency per QALY), one line per strategy in its colour: `curves` lists
+/// every strategy in the scenario's order, which gives each its colour. The frontier (CEAF)
 /// is drawn as a thick grey band beneath the curves, so it highlights the
 /// curve of the strategy with the highest expected net benefit at each
 /// willingness to pay; a jump in the band shows where that strategy changes.
@@ -68,7 +69,7 @@ pub(super) fn ceac_figure<'a>(
     let mut legend: Vec<LegendEntry<'a>> = Vec::with_capacity(curves.len() + 1);
     let mut lines = Vec::with_capacity(curves.len());
     for (i, (label, values)) in curves.iter().enumerate() {
-        let style = LineStyle::nth(i);
+        let style = LineStyle::strategy(i);
         legend.push(LegendEntry {
             label,
             style,
@@ -79,7 +80,7 @@ pub(super) fn ceac_figure<'a>(
     if !frontier.is_empty() {
         legend.push(LegendEntry {
             label: "Frontier (CEAF)",
-            style: LineStyle::nth(0),
+            style: LineStyle::solid(BAND_COLOR),
             swatch: Swatch::Band,
         });
     }
@@ -93,6 +94,7 @@ pub(super) fn ceac_figure<'a>(
         // A little room so that lines at 0 or 1 are not drawn on the frame.
         y_range: (-0.02, 1.02),
         band: against(wtp, frontier),
+        shades: Vec::new(),
         lines,
         verticals,
         horizontals: Vec::new(),
@@ -104,7 +106,9 @@ pub(super) fn ceac_figure<'a>(
 mod tests {
     use super::*;
     use crate::plot::style::{HEIGHT, WIDTH};
-    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir};
+    use crate::plot::test_support::{
+        assert_geometry, check_files, clean, coloured_pixels, figure_dir,
+    };
 
     #[test]
     fn ceac_writes_png_and_svg() {
@@ -135,7 +139,7 @@ mod tests {
             &thresholds,
         )
         .unwrap();
-        check_files(
+        let svg = check_files(
             &dir,
             "ceac",
             (WIDTH, HEIGHT),
@@ -152,8 +156,11 @@ mod tests {
                 "Probability cost-effective",
             ],
         );
+        assert_geometry(&svg, &["Esketamine", "ECT", "TAU", "Frontier (CEAF)"]);
         let figure = ceac_figure("t", "EUR", &wtp, &curves, &frontier, &thresholds).unwrap();
         assert!(coloured_pixels(&figure) > 2_000);
+        // Strategies keep the colour of their position.
+        assert_eq!(figure.lines[1].1, LineStyle::strategy(1));
         if !keep {
             clean(&dir);
         }

@@ -8,6 +8,8 @@ use super::guided::GuidedFigure;
 use super::legend::{LegendEntry, Swatch};
 use super::money::Money;
 use super::render::render;
+use plotters::style::colors::BLACK;
+
 use super::style::LineStyle;
 use super::wtp::{against, check_len, wtp_guides};
 
@@ -62,7 +64,8 @@ pub(super) fn evpi_figure<'a>(
     } else {
         (lo, hi)
     };
-    let style = LineStyle::nth(3);
+    // Black: EVPI is not a strategy, and every strategy colour means one.
+    let style = LineStyle::solid(BLACK);
     Ok(GuidedFigure {
         title,
         x_label: money.described("Willingness to pay", "/QALY"),
@@ -72,6 +75,7 @@ pub(super) fn evpi_figure<'a>(
         x_range,
         y_range,
         band: Vec::new(),
+        shades: Vec::new(),
         lines: vec![(against(wtp, evpi), style)],
         verticals,
         horizontals: Vec::new(),
@@ -87,7 +91,9 @@ pub(super) fn evpi_figure<'a>(
 mod tests {
     use super::*;
     use crate::plot::style::{HEIGHT, WIDTH};
-    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir};
+    use crate::plot::test_support::{
+        assert_geometry, check_files, clean, coloured_pixels, figure_dir,
+    };
 
     #[test]
     fn evpi_writes_png_and_svg() {
@@ -106,7 +112,7 @@ mod tests {
             &[20_000.0, 30_000.0],
         )
         .unwrap();
-        check_files(
+        let svg = check_files(
             &dir,
             "evpi",
             (WIDTH, HEIGHT),
@@ -119,9 +125,10 @@ mod tests {
                 "Willingness to pay (GBP/QALY)",
             ],
         );
+        assert_geometry(&svg, &["EVPI per person"]);
         let figure = evpi_figure("t", "GBP", &wtp, &values, &[20_000.0]).unwrap();
         assert!(figure.y_range.0 < 0.0 && figure.y_range.0 > -0.03 * figure.y_range.1);
-        assert!(coloured_pixels(&figure) > 1_000);
+        assert!(coloured_pixels(&figure) == 0, "EVPI is drawn in black");
         if !keep {
             clean(&dir);
         }

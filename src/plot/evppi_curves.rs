@@ -62,10 +62,7 @@ fn evppi_figure<'a>(
         .copied();
     let (_, hi) = auto_range(all.chain([0.0]), 0.05)?;
     // Black is the EVPI's; the curves take the other colours.
-    let evpi_style = LineStyle {
-        color: PALETTE[6],
-        dashed: false,
-    };
+    let evpi_style = LineStyle::solid(PALETTE[6]);
     let mut legend = vec![LegendEntry {
         label: "EVPI (all parameters)",
         style: evpi_style,
@@ -73,7 +70,9 @@ fn evppi_figure<'a>(
     }];
     let mut lines = vec![(against(wtp, evpi), evpi_style)];
     for (i, (label, values)) in curves.iter().enumerate() {
-        let style = LineStyle::nth(if i >= 6 { i + 1 } else { i });
+        // Parameters are not strategies: colours and dash patterns of the
+        // non-strategy series, without black, which is the EVPI's.
+        let style = LineStyle::nth(i + i / 6);
         legend.push(LegendEntry {
             label,
             style,
@@ -90,6 +89,7 @@ fn evppi_figure<'a>(
         x_range,
         y_range: (-0.02 * hi, hi),
         band: Vec::new(),
+        shades: Vec::new(),
         lines,
         verticals,
         horizontals: Vec::new(),
@@ -101,7 +101,9 @@ fn evppi_figure<'a>(
 mod tests {
     use super::*;
     use crate::plot::style::{HEIGHT, WIDTH};
-    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir};
+    use crate::plot::test_support::{
+        assert_geometry, check_files, clean, coloured_pixels, figure_dir,
+    };
 
     #[test]
     fn evppi_curves_write_png_and_svg() {
@@ -124,7 +126,7 @@ mod tests {
             &[20_000.0, 50_000.0],
         )
         .unwrap();
-        check_files(
+        let svg = check_files(
             &dir,
             "evppi",
             (WIDTH, HEIGHT),
@@ -135,6 +137,14 @@ mod tests {
                 "Relapse (group)",
                 "€20,000/QALY",
                 "EVPPI per person (€)",
+            ],
+        );
+        assert_geometry(
+            &svg,
+            &[
+                "EVPI (all parameters)",
+                "Cost of esketamine",
+                "Relapse (group)",
             ],
         );
         let figure = evppi_figure("t", "EUR", &wtp, &evpi, &[("a", &a)], &[]).unwrap();

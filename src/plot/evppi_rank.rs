@@ -16,11 +16,12 @@ use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
 use super::render::render;
-use super::style::{LEGEND_SIZE, LineStyle, MAX_HEIGHT, PALETTE, WIDTH};
+use super::style::{LEGEND_SIZE, LineStyle, MAX_HEIGHT, WIDTH};
 use super::tornado::{TORNADO_CHROME, TORNADO_MIN_HEIGHT, TORNADO_ROW};
 
-/// Colour of the bars (blue).
-const BAR_COLOR: RGBColor = PALETTE[3];
+/// Colour of the bars: a neutral grey, because every palette colour stands for a
+/// strategy somewhere.
+const BAR_COLOR: RGBColor = RGBColor(140, 140, 140);
 
 /// EVPPI per person of each parameter or group at one willingness to pay, as horizontal
 /// bars from zero sorted largest on top (BCEA `info.rank()`), each with a whisker of ±1.96
@@ -92,18 +93,12 @@ impl<'a> Rank<'a> {
             legend: vec![
                 LegendEntry {
                     label: "EVPPI (whisker: ±1.96 standard errors)",
-                    style: LineStyle {
-                        color: BAR_COLOR,
-                        dashed: false,
-                    },
+                    style: LineStyle::solid(BAR_COLOR),
                     swatch: Swatch::Bar,
                 },
                 LegendEntry {
                     label: "EVPI (all parameters)",
-                    style: LineStyle {
-                        color: BLACK,
-                        dashed: false,
-                    },
+                    style: LineStyle::solid(BLACK),
                     swatch: Swatch::Line,
                 },
             ],
@@ -226,7 +221,9 @@ impl Figure for Rank<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir};
+    use crate::plot::test_support::{
+        assert_geometry, check_files, clean, coloured_pixels, figure_dir,
+    };
 
     #[test]
     fn evppi_rank_writes_png_and_svg() {
@@ -245,7 +242,7 @@ mod tests {
             &bars,
         )
         .unwrap();
-        check_files(
+        let svg = check_files(
             &dir,
             "rank",
             (WIDTH, TORNADO_MIN_HEIGHT),
@@ -260,7 +257,15 @@ mod tests {
         let order: Vec<&str> = figure.bars.iter().map(|b| b.0).collect();
         assert_eq!(order[0], "Cost of esketamine per week");
         assert_eq!(order[3], "Utility in remission");
-        assert!(coloured_pixels(&figure) > 5_000);
+        assert_geometry(
+            &svg,
+            &[
+                "EVPPI (whisker: ±1.96 standard errors)",
+                "EVPI (all parameters)",
+            ],
+        );
+        // Grey bars: no strategy colour where no strategy is meant.
+        assert_eq!(coloured_pixels(&figure), 0);
         assert!(Rank::new("t", "EUR", f64::NAN, &bars).is_err());
         evppi_rank(&dir.join("empty"), "t", "EUR", 0.0, &[]).unwrap();
         if !keep {

@@ -70,7 +70,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     // plotters leaves only 5 px above the title; give it room to breathe.
     let body = root
         .margin(10, 0, 0, 0)
-        .titled(title, (FONT_FAMILY, TITLE_SIZE))
+        .titled(title, (FONT_FAMILY, title_size(root, title)?))
         .map_err(|e| e.to_string())?;
     if legend.is_empty() {
         return Ok(body);
@@ -90,6 +90,32 @@ pub(super) fn frame<DB: DrawingBackend>(
     draw_legend(&legend_area, &rows)?;
     Ok(panels)
 }
+
+/// The title's font size: [`TITLE_SIZE`], or less for a long title, so that
+/// it fits the figure's width with a margin of 60 px on each side (at least
+/// [`MIN_TITLE_SIZE`]; a title too long even then is the caller's to shorten).
+pub(super) fn title_size<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<f64, String> {
+    let (width, _) = root.dim_in_pixel();
+    let room = f64::from(width.saturating_sub(120));
+    let (text_width, _) = root
+        .estimate_text_size(
+            title,
+            &TextStyle::from((FONT_FAMILY, TITLE_SIZE).into_font()),
+        )
+        .map_err(|e| e.to_string())?;
+    let fitted = if f64::from(text_width) > room {
+        (TITLE_SIZE * room / f64::from(text_width)).floor()
+    } else {
+        TITLE_SIZE
+    };
+    Ok(fitted.max(MIN_TITLE_SIZE))
+}
+
+/// The smallest title size [`title_size`] shrinks a long title to.
+pub(super) const MIN_TITLE_SIZE: f64 = 20.0;
 
 #[cfg(test)]
 mod tests {

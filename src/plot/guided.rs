@@ -11,7 +11,7 @@ use super::format::tick_formatter;
 use super::legend::LegendEntry;
 use super::marks::{draw_line, draw_stroke};
 use super::money::Money;
-use super::style::{BAND_COLOR, BAND_WIDTH, GUIDE_COLOR, HEIGHT, LineStyle, WIDTH};
+use super::style::{BAND_COLOR, BAND_WIDTH, GUIDE_COLOR, HEIGHT, LineStyle, SHADE_ALPHA, WIDTH};
 
 /// A single-panel line chart with threshold guides: the CEAC, EVPI and
 /// convergence figures.
@@ -26,6 +26,9 @@ pub(super) struct GuidedFigure<'a> {
     pub(super) y_range: (f64, f64),
     /// Drawn as a thick grey band beneath the lines (the CEAF).
     pub(super) band: Vec<(f64, f64)>,
+    /// Light bands between a lower and an upper line, in a colour (Monte
+    /// Carlo intervals), drawn beneath everything else.
+    pub(super) shades: Vec<Shade>,
     pub(super) lines: Vec<(Vec<(f64, f64)>, LineStyle)>,
     /// Dotted vertical guides at x, labelled above the frame.
     pub(super) verticals: Vec<(f64, String)>,
@@ -33,6 +36,41 @@ pub(super) struct GuidedFigure<'a> {
     /// frame.
     pub(super) horizontals: Vec<(f64, RGBColor, String)>,
     pub(super) legend: Vec<LegendEntry<'a>>,
+}
+
+/// A light band between `lower` and `upper` (same x values) in `color`.
+pub(super) struct Shade {
+    pub(super) lower: Vec<(f64, f64)>,
+    pub(super) upper: Vec<(f64, f64)>,
+    pub(super) color: RGBColor,
+}
+
+impl Shade {
+    /// The band as polygons, one per run of points finite on both sides, in
+    /// the thinned resolution of `output`.
+    fn polygons(&self, output: Output) -> Vec<Vec<(f64, f64)>> {
+        let pairs: Vec<((f64, f64), (f64, f64))> = self
+            .lower
+            .iter()
+            .copied()
+            .zip(self.upper.iter().copied())
+            .collect();
+        let finite = |p: &((f64, f64), (f64, f64))| {
+            p.0.0.is_finite() && p.0.1.is_finite() && p.1.0.is_finite() && p.1.1.is_finite()
+        };
+        let stride = output.stride(pairs.len());
+        let mut polygons = Vec::new();
+        for run in pairs.split(|p| !finite(p)).filter(|run| run.len() > 1) {
+            let mut kept: Vec<_> = run.iter().step_by(stride).copied().collect();
+            if !(run.len() - 1).is_multiple_of(stride) {
+                kept.extend(run.last());
+            }
+            let mut outline: Vec<(f64, f64)> = kept.iter().map(|p| p.1).collect();
+            outline.extend(kept.iter().rev().map(|p| p.0));
+            polygons.push(outline);
+        }
+        polygons
+    }
 }
 
 impl Figure for GuidedFigure<'_> {
@@ -78,6 +116,17 @@ impl Figure for GuidedFigure<'_> {
             .collect();
         let mut chart = annotated_chart(&area, axes, &self.verticals, &beside)?;
 
+        for shade in &self.shades {
+            let fill = shade.color.mix(SHADE_ALPHA).filled();
+            chart
+                .draw_series(
+                    shade
+                        .polygons(output)
+                        .into_iter()
+                        .map(|outline| Polygon::new(outline, fill)),
+                )
+                .map_err(|e| e.to_string())?;
+        }
         draw_stroke(
             &mut chart,
             &self.band,

@@ -15,8 +15,10 @@ use super::style::{HEIGHT, LineStyle, WIDTH};
 
 /// Two-way sensitivity heat map: the preferred strategy (highest net monetary benefit) at
 /// each point of a grid over two parameters. `best[i * y.len() + j]` is the index into
-/// `strategies` of the preferred strategy at `(x[i], y[j])`; each strategy keeps the colour
-/// of its position, and the base case is marked with a cross.
+/// `strategies` of the preferred strategy at `(x[i], y[j])`. `strategies` lists every
+/// strategy in the scenario's order, so that each has its colour of every figure; the base
+/// case is marked with a black cross, which the legend explains. `x_label` and `y_label`
+/// name the two parameters with their units.
 ///
 /// # Errors
 /// Returns [`PlotError`] if the grid does not match its axes, if a range is not finite, or
@@ -58,9 +60,14 @@ pub fn heatmap(
             .enumerate()
             .map(|(i, label)| LegendEntry {
                 label,
-                style: LineStyle::nth(i),
+                style: LineStyle::strategy(i),
                 swatch: Swatch::Bar,
             })
+            .chain(std::iter::once(LegendEntry {
+                label: "Base case",
+                style: LineStyle::solid(BLACK),
+                swatch: Swatch::Cross,
+            }))
             .collect(),
     };
     render(stem, &figure)
@@ -141,5 +148,63 @@ impl Figure for Heatmap<'_> {
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::test_support::{assert_geometry, check_files, clean, figure_dir};
+
+    #[test]
+    fn heatmap_writes_png_and_svg() {
+        let (dir, keep) = figure_dir("heatmap");
+        let x = [100.0, 200.0, 300.0];
+        let y = [0.1, 0.2, 0.3, 0.4];
+        // EKO (1) preferred where the price is low or the probability high.
+        let best: Vec<usize> = x
+            .iter()
+            .flat_map(|a| y.iter().map(move |b| usize::from(*a < 250.0 || *b > 0.25)))
+            .collect();
+        let x_label = "Cost of esketamine per week (€)";
+        let y_label = "Probability of remission, EKO";
+        heatmap(
+            &dir.join("two_way"),
+            "Preferred strategy at €20,000/QALY",
+            x_label,
+            y_label,
+            &x,
+            &y,
+            &best,
+            &["ECT", "Oral esketamine (EKO)"],
+            (200.0, 0.2),
+        )
+        .unwrap();
+        let svg = check_files(
+            &dir,
+            "two_way",
+            (WIDTH, HEIGHT),
+            &["Preferred strategy at €20,000/QALY", x_label, y_label],
+        );
+        assert_geometry(&svg, &["ECT", "Oral esketamine (EKO)", "Base case"]);
+        // Cells in the strategies' colours: vermillion for EKO, blue for ECT.
+        assert!(svg.contains("#D55E00") && svg.contains("#0072B2"));
+        assert!(
+            heatmap(
+                &dir.join("bad"),
+                "t",
+                "x",
+                "y",
+                &x,
+                &y,
+                &best[1..],
+                &["a"],
+                (0.0, 0.0)
+            )
+            .is_err()
+        );
+        if !keep {
+            clean(&dir);
+        }
     }
 }

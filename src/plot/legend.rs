@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::font::FONT_FAMILY;
 use super::marks::mean_marker;
-use super::style::{BAND_COLOR, BAND_WIDTH, LEGEND_SIZE, LineStyle, POINT_RADIUS};
+use super::style::{BAND_COLOR, BAND_WIDTH, LEGEND_SIZE, LineStyle, POINT_RADIUS, SHADE_ALPHA};
 
 /// Length of a legend swatch, in pixels.
 pub(super) const SWATCH_LEN: i32 = 36;
@@ -34,6 +34,12 @@ pub(super) enum Swatch {
     Mean,
     /// A filled bar (tornado).
     Bar,
+    /// A light band of the entry's colour (a Monte Carlo interval).
+    Shade,
+    /// A black cross (the base case of a two-way analysis).
+    Cross,
+    /// A dot with a horizontal whisker (an estimate and its interval).
+    Interval,
 }
 
 /// A legend entry: a label and the style of the marks it stands for.
@@ -121,10 +127,15 @@ pub(super) fn draw_swatch<DB: DrawingBackend>(
     let line = [(x, y), (x + SWATCH_LEN, y)];
     let color = entry.style.color;
     match entry.swatch {
-        Swatch::Line if entry.style.dashed => {
-            area.draw(&DashedPathElement::new(line, 8, 5, entry.style.shape()))
-        }
-        Swatch::Line => area.draw(&PathElement::new(line, entry.style.shape())),
+        Swatch::Line => match entry.style.dash.pattern() {
+            Some((dash, gap)) => area.draw(&DashedPathElement::new(
+                line,
+                dash,
+                gap,
+                entry.style.shape(),
+            )),
+            None => area.draw(&PathElement::new(line, entry.style.shape())),
+        },
         Swatch::Band => area.draw(&PathElement::new(line, BAND_COLOR.stroke_width(BAND_WIDTH))),
         Swatch::Dots => [6, 15, 24, 31]
             .into_iter()
@@ -141,6 +152,34 @@ pub(super) fn draw_swatch<DB: DrawingBackend>(
             [(x, y - 8), (x + SWATCH_LEN, y + 8)],
             color.filled(),
         )),
+        Swatch::Shade => area
+            .draw(&Rectangle::new(
+                [(x, y - 8), (x + SWATCH_LEN, y + 8)],
+                color.mix(SHADE_ALPHA).filled(),
+            ))
+            .and_then(|()| area.draw(&PathElement::new(line, entry.style.shape()))),
+        Swatch::Cross => {
+            let (c, r) = (x + SWATCH_LEN / 2, 7);
+            area.draw(&PathElement::new(
+                [(c - r, y - r), (c + r, y + r)],
+                BLACK.stroke_width(3),
+            ))
+            .and_then(|()| {
+                area.draw(&PathElement::new(
+                    [(c - r, y + r), (c + r, y - r)],
+                    BLACK.stroke_width(3),
+                ))
+            })
+        }
+        Swatch::Interval => area
+            .draw(&PathElement::new(line, color.stroke_width(2)))
+            .and_then(|()| {
+                area.draw(&Circle::new(
+                    (x + SWATCH_LEN / 2, y),
+                    POINT_RADIUS + 3,
+                    color.filled(),
+                ))
+            }),
     }
     .map_err(|e| e.to_string())
 }

@@ -32,7 +32,9 @@ pub struct Series<'a> {
 }
 
 /// General line chart with one panel: one coloured line per series and a
-/// legend below the plot.
+/// legend below the plot. The first `strategies` series are the strategies
+/// of a scenario in its order and take their colours of every figure; the
+/// others change colour and dash pattern from one to the next.
 ///
 /// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
 /// `y_range` fixes the y axis (e.g. `Some((0.0, 1.0))` for probabilities);
@@ -48,6 +50,7 @@ pub fn lines(
     x_label: &str,
     y_label: &str,
     series: &[Series<'_>],
+    strategies: usize,
     y_range: Option<(f64, f64)>,
 ) -> Result<(), PlotError> {
     let fail = |e: String| PlotError::at(&with_extension(stem, "png"), e);
@@ -75,7 +78,18 @@ pub fn lines(
             caption: None,
             series,
         }],
-        legend: legend_entries(series.iter()),
+        legend: legend_entries(series.iter())
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| LegendEntry {
+                style: if i < strategies {
+                    LineStyle::strategy(i)
+                } else {
+                    LineStyle::nth(i - strategies)
+                },
+                ..entry
+            })
+            .collect(),
     };
     render(stem, &figure)
 }
@@ -200,18 +214,20 @@ mod tests {
             "Willingness to pay (£/QALY)",
             "Probability cost-effective",
             &series,
+            2,
             Some((0.0, 1.0)),
         )
         .unwrap();
         let png = std::fs::read(dir.join("ceac.png")).unwrap();
         assert_eq!(png_size(&png), (WIDTH, HEIGHT));
         let svg = std::fs::read_to_string(dir.join("ceac.svg")).unwrap();
-        // The SVG backend escapes markup characters in text.
+        // The SVG backend escapes markup characters in text; assert_svg decodes them.
+        assert!(svg.contains("Esketamine &amp; ECT"));
         assert_svg(
             &svg,
             &[
                 "Acceptability curve",
-                "Esketamine &amp; ECT",
+                "Esketamine & ECT",
                 "ECT",
                 "Willingness to pay (£/QALY)",
             ],
@@ -237,14 +253,17 @@ mod tests {
             "Time (weeks)",
             "Value",
             &series,
+            0,
             None,
         )
         .unwrap();
         let legend = legend_entries(series.iter());
         assert_eq!(legend.len(), 12);
-        assert!(!legend[7].style.dashed);
-        assert!(legend[8].style.dashed);
-        assert_eq!(legend[8].style.color, legend[0].style.color);
+        // Colours repeat after seven series, but never with the same pattern.
+        assert_eq!(legend[7].style.color, legend[0].style.color);
+        for (i, a) in legend.iter().enumerate() {
+            assert!(legend[i + 1..].iter().all(|b| b.style != a.style));
+        }
         clean(&dir);
     }
 
@@ -289,7 +308,7 @@ mod tests {
             label: "a",
             points: &[(0.0, 0.0), (1.0, 1.0)],
         }];
-        let err = lines(&stem, "t", "x", "y", &series, None).unwrap_err();
+        let err = lines(&stem, "t", "x", "y", &series, 0, None).unwrap_err();
         assert!(err.to_string().contains("fig.png"), "{err}");
         assert!(err.to_string().starts_with("cannot write"), "{err}");
     }

@@ -29,8 +29,7 @@ pub(super) fn draw_line<DB: DrawingBackend>(
     points: &[(f64, f64)],
     style: LineStyle,
 ) -> Result<(), String> {
-    let dashes = style.dashed.then_some((8, 5));
-    draw_stroke(chart, points, style.shape(), dashes)
+    draw_stroke(chart, points, style.shape(), style.dash.pattern())
 }
 
 /// Draws a polyline with any stroke, broken at non-finite points as in

@@ -15,12 +15,14 @@
 //! [`ceac`](ceac()), [`evpi`](evpi()) and [`convergence`](convergence()) for a probabilistic sensitivity
 //! analysis; [`evppi_rank`](evppi_rank()) and [`evppi_curves`](evppi_curves()) for its
 //! value of partial information; [`tornado`](tornado()) for a one-way and [`heatmap`](heatmap()) for a two-way
-//! sensitivity analysis. Legends sit below the plot and threshold labels
+//! sensitivity analysis; [`forest`](forest()) for a comparison of scenarios. Every strategy
+//! has one colour in every figure, from the Okabe–Ito palette by its position in the
+//! scenario (`style`). Legends sit below the plot and threshold labels
 //! outside the frame, so neither can cover data.
 //!
 //! Layout of the folder: one file per figure (`trace`, `line_chart` for
 //! [`lines`], `ce_plane`, `ceac`, `evpi`, `evppi_rank`, `evppi_curves`,
-//! `convergence`, `tornado`, `heatmap`), with `guided`, the chart that CEAC, EVPI and convergence are
+//! `convergence`, `tornado`, `heatmap`, `forest`), with `guided`, the chart that CEAC, EVPI and convergence are
 //! drawn as; below them the shared building blocks: `style` (palette, sizes,
 //! line styles), `font` (the embedded font), `format` and `money` (number
 //! formatting), `wtp` (threshold helpers), `axes`, `annotate`, `marks` and
@@ -31,9 +33,9 @@
 //!
 //! Invariants: every drawing or writing failure is returned as a
 //! [`PlotError`] naming the file, never a panic; no half-drawn file is ever
-//! written, because each file is rendered in memory before it is written. This folder depends on `plotters` and
-//! the standard library only, and must not depend on any other module of the
-//! crate.
+//! written, because each file is rendered in memory before it is written. This folder depends on `plotters`,
+//! `font-subset` and `base64` (the font each SVG carries) and the standard
+//! library only, and must not depend on any other module of the crate.
 
 mod annotate;
 mod axes;
@@ -46,6 +48,7 @@ mod evppi_curves;
 mod evppi_rank;
 mod figure;
 mod font;
+mod forest;
 mod format;
 mod guided;
 mod heatmap;
@@ -61,13 +64,14 @@ mod tornado;
 mod trace;
 mod wtp;
 
-pub use ce_plane::ce_plane;
+pub use ce_plane::{PlaneCloud, PlaneStats, ce_plane};
 pub use ceac::ceac;
-pub use convergence::convergence;
+pub use convergence::{RunningMean, convergence};
 pub use error::PlotError;
 pub use evpi::evpi;
 pub use evppi_curves::evppi_curves;
 pub use evppi_rank::evppi_rank;
+pub use forest::{ForestRow, forest};
 pub use heatmap::heatmap;
 pub use line_chart::{Series, lines};
 pub use tornado::tornado;
@@ -88,11 +92,35 @@ mod tests {
         let clouds: [&[(f64, f64)]; 5] = [&[], &nan, &single, &same, &[(0.0, 0.0)]];
         for (i, points) in clouds.iter().enumerate() {
             let stem = dir.join(format!("ce{i}"));
-            ce_plane(&stem, "t", "EUR", &[("a", points)], &[20_000.0]).unwrap();
-            ce_plane(&stem, "", "", &[("", points)], &[f64::NAN, -1.0, 0.0]).unwrap();
+            let cloud = |label, stats| PlaneCloud {
+                label,
+                strategy: 9,
+                points,
+                stats,
+            };
+            let odd = PlaneStats {
+                mean: (0.1, 500.0),
+                covariance: (f64::NAN, 0.0, -1.0),
+                quadrants: [0.25; 4],
+            };
+            ce_plane(&stem, "t", "EUR", &[cloud("a", None)], &[20_000.0]).unwrap();
+            ce_plane(
+                &stem,
+                "",
+                "",
+                &[cloud("", Some(odd))],
+                &[f64::NAN, -1.0, 0.0],
+            )
+            .unwrap();
         }
         ce_plane(&dir.join("ce-none"), "t", "EUR", &[], &[]).unwrap();
-        assert!(ce_plane(&dir.join("ce-huge"), "t", "EUR", &[("h", &huge)], &[1.0]).is_err());
+        let huge = [PlaneCloud {
+            label: "h",
+            strategy: 0,
+            points: &huge,
+            stats: None,
+        }];
+        assert!(ce_plane(&dir.join("ce-huge"), "t", "EUR", &huge, &[1.0]).is_err());
 
         let wtp = [0.0, 10_000.0, 20_000.0];
         let flat = [0.5, 0.5, 0.5];
@@ -111,7 +139,14 @@ mod tests {
             .unwrap();
             ceac(&stem, "t", "EUR", &wtp, &[("a", values)], &[], &[f64::NAN]).unwrap();
             evpi(&dir.join(format!("evpi{i}")), "t", "EUR", &wtp, values, &[]).unwrap();
-            convergence(&dir.join(format!("conv{i}")), "t", "EUR", &[("a", values)]).unwrap();
+            let series = RunningMean {
+                label: "a",
+                strategy: 1,
+                threshold: 5,
+                mean: values,
+                se: values,
+            };
+            convergence(&dir.join(format!("conv{i}")), "t", "EUR", &[series]).unwrap();
         }
         ceac(&dir.join("ceac-empty"), "t", "EUR", &[], &[], &[], &[]).unwrap();
         ceac(
@@ -135,8 +170,20 @@ mod tests {
         )
         .unwrap();
         convergence(&dir.join("conv-empty"), "t", "EUR", &[]).unwrap();
-        convergence(&dir.join("conv-none"), "t", "EUR", &[("a", &[])]).unwrap();
-        convergence(&dir.join("conv-one"), "t", "EUR", &[("a", &[3.0])]).unwrap();
+        let none = RunningMean {
+            label: "a",
+            strategy: 0,
+            threshold: 0,
+            mean: &[],
+            se: &[],
+        };
+        convergence(&dir.join("conv-none"), "t", "EUR", &[none]).unwrap();
+        let one = RunningMean {
+            mean: &[3.0],
+            se: &[0.0],
+            ..none
+        };
+        convergence(&dir.join("conv-one"), "t", "EUR", &[one]).unwrap();
         let err = ceac(
             &dir.join("bad"),
             "t",
@@ -152,12 +199,23 @@ mod tests {
         assert!(ceac(&dir.join("bad"), "t", "EUR", &wtp, &[], &[1.0], &[]).is_err());
         assert!(evpi(&dir.join("bad"), "t", "EUR", &wtp, &[1.0], &[]).is_err());
 
-        tornado(&dir.join("tor-empty"), "t", "x", 0.0, &[]).unwrap();
-        tornado(&dir.join("tor-flat"), "t", "x", 5.0, &[("p", 5.0, 5.0)]).unwrap();
+        tornado(&dir.join("tor-empty"), "t", "x", "EUR", 0, 0.0, &[]).unwrap();
+        tornado(
+            &dir.join("tor-flat"),
+            "t",
+            "x",
+            "EUR",
+            0,
+            5.0,
+            &[("p", 5.0, 5.0)],
+        )
+        .unwrap();
         tornado(
             &dir.join("tor-nan"),
             "t",
             "x",
+            "",
+            99,
             5.0,
             &[
                 ("p", f64::NAN, 6.0),
@@ -171,6 +229,8 @@ mod tests {
                 &dir.join("tor-base"),
                 "t",
                 "x",
+                "EUR",
+                0,
                 f64::NAN,
                 &[("p", 1.0, 2.0)]
             )

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::error::{PlotError, with_extension};
 use super::figure::{Figure, Output};
-use super::font::ensure_font;
+use super::font::{embed_in_svg, ensure_font};
 
 /// Renders `figure` into an RGB pixel buffer (3 bytes per pixel, row-major).
 pub(super) fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>, String> {
@@ -26,7 +26,8 @@ pub(super) fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>, String> {
     Ok(pixels)
 }
 
-/// Renders `figure` as an SVG document.
+/// Renders `figure` as an SVG document that carries the subset of the font
+/// its text uses.
 pub(super) fn render_svg(figure: &impl Figure) -> Result<String, String> {
     ensure_font()?;
     let mut svg = String::new();
@@ -35,7 +36,7 @@ pub(super) fn render_svg(figure: &impl Figure) -> Result<String, String> {
         figure.draw(&root, Output::Svg)?;
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    embed_in_svg(&svg)
 }
 
 /// Writes `{stem}.png` and `{stem}.svg`. Both are rendered in memory first so

@@ -11,11 +11,11 @@ use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
 use super::figure::{Figure, Output, frame};
 use super::font::FONT_FAMILY;
-use super::format::tick_formatter;
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
+use super::money::Money;
 use super::render::render;
-use super::style::{LEGEND_SIZE, LineStyle, MAX_HEIGHT, PALETTE, WIDTH};
+use super::style::{Dash, GUIDE_COLOR, LEGEND_SIZE, LineStyle, MAX_HEIGHT, WIDTH, strategy_color};
 
 /// Height of one tornado bar's slot, in pixels.
 pub(super) const TORNADO_ROW: u32 = 34;
@@ -27,20 +27,24 @@ pub(super) const TORNADO_MIN_HEIGHT: u32 = 480;
 
 /// Tornado diagram of a one-way sensitivity analysis: one horizontal bar per
 /// parameter, sorted by width (|high − low|, widest on top), with a solid
-/// vertical line at the base-case value labelled above the frame.
+/// vertical line at the base-case value labelled above the frame (like
+/// "Base case: €6,520"), and a dashed line at zero, labelled in the legend,
+/// whenever the axis spans zero (where the decision changes for net benefit).
 ///
-/// Each bar is drawn as two halves from the base case: to the outcome with
-/// the parameter at its low value (blue) and to the outcome with it at its
-/// high value (vermillion). When the base case lies between the two outcomes,
+/// Each bar is drawn as two halves from the base case, in the colour of the
+/// strategy at position `strategy` of the scenario: to the outcome with the
+/// parameter at its low value (a light tint) and to the outcome with it at
+/// its high value (the full colour). When the base case lies between the two outcomes,
 /// as usual, the bar spans exactly low-value outcome to high-value outcome;
 /// when both outcomes lie on one side, the bar reaches back to the base-case
 /// line and the shorter half is drawn on top of the longer.
 ///
 /// Writes `{stem}.png` and `{stem}.svg`; the directory must already exist.
-/// `bars` is `(parameter name, outcome at low, outcome at high)`; names
-/// wider than a third of the figure are shortened with "…". `x_label` names
-/// the outcome with its unit,
-/// e.g. `"ICER (€/QALY)"`; x tick labels are plain grouped numbers. The
+/// `bars` is `(parameter label, outcome at low, outcome at high)`, the label
+/// saying which values the parameter runs between; labels wider than 40% of
+/// the figure are shortened with "…". `x_label` names the outcome with its
+/// unit, e.g. `"Incremental net monetary benefit (€)"`; tick labels and the
+/// base case are amounts of `currency` (as in [`ce_plane`](super::ce_plane())). The
 /// figure is 1200 px wide and 34 px tall per bar plus 220 px (at least
 /// 480 px, at most 4200 px). A
 /// non-finite outcome leaves out its half of the bar; bars whose width is
@@ -50,26 +54,40 @@ pub(super) const TORNADO_MIN_HEIGHT: u32 = 480;
 /// Returns [`PlotError`] if `base` is not finite, if the x span is not
 /// representable as a finite range, or if rendering or writing either file
 /// fails.
+#[allow(clippy::too_many_arguments)]
 pub fn tornado(
     stem: &Path,
     title: &str,
     x_label: &str,
+    currency: &str,
+    strategy: usize,
     base: f64,
     bars: &[(&str, f64, f64)],
 ) -> Result<(), PlotError> {
-    let figure = Tornado::new(title, x_label, base, bars).map_err(|e| failure(stem, e))?;
+    let figure = Tornado::new(title, x_label, currency, strategy, base, bars)
+        .map_err(|e| failure(stem, e))?;
     render(stem, &figure)
 }
 
-/// Colour of the half-bar for a parameter at its low value (blue).
-pub(super) const LOW_COLOR: RGBColor = PALETTE[3];
-/// Colour of the half-bar for a parameter at its high value (vermillion).
-pub(super) const HIGH_COLOR: RGBColor = PALETTE[4];
+/// A light tint of a colour (halfway to white), for the low half of a bar.
+pub(super) fn tint(color: RGBColor) -> RGBColor {
+    let f = |v: u8| v / 2 + 128;
+    RGBColor(f(color.0), f(color.1), f(color.2))
+}
+
+/// Style of the line at zero.
+const ZERO_LINE: LineStyle = LineStyle {
+    color: GUIDE_COLOR,
+    dash: Dash::Dashed,
+};
 
 /// A tornado diagram; bars are sorted widest first.
 pub(super) struct Tornado<'a> {
     title: &'a str,
     x_label: &'a str,
+    money: Money,
+    low_color: RGBColor,
+    high_color: RGBColor,
     base: f64,
     bars: Vec<(&'a str, f64, f64)>,
     x_range: (f64, f64),
@@ -80,6 +98,8 @@ impl<'a> Tornado<'a> {
     fn new(
         title: &'a str,
         x_label: &'a str,
+        currency: &str,
+        strategy: usize,
         base: f64,
         bars: &[(&'a str, f64, f64)],
     ) -> Result<Self, String> {
@@ -94,24 +114,34 @@ impl<'a> Tornado<'a> {
         // Stable, so that equal widths keep the caller's order.
         bars.sort_by(|a, b| width(b).total_cmp(&width(a)));
         let x_range = auto_range(bars.iter().flat_map(|b| [b.1, b.2]).chain([base]), 0.05)?;
+        let high_color = strategy_color(strategy);
+        let low_color = tint(high_color);
         let entry = |label, color| LegendEntry {
             label,
-            style: LineStyle {
-                color,
-                dashed: false,
-            },
+            style: LineStyle::solid(color),
             swatch: Swatch::Bar,
         };
+        let mut legend = vec![
+            entry("Parameter at its low value", low_color),
+            entry("Parameter at its high value", high_color),
+        ];
+        if x_range.0 < 0.0 && x_range.1 > 0.0 {
+            legend.push(LegendEntry {
+                label: "Zero",
+                style: ZERO_LINE,
+                swatch: Swatch::Line,
+            });
+        }
         Ok(Self {
             title,
             x_label,
+            money: Money::new(currency),
+            low_color,
+            high_color,
             base,
             bars,
             x_range,
-            legend: vec![
-                entry("Parameter at its low value", LOW_COLOR),
-                entry("Parameter at its high value", HIGH_COLOR),
-            ],
+            legend,
         })
     }
 
@@ -166,14 +196,14 @@ impl Figure for Tornado<'_> {
         let mut names = Vec::with_capacity(self.bars.len());
         let mut widest = 0;
         for (name, _, _) in &self.bars {
-            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH / 3)?;
+            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH * 2 / 5)?;
             widest = widest.max(width);
             names.push(name);
         }
 
         // Bar i sits at y = n - 1 - i, so that the widest is on top.
         let n = self.bars.len().max(1) as f64;
-        let x_fmt = tick_formatter(self.x_range);
+        let x_fmt = self.money.ticks(self.x_range);
         let no_labels = |_: &f64| String::new();
         let axes = Axes {
             y_ticks: 0,
@@ -188,25 +218,18 @@ impl Figure for Tornado<'_> {
                 &no_labels,
             )
         };
-        // The base case is a result, not a tick: four significant digits are enough to read it.
-        let digits = 3 - self.base.abs().max(1e-12).log10().floor() as i32;
-        let rounded = if (0..=6).contains(&digits) || digits < 0 {
-            let scale = 10f64.powi(digits.clamp(-12, 12));
-            (self.base * scale).round() / scale
-        } else {
-            self.base
-        };
-        let base_label = format!("Base case: {}", tick_formatter(self.x_range)(&rounded));
+        let base_label = format!("Base case: {}", self.money.amount(self.base));
         let mut chart = annotated_chart(&area, axes, &[(self.base, base_label)], &[])?;
 
         let (frame_x, _) = chart.plotting_area().get_pixel_range();
         let (base_x, base_y) = area.get_base_pixel();
         for (i, ((_, low, high), name)) in self.bars.iter().zip(&names).enumerate() {
             let y = n - 1.0 - i as f64;
-            let mut halves: Vec<(f64, RGBColor)> = [(*low, LOW_COLOR), (*high, HIGH_COLOR)]
-                .into_iter()
-                .filter(|(end, _)| end.is_finite())
-                .collect();
+            let mut halves: Vec<(f64, RGBColor)> =
+                [(*low, self.low_color), (*high, self.high_color)]
+                    .into_iter()
+                    .filter(|(end, _)| end.is_finite())
+                    .collect();
             // The longer half first, so that the shorter stays visible.
             halves.sort_by(|a, b| (b.0 - self.base).abs().total_cmp(&(a.0 - self.base).abs()));
             chart
@@ -222,6 +245,14 @@ impl Figure for Tornado<'_> {
             )
             .map_err(|e| e.to_string())?;
         }
+        if self.x_range.0 < 0.0 && self.x_range.1 > 0.0 {
+            draw_stroke(
+                &mut chart,
+                &[(0.0, -0.5), (0.0, n - 0.5)],
+                ZERO_LINE.shape(),
+                ZERO_LINE.dash.pattern(),
+            )?;
+        }
         draw_stroke(
             &mut chart,
             &[(self.base, -0.5), (self.base, n - 0.5)],
@@ -235,51 +266,75 @@ impl Figure for Tornado<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::test_support::{check_files, clean, coloured_pixels, figure_dir, png_size};
+    use crate::plot::test_support::{
+        assert_geometry, check_files, clean, coloured_pixels, figure_dir, png_size,
+    };
 
     #[test]
     fn tornado_writes_png_and_svg() {
         let (dir, keep) = figure_dir("tornado");
         let bars = [
-            ("Cost of an ECT session", 21_000.0, 27_500.0),
-            ("Utility in remission", 29_000.0, 19_500.0),
-            ("Probability of remission on esketamine", 31_000.0, 17_000.0),
-            ("Discount rate", 23_500.0, 24_800.0),
+            ("Cost of an ECT session (€200 – €400)", 2_100.0, 2_750.0),
+            ("Utility in remission (0.75 – 0.9)", 2_900.0, 1_950.0),
             (
-                "A parameter with a very long name that must be shortened to fit the figure",
-                22_000.0,
-                26_000.0,
+                "Probability of remission on esketamine (0.2 – 0.4)",
+                3_100.0,
+                -700.0,
             ),
-            ("Both above base", 25_000.0, 27_000.0),
+            ("Discount rate (0 – 0.05)", 2_350.0, 2_480.0),
+            (
+                "A parameter with a very long label that must be shortened to fit the figure (1 – 2)",
+                2_200.0,
+                2_600.0,
+            ),
+            ("Both above base (1 – 2)", 2_500.0, 2_700.0),
         ];
+        let x_label = "Incremental net monetary benefit (€) at €20,000/QALY";
         tornado(
             &dir.join("tornado"),
             "One-way sensitivity analysis",
-            "ICER (€/QALY)",
-            24_000.0,
+            x_label,
+            "EUR",
+            1,
+            2_400.0,
             &bars,
         )
         .unwrap();
-        check_files(
+        let svg = check_files(
             &dir,
             "tornado",
             (WIDTH, TORNADO_MIN_HEIGHT),
             &[
                 "One-way sensitivity analysis",
-                "ICER (€/QALY)",
-                "Parameter at its low value",
-                "Parameter at its high value",
-                "Base case: 24,000",
-                "Probability of remission on esketamine",
-                "Discount rate",
+                x_label,
+                "Base case: €2,400",
+                "Probability of remission on esketamine (0.2 – 0.4)",
+                "Cost of an ECT session (€200 – €400)",
+                "€0",
             ],
         );
-        let figure = Tornado::new("t", "x", 24_000.0, &bars).unwrap();
+        assert_geometry(
+            &svg,
+            &[
+                "Parameter at its low value",
+                "Parameter at its high value",
+                "Zero",
+            ],
+        );
+        let texts = crate::plot::test_support::svg_texts(&svg);
+        assert!(texts.iter().all(|t| !t.text.contains("EUR")), "{texts:?}");
+        let figure = Tornado::new("t", "x", "EUR", 1, 2_400.0, &bars).unwrap();
         let order: Vec<&str> = figure.bars.iter().map(|b| b.0).collect();
-        assert_eq!(order[0], "Probability of remission on esketamine");
-        assert_eq!(order[1], "Utility in remission");
-        assert_eq!(order[5], "Discount rate");
+        assert!(order[0].starts_with("Probability of remission"));
+        assert!(order[1].starts_with("Utility in remission"));
+        assert!(order[5].starts_with("Discount rate"));
+        // The strategy's colour, full for high values and tinted for low ones.
+        assert_eq!(figure.high_color, strategy_color(1));
+        assert_eq!(figure.low_color, RGBColor(234, 175, 128));
         assert!(coloured_pixels(&figure) > 5_000);
+        // No bar crosses zero: no zero line.
+        let positive = Tornado::new("t", "x", "EUR", 1, 2_400.0, &bars[..2]).unwrap();
+        assert!(positive.legend.iter().all(|e| e.label != "Zero"));
 
         // Many bars make the figure taller.
         let names: Vec<String> = (0..40).map(|i| format!("Parameter {i}")).collect();
@@ -292,12 +347,16 @@ mod tests {
             &dir.join("tornado_many"),
             "Forty",
             "Net benefit",
+            "",
+            0,
             0.0,
             &many,
         )
         .unwrap();
         let png = std::fs::read(dir.join("tornado_many.png")).unwrap();
         assert_eq!(png_size(&png), (WIDTH, 40 * TORNADO_ROW + TORNADO_CHROME));
+        let svg = std::fs::read_to_string(dir.join("tornado_many.svg")).unwrap();
+        assert_geometry(&svg, &["Parameter at its low value"]);
         if !keep {
             clean(&dir);
         }

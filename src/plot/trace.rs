@@ -62,7 +62,9 @@ mod tests {
     use super::*;
     use crate::plot::line_chart::{STACKED_CHROME_HEIGHT, STACKED_PANEL_HEIGHT, lines};
     use crate::plot::style::{HEIGHT, WIDTH};
-    use crate::plot::test_support::{assert_svg, clean, png_size, temp_dir, weeks};
+    use crate::plot::test_support::{
+        assert_geometry, assert_svg, clean, png_size, svg_texts, temp_dir, weeks,
+    };
 
     #[test]
     fn trace_writes_png_and_svg() {
@@ -89,9 +91,21 @@ mod tests {
             &stem,
             "Markov trace",
             "Time (weeks)",
+            &[("Esketamine", states.clone()), ("ECT", states.clone())],
+        )
+        .unwrap();
+        // A title too wide for the figure at full size is set smaller.
+        let long = "Markov trace: Oral esketamine versus ECT for treatment-resistant depression (60 weeks)";
+        trace(
+            &dir.join("long"),
+            long,
+            "Time (weeks)",
             &[("Esketamine", states.clone()), ("ECT", states)],
         )
         .unwrap();
+        let svg = std::fs::read_to_string(dir.join("long.svg")).unwrap();
+        assert_geometry(&svg, &["Remission", "Depressed", "Dead"]);
+        assert!(svg_texts(&svg).iter().any(|t| t.text == long));
 
         let png = std::fs::read(dir.join("trace.png")).unwrap();
         assert_eq!(png_size(&png), (WIDTH, HEIGHT));
@@ -154,13 +168,14 @@ mod tests {
         ];
         for (i, points) in cases.iter().enumerate() {
             let series = [Series { label: "", points }];
-            let _ = lines(&dir.join(format!("l{i}")), "", "", "", &series, None);
+            let _ = lines(&dir.join(format!("l{i}")), "", "", "", &series, 3, None);
             let _ = lines(
                 &dir.join(format!("r{i}")),
                 "t",
                 "x",
                 "y",
                 &series,
+                1,
                 Some((1.0, 1.0)),
             );
             let _ = lines(
@@ -169,6 +184,7 @@ mod tests {
                 "x",
                 "y",
                 &series,
+                0,
                 Some((f64::NAN, 3.0)),
             );
             let _ = trace(
@@ -178,7 +194,7 @@ mod tests {
                 &[("s", series.to_vec())],
             );
         }
-        assert!(lines(&dir.join("empty"), "t", "x", "y", &[], None).is_ok());
+        assert!(lines(&dir.join("empty"), "t", "x", "y", &[], 2, None).is_ok());
         assert!(trace(&dir.join("none"), "t", "x", &[]).is_err());
         assert!(trace(&dir.join("no-states"), "t", "x", &[("s", vec![])]).is_ok());
         // The huge span cannot be drawn and must say so, naming the file.
@@ -186,7 +202,7 @@ mod tests {
             label: "h",
             points: &huge,
         }];
-        let err = lines(&dir.join("huge"), "t", "x", "y", &series, None).unwrap_err();
+        let err = lines(&dir.join("huge"), "t", "x", "y", &series, 0, None).unwrap_err();
         assert!(err.to_string().contains("huge.png"), "{err}");
         clean(&dir);
     }

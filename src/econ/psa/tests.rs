@@ -371,6 +371,24 @@ fn running_mean_ends_at_the_mean_and_se_matches_hand_values() {
 }
 
 #[test]
+fn running_se_is_the_standard_error_of_each_prefix() {
+    // INMB 1, 2, 3, 4: prefixes' sample sd 0.7071…, 1, 1.2910…; se = sd / √n.
+    let mut t = PsaTable::new(2);
+    for d in [1.0, 2.0, 3.0, 4.0] {
+        t.push_draw(&[10.0, 10.0 - d], &[1.0, 1.0]);
+    }
+    let se = running_se_inmb(&t, 1, 0, 30_000.0);
+    assert_eq!(se[0], 0.0);
+    assert_close(se[1], 0.5, 1e-15);
+    assert_close(se[2], 1.0 / 3f64.sqrt(), 1e-15);
+    assert_close(se[3], inmb_se(&t, 1, 0, 30_000.0), 1e-15);
+    let mut rng = Pcg64::seed_from_u64(4);
+    let t = random_table(&mut rng, 500, 2);
+    let last = *running_se_inmb(&t, 1, 0, 20_000.0).last().unwrap();
+    assert_close(last, inmb_se(&t, 1, 0, 20_000.0), 1e-9 * (1.0 + last));
+}
+
+#[test]
 fn wtp_grid_includes_thresholds_sorted_and_unique() {
     let grid = wtp_grid(
         50_000.0,
