@@ -564,6 +564,30 @@ mod tests {
         }
     }
 
+    /// layout-rs panics on some inputs (the diagram is then left empty): every shipped
+    /// scenario must be drawn whole.
+    #[test]
+    fn every_shipped_scenario_is_drawn_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = vec![root.join("scenarios/eko-vs-ect-5y.yaml")];
+        for entry in std::fs::read_dir(root.join("scenarios/examples")).unwrap() {
+            paths.push(entry.unwrap().path());
+        }
+        for entry in std::fs::read_dir(root.join("scenarios/analyses")).unwrap() {
+            paths.push(entry.unwrap().path());
+        }
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        {
+            let model = crate::scenario::load(path).unwrap();
+            let d = layout(&model);
+            assert_eq!(d.boxes.len(), model.states.len(), "{}", path.display());
+            assert_eq!(d.arrows.len(), d.transitions.len(), "{}", path.display());
+            assert!(!d.arrows.is_empty(), "{}", path.display());
+        }
+    }
+
     #[test]
     fn long_labels_break_at_the_space_nearest_the_middle() {
         assert_eq!(wrap("Dead"), ["Dead"]);
