@@ -312,6 +312,7 @@ pub fn write_dsa(
                 tornado_figures(tmp, model, owsa)?;
             }
         }
+        super::write_workbook(tmp, &[tmp], &model.meta.currency)?;
         Ok(serde_json::Map::new())
     })
 }

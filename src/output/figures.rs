@@ -10,7 +10,7 @@ use crate::analysis::table::Trace;
 use crate::econ::psa;
 use crate::plot::{self, Series};
 
-use super::OutputError;
+use super::{OutputError, export};
 
 /// Redraw every figure of a result directory from its CSV files and `run.json`; with PSA
 /// files present, the PSA tables and figures are recomputed from `psa.csv` too, and with
@@ -64,16 +64,20 @@ pub fn render_from(
     psa: Option<&PsaData>,
 ) -> Result<Option<PsaFindings>, OutputError> {
     trace_figure(dir, info, trace)?;
-    let Some(data) = psa else {
-        return Ok(None);
-    };
-    let settings = read::analysis_from_info(info);
-    let analysis = analysis_psa::analyse(data, &settings)?;
-    super::write_psa_analysis(dir, data, &analysis, &settings)?;
-    if dir.join("evppi.csv").exists() {
-        super::voi_figures(dir, info)?;
+    let mut findings = None;
+    if let Some(data) = psa {
+        let settings = read::analysis_from_info(info);
+        let analysis = analysis_psa::analyse(data, &settings)?;
+        super::write_psa_analysis(dir, data, &analysis, &settings)?;
+        if dir.join("evppi.csv").exists() {
+            super::voi_figures(dir, info)?;
+        }
+        export::write_psa_matrices(dir, data)?;
+        findings = Some(analysis.findings);
     }
-    Ok(Some(analysis.findings))
+    // Last: the workbook holds every table written above.
+    export::write_workbook(dir, &[dir], info["currency"].as_str().unwrap_or_default())?;
+    Ok(findings)
 }
 
 /// Draw the Markov trace (`[strategy][state]` → `(cycle, share)`, from `trace.csv`).
@@ -281,8 +285,8 @@ pub(super) fn money(x: f64, currency: &str) -> String {
     }
 }
 
-/// Whether [`render`] writes the file `name` (a figure of a run or a table of its PSA
-/// analysis): `trdsim plot` writes these again, so their recorded state does not matter.
+/// Whether [`render`] writes the file `name` (a figure of a run, a table of its PSA
+/// analysis or an export): `trdsim plot` writes these again, so their recorded state does not matter.
 pub fn redrawn(name: &str) -> bool {
     let figure = [".png", ".svg"].iter().any(|e| name.ends_with(e))
         && [
@@ -295,5 +299,5 @@ pub fn redrawn(name: &str) -> bool {
         ]
         .iter()
         .any(|p| name.starts_with(p));
-    figure || ["psa_summary.csv", "ceac.csv", "evpi.csv"].contains(&name)
+    figure || ["psa_summary.csv", "ceac.csv", "evpi.csv"].contains(&name) || export::is_export(name)
 }

@@ -10,7 +10,8 @@
 //! `base_case`, `psa`, `dsa` and `compare` (the CSV tables of each analysis), `run` (a run's directory), `merge`
 //! (a merged PSA), `figures` (drawing every figure of a result directory from its files),
 //! `voi` (the EVPPI table and figures, also added to an existing result directory),
-//! `nested_slice` (a slice of the nested EVPPI's outer draws).
+//! `nested_slice` (a slice of the nested EVPPI's outer draws),
+//! `export` (`results.xlsx` and the wide per-draw matrices for R).
 //!
 //! This is the only stage that writes files. It takes results from `analysis`, `engine`
 //! and `econ` and never computes statistics of its own; it knows nothing of the command
@@ -21,6 +22,7 @@ mod base_case;
 mod compare;
 mod dsa;
 mod evsi;
+mod export;
 mod figures;
 mod finite;
 mod manifest;
@@ -46,6 +48,7 @@ pub use base_case::{
 pub use compare::write_comparison;
 pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
 pub use evsi::{evsi_csv, evsi_summary, write_evsi};
+pub use export::{EFFECTS, WORKBOOK, costs_name, workbook, write_psa_matrices, write_workbook};
 pub use figures::{redrawn, render, render_from, trace_figure};
 pub use manifest::{RunInfo, add_file, figure_info, run_json};
 pub use merge::write_merged;

@@ -223,6 +223,7 @@ pub fn write_threshold(
             &threshold_nmb_csv(model, plan, result),
         )?;
         figures(tmp, model, plan, result)?;
+        super::write_workbook(tmp, &[tmp], &model.meta.currency)?;
         Ok(serde_json::Map::new())
     })
 }

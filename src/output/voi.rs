@@ -118,6 +118,9 @@ pub fn add_voi(dir: &Path, r: &VoiResult, req: &VoiRequest) -> Result<(), Output
             ))
         })?;
         write_voi(&path, r, &json["figures"])?;
+        // The workbook gains the EVPPI sheet; every other table is the directory's.
+        let currency = json["figures"]["currency"].as_str().unwrap_or_default();
+        super::write_workbook(&path, &[&path, dir], currency)?;
         fs::remove_file(path.join("evpi.csv"))
             .map_err(|e| OutputError(format!("cannot tidy `{}`: {e}", path.display())))?;
         let new = listing(&path)?;

@@ -41,7 +41,7 @@ const TEMPLATES: [(&str, &str); 16] = [
 
 /// The template environment: every template compiled, HTML escaping everywhere, undefined
 /// values an error, and block tags on lines of their own leave no blank lines.
-fn environment() -> Result<Environment<'static>, minijinja::Error> {
+pub(super) fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     env.set_syntax(
         SyntaxConfig::builder()
@@ -93,7 +93,6 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
 mod tests {
     use super::*;
     use crate::report::context::*;
-    use crate::report::diagram::{Arrow, Diagram, StateBox};
     use crate::report::files::Figure;
     use crate::report::summary::{KeyAssumption, KeyPerspective, KeyResults, KeyRow};
     use crate::report::tables::{Cell, Row, Table};
@@ -215,28 +214,7 @@ mod tests {
 
     fn structure(full: bool) -> Structure {
         Structure {
-            diagram: Diagram {
-                width: text("900"),
-                height: text("560"),
-                box_width: text("220"),
-                box_height: text("44"),
-                arrows: vec![Arrow {
-                    x1: text("1.0"),
-                    y1: text("2.0"),
-                    x2: text("3.0"),
-                    y2: text("4.0"),
-                }],
-                boxes: [true, false]
-                    .map(|absorbing| StateBox {
-                        x: text("1.0"),
-                        y: text("2.0"),
-                        text_x: text("3.0"),
-                        text_y: text("4.0"),
-                        label: text("Dead"),
-                        absorbing,
-                    })
-                    .into(),
-            },
+            diagram: crate::report::diagram::sample(),
             states: vec![StateRow {
                 label: text("Well"),
                 absorbing: full,
