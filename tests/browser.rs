@@ -225,8 +225,9 @@ fn report_fits_the_page_on_screen_and_in_print_with_formatted_numbers() {
     // On screen at 1280 px.
     let screen = probe(&browser, tmp.path(), "screen.html", &html, 1280);
     assert_eq!(field(&screen, "width"), 1280, "{screen}");
-    // Structure, trace, 4 PSA figures per perspective and the tornado diagram.
-    assert_eq!(field(&screen, "figures"), 11, "{screen}");
+    // Structure, trace, 4 PSA figures per perspective, the tornado diagram and a forest plot
+    // of the scenarios per perspective and threshold (2 × 3).
+    assert_eq!(field(&screen, "figures"), 17, "{screen}");
     for key in ["zero", "errors", "wide", "badnum", "textout"] {
         assert_eq!(field(&screen, key), 0, "{key}: {screen}");
     }

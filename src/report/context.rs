@@ -178,6 +178,8 @@ pub struct Compare {
     /// One table per perspective.
     pub results: Vec<Table>,
     pub inputs: Option<Table>,
+    /// The forest plots of incremental net benefit per scenario (`forest_<perspective>_<wtp>`).
+    pub forests: Vec<Figure>,
 }
 
 /// What identifies the run and how to check it.
@@ -234,6 +236,7 @@ pub fn gather(
                     .table("compare_inputs.csv", None)?
                     .map(|t| analyses::compare_inputs(&t, &c.json))
                     .transpose()?,
+                forests: forests(c)?,
             }),
             None => None,
         },
@@ -513,4 +516,21 @@ fn reproducibility(dir: &Path, json: &Value) -> Reproducibility {
             .unwrap_or_default(),
         dir: dir.display().to_string(),
     }
+}
+
+/// The forest plots a `trdsim compare` directory recorded, in file-name order (perspective,
+/// then threshold).
+fn forests(c: &ResultDir) -> Result<Vec<Figure>, ReadError> {
+    let recorded = crate::analysis::manifest::recorded_files(&c.dir, &c.json)?;
+    let mut out = Vec::new();
+    for name in recorded.keys() {
+        if let Some(stem) = name
+            .strip_prefix("forest_")
+            .and_then(|_| name.strip_suffix(".svg"))
+            && let Some(f) = figure(c, stem)?
+        {
+            out.push(f);
+        }
+    }
+    Ok(out)
 }

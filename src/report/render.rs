@@ -283,6 +283,7 @@ mod tests {
             compare: full.then(|| Compare {
                 results: table("compare_results.csv").into_iter().collect(),
                 inputs: table("compare_inputs.csv"),
+                forests: figure("forest_societal_20000").into_iter().collect(),
             }),
             load_warnings: list(&["a warning"]),
             reproducibility: Reproducibility {
@@ -307,6 +308,7 @@ mod tests {
             assert_eq!(html.contains("id=\"psa\""), full);
             assert_eq!(html.contains("id=\"dsa\""), full);
             assert_eq!(html.contains("id=\"scenarios\""), full);
+            assert_eq!(html.contains("id=\"fig-forest_societal_20000\""), full);
         }
         let html = render(&sample(true)).unwrap();
         assert!(
@@ -319,7 +321,7 @@ mod tests {
         );
         assert_eq!(
             html.matches("<svg></svg>").count(),
-            6,
+            7,
             "figures are inlined"
         );
     }
