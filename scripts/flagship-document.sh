@@ -16,6 +16,8 @@ cat "$w/base/results.csv"
 echo "== 5-year variant and lifetime scenario"
 $t run scenarios/eko-vs-ect-5y.yaml --out "$w/five" --quiet && cat "$w/five/icer.csv"
 $t run scenarios/analyses/lifetime.yaml --out "$w/lifetime" --quiet && cat "$w/lifetime/icer.csv"
+echo "== cross-validation: the Degerlund Maldi mirror"
+$t run scenarios/analyses/degerlund-mirror.yaml --out "$w/degerlund" --quiet && cat "$w/degerlund/icer.csv"
 echo "== probabilistic analysis (the committed run)"
 $t run scenarios/eko-vs-ect.yaml --draws 1000 --out "$w/psa" --quiet
 cat "$w/psa/psa_summary.csv"
@@ -30,7 +32,7 @@ grep '^societal' "$w/evsi-w8/evsi.csv" | head -12
 $t evsi "$w/psa" --target share_ect_inpatient --sizes 0,10,25,50,80,100,200,500,1000 --mark 80 --out "$w/evsi-share" --quiet
 grep -E '^(societal|perspective)' "$w/evsi-share/evsi.csv"
 echo "== scenario analyses"
-$t compare scenarios/eko-vs-ect.yaml $(ls scenarios/analyses/*.yaml | grep -v lifetime) --out "$w/compare" --quiet
+$t compare scenarios/eko-vs-ect.yaml $(ls scenarios/analyses/*.yaml | grep -v -e lifetime -e degerlund) --out "$w/compare" --quiet
 cat "$w/compare/"*.csv | head -80
 echo "== thresholds"
 $t threshold scenarios/eko-vs-ect.yaml --param share_ect_inpatient --range 0,1 --out "$w/th-share" --quiet

@@ -595,3 +595,50 @@ fn the_documented_evppi_of_the_ect_setting_comes_from_the_committed_draws() {
         );
     }
 }
+
+#[test]
+fn the_documented_degerlund_mirror_is_what_the_mirror_scenario_gives() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("mirror");
+    let sc = root().join("scenarios/analyses/degerlund-mirror.yaml");
+    let out = trdsim(&["run", s(&sc), "--out", s(&dir), "--quiet"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("icer.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let get = |perspective: &str, strategy: &str| -> (f64, f64) {
+        let r = rows
+            .iter()
+            .find(|r| r[0] == perspective && r[1] == strategy)
+            .unwrap();
+        (r[2].parse().unwrap(), r[3].parse().unwrap())
+    };
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    let row = |label: &str| {
+        doc.lines()
+            .find(|l| l.starts_with(&format!("| {label} | ")) && l.matches('|').count() == 5)
+            .unwrap_or_else(|| panic!("no row `{label}` in the cross-validation table"))
+            .to_string()
+    };
+    let (ect, eko) = (get("societal", "ect"), get("societal", "eko"));
+    for (label, (cost, qalys)) in [("ECT", ect), ("esketamine", eko)] {
+        let cell = format!("| {}; {qalys:.2} QALYs |", euros(cost));
+        assert!(row(label).ends_with(&cell), "{} lacks {cell}", row(label));
+    }
+    let saving = euros(ect.0 - eko.0);
+    assert!(
+        row("result").contains(&format!("€{saving} cheaper) |")),
+        "{}",
+        row("result")
+    );
+    let hc = euros(get("healthcare", "ect").0 - get("healthcare", "eko").0);
+    assert!(
+        row("healthcare perspective")
+            .ends_with(&format!("| esketamine €{hc} cheaper and more QALYs |")),
+        "{}",
+        row("healthcare perspective")
+    );
+}
