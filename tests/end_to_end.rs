@@ -361,8 +361,8 @@ fn report_is_self_contained_and_has_every_section() {
     assert!(html.contains("id=\"dsa\"") && html.contains("id=\"scenarios\""));
     assert_eq!(
         html.matches("<svg").count(),
-        11,
-        "the tornado diagram is inline too"
+        17,
+        "the tornado diagram and the scenarios' forest plots (2 perspectives × 3 thresholds) are inline too"
     );
     assert!(
         html.contains("settings.discount.costs"),

@@ -66,6 +66,23 @@ fn costs_near_1e300_stop_the_run_naming_the_cost() {
 }
 
 #[test]
+fn a_cost_that_overflows_in_one_individual_is_an_error_naming_its_state() {
+    // A treatment cost of 1.7e308 a year is finite, but an individual's sum over the
+    // cycles sick is not. Found by the fuzz harness
+    // (seed 9, case 772), which asks that the error name the input behind it.
+    let text = three_state_with(&[("    value: 12000\n", "    value: 1.7e308\n")]);
+    let (code, err) = run(&text, &["--individuals", "200"]);
+    assert_eq!(code, 2, "{err}");
+    for fragment in [
+        "strategy `treatment`, individual",
+        "expected finite payoffs",
+        "the largest such payoff is 1.7e308 (state `sick`, per cycle)",
+    ] {
+        assert!(err.contains(fragment), "no `{fragment}` in:\n{err}");
+    }
+}
+
+#[test]
 fn an_infinite_draw_stops_the_psa_naming_the_parameter_and_the_draw() {
     // A lognormal with sdlog 500 draws `inf` (exp of more than 709.78) in about 8% of draws.
     // Capped by `min`, an infinite cost used to pass unnoticed: exit 0, and a draws.csv

@@ -193,9 +193,13 @@ pub(super) fn finish_individual(
     let k = ctx.layout.len();
     let out = &mut w.outcome[si * k..(si + 1) * k];
     if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
+        let place = match super::finite::payoff_place(ctx.model, prep, ctx.layout, bad) {
+            Some((place, x)) => format!("; the largest such payoff is {x:e} ({place})"),
+            None => String::new(),
+        };
         return Err(SimError {
             message: format!(
-                "strategy `{}`, individual {i}: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0)",
+                "strategy `{}`, individual {i}: the {} is {}; expected finite payoffs (a cost, utility or QALY loss evaluated to NaN or infinity, e.g. a table lookup with no matching row or out of range, or 0/0){place}",
                 prep.name,
                 ctx.layout.describe(ctx.model, bad),
                 out[bad]

@@ -126,6 +126,26 @@ fn cause(model: &Model, prep: &PrepStrategy, l: Layout, k: usize) -> String {
     }
 }
 
+/// The state or transition whose payoff behind outcome `k` (a cost category or the QALYs)
+/// is largest for this parameter set, with that payoff: where a non-finite outcome of one
+/// individual most likely came from. `None` for other outcomes, or when every such payoff is
+/// evaluated per individual.
+pub(super) fn payoff_place(
+    model: &Model,
+    prep: &PrepStrategy,
+    l: Layout,
+    k: usize,
+) -> Option<(String, f64)> {
+    let n_cat = l.n_categories;
+    if k < 2 * n_cat {
+        largest_cost(model, prep, k / 2)
+    } else if k < 2 * n_cat + 2 {
+        largest_effect(model, prep)
+    } else {
+        None
+    }
+}
+
 /// The largest payoff of one kind named as the cause, or a general statement when every
 /// payoff of that kind varies between individuals.
 fn payoff_cause(what: &str, largest: Option<(String, f64)>) -> String {

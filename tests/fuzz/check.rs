@@ -151,7 +151,7 @@ fn located_run_error(e: &AnalysisError) -> Result<(), String> {
 /// An overflow of the results that names the input behind it: the state, transition or
 /// parameter with the largest payoff (engine/finite.rs).
 fn names_its_input(message: &str) -> bool {
-    message.contains("expected finite results")
+    (message.contains("expected finite results") || message.contains("expected finite payoffs"))
         && [
             "(state `",
             "of state `",
