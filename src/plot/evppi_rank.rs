@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::annotate::{ANNOTATION_GAP, annotated_chart};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, frame};
+use super::figure::{Figure, Output, fit_text, frame};
 use super::font::FONT_FAMILY;
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
@@ -104,30 +104,6 @@ impl<'a> Rank<'a> {
             ],
         })
     }
-
-    /// Shortens `name` with "…" until it is at most `max` pixels wide.
-    fn fit_name<DB: DrawingBackend>(
-        area: &DrawingArea<DB, Shift>,
-        name: &str,
-        style: &TextStyle<'_>,
-        max: u32,
-    ) -> Result<(String, u32), String> {
-        let width = |text: &str| {
-            area.estimate_text_size(text, style)
-                .map(|(w, _)| w)
-                .map_err(|e| e.to_string())
-        };
-        let mut chars: Vec<char> = name.chars().collect();
-        let mut text = name.to_owned();
-        loop {
-            let w = width(&text)?;
-            if w <= max || chars.is_empty() {
-                return Ok((text, w));
-            }
-            chars.pop();
-            text = chars.iter().collect::<String>().trim_end().to_owned() + "…";
-        }
-    }
 }
 
 impl Figure for Rank<'_> {
@@ -152,7 +128,7 @@ impl Figure for Rank<'_> {
         let mut names = Vec::with_capacity(self.bars.len());
         let mut widest = 0;
         for (name, _, _) in &self.bars {
-            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH / 3)?;
+            let (name, width) = fit_text(&area, name, &name_style, WIDTH / 3)?;
             widest = widest.max(width);
             names.push(name);
         }

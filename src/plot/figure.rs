@@ -117,6 +117,31 @@ pub(super) fn title_size<DB: DrawingBackend>(
 /// The smallest title size [`title_size`] shrinks a long title to.
 pub(super) const MIN_TITLE_SIZE: f64 = 20.0;
 
+/// `text` as drawn in `style` within `max` pixels: shortened with "…" until it fits (as
+/// little as "…" when nothing fits), with its width.
+pub(super) fn fit_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+    max: u32,
+) -> Result<(String, u32), String> {
+    let width = |t: &str| {
+        area.estimate_text_size(t, style)
+            .map(|(w, _)| w)
+            .map_err(|e| e.to_string())
+    };
+    let mut chars: Vec<char> = text.chars().collect();
+    let mut shown = text.to_owned();
+    loop {
+        let w = width(&shown)?;
+        if w <= max || chars.is_empty() {
+            return Ok((shown, w));
+        }
+        chars.pop();
+        shown = chars.iter().collect::<String>().trim_end().to_owned() + "…";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

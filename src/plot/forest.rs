@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::annotate::{ANNOTATION_GAP, annotated_chart, annotation_style};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, frame};
+use super::figure::{Figure, Output, fit_text, frame};
 use super::font::FONT_FAMILY;
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
@@ -139,30 +139,6 @@ impl<'a> Forest<'a> {
             legend,
         })
     }
-
-    /// Shortens `name` with "…" until it is at most `max` pixels wide.
-    fn fit<DB: DrawingBackend>(
-        area: &DrawingArea<DB, Shift>,
-        name: &str,
-        style: &TextStyle<'_>,
-        max: u32,
-    ) -> Result<(String, u32), String> {
-        let width = |text: &str| {
-            area.estimate_text_size(text, style)
-                .map(|(w, _)| w)
-                .map_err(|e| e.to_string())
-        };
-        let mut chars: Vec<char> = name.chars().collect();
-        let mut text = name.to_owned();
-        loop {
-            let w = width(&text)?;
-            if w <= max || chars.is_empty() {
-                return Ok((text, w));
-            }
-            chars.pop();
-            text = chars.iter().collect::<String>().trim_end().to_owned() + "…";
-        }
-    }
 }
 
 impl Figure for Forest<'_> {
@@ -187,7 +163,7 @@ impl Figure for Forest<'_> {
         let mut names = Vec::with_capacity(self.rows.len());
         let mut widest = 0;
         for row in &self.rows {
-            let (name, width) = Self::fit(&area, row.label, &name_style, WIDTH * 2 / 5)?;
+            let (name, width) = fit_text(&area, row.label, &name_style, WIDTH * 2 / 5)?;
             widest = widest.max(width);
             names.push(name);
         }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::annotate::{ANNOTATION_GAP, annotated_chart};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, frame};
+use super::figure::{Figure, Output, fit_text, frame};
 use super::font::FONT_FAMILY;
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
@@ -144,34 +144,6 @@ impl<'a> Tornado<'a> {
             legend,
         })
     }
-
-    /// Shortens `name` with "…" until it is at most `max` pixels wide.
-    fn fit_name<DB: DrawingBackend>(
-        area: &DrawingArea<DB, Shift>,
-        name: &str,
-        style: &TextStyle<'_>,
-        max: u32,
-    ) -> Result<(String, u32), String> {
-        let width = |text: &str| {
-            area.estimate_text_size(text, style)
-                .map(|(w, _)| w)
-                .map_err(|e| e.to_string())
-        };
-        let full = width(name)?;
-        if full <= max {
-            return Ok((name.to_owned(), full));
-        }
-        let mut chars: Vec<char> = name.chars().collect();
-        while !chars.is_empty() {
-            chars.pop();
-            let short: String = chars.iter().collect::<String>().trim_end().to_owned() + "…";
-            let w = width(&short)?;
-            if w <= max {
-                return Ok((short, w));
-            }
-        }
-        Ok(("…".to_owned(), width("…")?))
-    }
 }
 
 impl Figure for Tornado<'_> {
@@ -196,7 +168,7 @@ impl Figure for Tornado<'_> {
         let mut names = Vec::with_capacity(self.bars.len());
         let mut widest = 0;
         for (name, _, _) in &self.bars {
-            let (name, width) = Self::fit_name(&area, name, &name_style, WIDTH * 2 / 5)?;
+            let (name, width) = fit_text(&area, name, &name_style, WIDTH * 2 / 5)?;
             widest = widest.max(width);
             names.push(name);
         }
