@@ -191,7 +191,7 @@ fn alone(html: &str, id: &str) -> String {
 fn screenshot(browser: &Path, dir: &Path, html: &str, name: &str, size: &str) -> PathBuf {
     let page = dir.join(format!("{name}.html"));
     fs::write(&page, html).unwrap();
-    let shot = root().join("target").join(format!("{name}.png"));
+    let shot = artifact(&format!("{name}.png"));
     let out = run_browser(
         browser,
         &dir.join(format!("profile-{name}")),
@@ -243,7 +243,7 @@ fn report_fits_the_page_on_screen_and_in_print_with_formatted_numbers() {
     // Printed to PDF by Chromium: A4 pages (595 × 842 points).
     let page = tmp.path().join("report.html");
     fs::write(&page, &html).unwrap();
-    let pdf = root().join("target").join("report.pdf");
+    let pdf = artifact("report.pdf");
     let out = run_browser(
         &browser,
         &tmp.path().join("profile-pdf"),
@@ -288,4 +288,12 @@ fn report_fits_the_page_on_screen_and_in_print_with_formatted_numbers() {
         "report-ce-plane",
         "1280,1000",
     );
+}
+
+/// Where a test artifact is kept: `target/` of the repository, made if it is not there (a
+/// build with `CARGO_TARGET_DIR` elsewhere leaves none).
+fn artifact(name: &str) -> std::path::PathBuf {
+    let dir = root().join("target");
+    fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }

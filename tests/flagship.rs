@@ -642,3 +642,92 @@ fn the_documented_degerlund_mirror_is_what_the_mirror_scenario_gives() {
         row("healthcare perspective")
     );
 }
+
+/// The model document's scenario table against `trdsim compare` of the shipped scenario
+/// analyses, at the flagship's 20,000 individuals: Δ cost per perspective and Δ QALYs of EKO
+/// against ECT, as printed.
+#[test]
+fn the_documented_scenario_table_is_what_compare_gives() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("compare");
+    let mut args = vec![
+        "compare".to_string(),
+        root()
+            .join("scenarios/eko-vs-ect.yaml")
+            .display()
+            .to_string(),
+    ];
+    let mut overlays: Vec<_> = std::fs::read_dir(root().join("scenarios/analyses"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            name.ends_with(".yaml") && !name.contains("lifetime") && !name.contains("degerlund")
+        })
+        .collect();
+    overlays.sort();
+    args.extend(overlays.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), dir.display().to_string(), "--quiet".into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = trdsim(&refs);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("compare_results.csv")).unwrap();
+    let mut by: std::collections::HashMap<(String, String, String), (f64, f64)> =
+        std::collections::HashMap::new();
+    for line in text.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let stem = std::path::Path::new(c[0])
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let stem = if stem == "eko-vs-ect" {
+            "base case".to_string()
+        } else {
+            stem
+        };
+        by.insert(
+            (stem, c[1].to_string(), c[2].to_string()),
+            (c[3].parse().unwrap(), c[4].parse().unwrap()),
+        );
+    }
+    let doc = std::fs::read_to_string(root().join("docs/model-eko-vs-ect.md")).unwrap();
+    let table: Vec<&str> = doc
+        .lines()
+        .skip_while(|l| !l.starts_with("| scenario (`scenarios/analyses/`)"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let mut checked = 0;
+    for row in &table {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // "base case", "`name`: what it does", or "`a`, `b`" with "x, y" in each column.
+        let stems: Vec<String> = if cells[1] == "base case" {
+            vec!["base case".into()]
+        } else {
+            cells[1]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        };
+        for (k, stem) in stems.iter().enumerate() {
+            let inc = |perspective: &str| {
+                let get = |s: &str| by[&(stem.clone(), perspective.to_string(), s.to_string())];
+                let (eko, ect) = (get("eko"), get("ect"));
+                (eko.0 - ect.0, eko.1 - ect.1)
+            };
+            let cell = |col: usize| cells[col].split(", ").nth(k).unwrap().to_string();
+            assert_eq!(cell(2), euros(inc("societal").0), "{row}");
+            assert_eq!(cell(3), euros(inc("healthcare").0), "{row}");
+            assert_eq!(
+                cell(4),
+                format!("{:.4}", inc("societal").1).replace('-', "−"),
+                "{row}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} scenarios checked");
+}
