@@ -5,18 +5,16 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::annotate::{ANNOTATION_GAP, annotated_chart};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, fit_text, frame};
-use super::font::FONT_FAMILY;
+use super::figure::{Figure, Output, frame, row_labels, rows_height};
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
 use super::render::render;
-use super::style::{LEGEND_SIZE, LineStyle, MAX_HEIGHT, WIDTH};
+use super::style::{LineStyle, WIDTH};
 use super::tornado::{TORNADO_CHROME, TORNADO_MIN_HEIGHT, TORNADO_ROW};
 
 /// Colour of the bars: a neutral grey, because every palette colour stands for a
@@ -108,11 +106,12 @@ impl<'a> Rank<'a> {
 
 impl Figure for Rank<'_> {
     fn size(&self) -> (u32, u32) {
-        let rows = u32::try_from(self.bars.len()).unwrap_or(u32::MAX);
-        let height = TORNADO_ROW
-            .saturating_mul(rows)
-            .saturating_add(TORNADO_CHROME)
-            .clamp(TORNADO_MIN_HEIGHT, MAX_HEIGHT);
+        let height = rows_height(
+            self.bars.len(),
+            TORNADO_ROW,
+            TORNADO_CHROME,
+            TORNADO_MIN_HEIGHT,
+        );
         (WIDTH, height)
     }
 
@@ -122,16 +121,8 @@ impl Figure for Rank<'_> {
         _output: Output,
     ) -> Result<(), String> {
         let area = frame(root, self.title, &self.legend)?;
-        let name_style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        let mut names = Vec::with_capacity(self.bars.len());
-        let mut widest = 0;
-        for (name, _, _) in &self.bars {
-            let (name, width) = fit_text(&area, name, &name_style, WIDTH / 3)?;
-            widest = widest.max(width);
-            names.push(name);
-        }
+        let (name_style, names, widest) =
+            row_labels(&area, self.bars.iter().map(|(name, _, _)| *name), WIDTH / 3)?;
         let n = self.bars.len().max(1) as f64;
         let x_fmt = self.money.ticks(self.x_range);
         let no_labels = |_: &f64| String::new();

@@ -7,7 +7,9 @@ use plotters::prelude::*;
 
 use super::font::FONT_FAMILY;
 use super::legend::{LEGEND_PAD, LEGEND_ROW_HEIGHT, LegendEntry, draw_legend, legend_rows};
-use super::style::TITLE_SIZE;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::{LEGEND_SIZE, MAX_HEIGHT, TITLE_SIZE};
 
 /// Upper bound on the points per scatter cloud or line in SVG output; larger
 /// inputs keep every k-th point so that the file stays small.
@@ -140,6 +142,35 @@ pub(super) fn fit_text<DB: DrawingBackend>(
         chars.pop();
         shown = chars.iter().collect::<String>().trim_end().to_owned() + "…";
     }
+}
+
+/// The height of a chart with one row per item (tornado, EVPPI ranking, forest plot): `row`
+/// pixels a row plus `chrome`, at least `min` and at most [`MAX_HEIGHT`].
+pub(super) fn rows_height(rows: usize, row: u32, chrome: u32, min: u32) -> u32 {
+    let rows = u32::try_from(rows).unwrap_or(u32::MAX);
+    row.saturating_mul(rows)
+        .saturating_add(chrome)
+        .clamp(min, MAX_HEIGHT)
+}
+
+/// The right-aligned row labels of such a chart, each fitted into `max` pixels, with their
+/// style and the width of the widest.
+pub(super) fn row_labels<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: impl Iterator<Item = &'a str>,
+    max: u32,
+) -> Result<(TextStyle<'static>, Vec<String>, u32), String> {
+    let style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    let mut names = Vec::new();
+    let mut widest = 0;
+    for label in labels {
+        let (name, width) = fit_text(area, label, &style, max)?;
+        widest = widest.max(width);
+        names.push(name);
+    }
+    Ok((style, names, widest))
 }
 
 #[cfg(test)]

@@ -9,13 +9,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::annotate::{ANNOTATION_GAP, annotated_chart, annotation_style};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, fit_text, frame};
-use super::font::FONT_FAMILY;
+use super::figure::{Figure, Output, frame, row_labels, rows_height};
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
 use super::render::render;
-use super::style::{Dash, GUIDE_COLOR, LEGEND_SIZE, LineStyle, MAX_HEIGHT, WIDTH, strategy_color};
+use super::style::{Dash, GUIDE_COLOR, LineStyle, WIDTH, strategy_color};
 
 /// Height of one row, in pixels.
 pub(super) const FOREST_ROW: u32 = 40;
@@ -143,11 +142,12 @@ impl<'a> Forest<'a> {
 
 impl Figure for Forest<'_> {
     fn size(&self) -> (u32, u32) {
-        let rows = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
-        let height = FOREST_ROW
-            .saturating_mul(rows)
-            .saturating_add(FOREST_CHROME)
-            .clamp(FOREST_MIN_HEIGHT, MAX_HEIGHT);
+        let height = rows_height(
+            self.rows.len(),
+            FOREST_ROW,
+            FOREST_CHROME,
+            FOREST_MIN_HEIGHT,
+        );
         (WIDTH, height)
     }
 
@@ -157,16 +157,8 @@ impl Figure for Forest<'_> {
         _output: Output,
     ) -> Result<(), String> {
         let area = frame(root, self.title, &self.legend)?;
-        let name_style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        let mut names = Vec::with_capacity(self.rows.len());
-        let mut widest = 0;
-        for row in &self.rows {
-            let (name, width) = fit_text(&area, row.label, &name_style, WIDTH * 2 / 5)?;
-            widest = widest.max(width);
-            names.push(name);
-        }
+        let (name_style, names, widest) =
+            row_labels(&area, self.rows.iter().map(|row| row.label), WIDTH * 2 / 5)?;
         let value_style = annotation_style().pos(Pos::new(HPos::Left, VPos::Center));
         let mut widest_value = 0;
         for value in &self.values {

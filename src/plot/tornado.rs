@@ -4,18 +4,16 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::annotate::{ANNOTATION_GAP, annotated_chart};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, fit_text, frame};
-use super::font::FONT_FAMILY;
+use super::figure::{Figure, Output, frame, row_labels, rows_height};
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
 use super::render::render;
-use super::style::{Dash, GUIDE_COLOR, LEGEND_SIZE, LineStyle, MAX_HEIGHT, WIDTH, strategy_color};
+use super::style::{Dash, GUIDE_COLOR, LineStyle, WIDTH, strategy_color};
 
 /// Height of one tornado bar's slot, in pixels.
 pub(super) const TORNADO_ROW: u32 = 34;
@@ -148,11 +146,12 @@ impl<'a> Tornado<'a> {
 
 impl Figure for Tornado<'_> {
     fn size(&self) -> (u32, u32) {
-        let rows = u32::try_from(self.bars.len()).unwrap_or(u32::MAX);
-        let height = TORNADO_ROW
-            .saturating_mul(rows)
-            .saturating_add(TORNADO_CHROME)
-            .clamp(TORNADO_MIN_HEIGHT, MAX_HEIGHT);
+        let height = rows_height(
+            self.bars.len(),
+            TORNADO_ROW,
+            TORNADO_CHROME,
+            TORNADO_MIN_HEIGHT,
+        );
         (WIDTH, height)
     }
 
@@ -162,16 +161,11 @@ impl Figure for Tornado<'_> {
         _output: Output,
     ) -> Result<(), String> {
         let area = frame(root, self.title, &self.legend)?;
-        let name_style = TextStyle::from((FONT_FAMILY, LEGEND_SIZE - 1.0).into_font())
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        let mut names = Vec::with_capacity(self.bars.len());
-        let mut widest = 0;
-        for (name, _, _) in &self.bars {
-            let (name, width) = fit_text(&area, name, &name_style, WIDTH * 2 / 5)?;
-            widest = widest.max(width);
-            names.push(name);
-        }
+        let (name_style, names, widest) = row_labels(
+            &area,
+            self.bars.iter().map(|(name, _, _)| *name),
+            WIDTH * 2 / 5,
+        )?;
 
         // Bar i sits at y = n - 1 - i, so that the widest is on top.
         let n = self.bars.len().max(1) as f64;
