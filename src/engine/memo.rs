@@ -54,7 +54,8 @@ impl<'m> MemoPlan<'m> {
         let bit = 1u64 << self.id;
         let keys = &memo.keys[self.id * MAX_INPUTS..(self.id + 1) * MAX_INPUTS];
         let mut hit = memo.valid.get() & bit != 0;
-        for (input, key) in self.inputs.iter().zip(keys) {
+        let spans = &memo.spans[self.id * MAX_INPUTS..(self.id + 1) * MAX_INPUTS];
+        for ((input, key), span) in self.inputs.iter().zip(keys).zip(spans) {
             let x = match input {
                 Input::Var(v) => env.var(*v),
                 Input::Lookup { table, keys } => {
@@ -66,7 +67,14 @@ impl<'m> MemoPlan<'m> {
                             Key::Const(c) => c,
                         };
                     }
-                    env.lookup(*table, &args[..keys.len()])
+                    let last = span.get();
+                    if last.holds(&args) {
+                        // The same row as when `key` was read: the value is `key`'s.
+                        continue;
+                    }
+                    let (x, lo, hi) = env.tables[*table].lookup_span(&args[..keys.len()]);
+                    span.set(Span { lo, hi, args });
+                    x
                 }
             };
             if key.get().to_bits() != x.to_bits() {
@@ -84,9 +92,41 @@ impl<'m> MemoPlan<'m> {
     }
 }
 
+/// Where a lookup input was last read: its arguments, and the span of the numeric one
+/// (the first) over which the table gives the same value (`Table::lookup_span`).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    lo: f64,
+    hi: f64,
+    args: [f64; MAX_KEYS],
+}
+
+impl Span {
+    /// Nothing is inside it.
+    const EMPTY: Span = Span {
+        lo: f64::INFINITY,
+        hi: f64::NEG_INFINITY,
+        args: [0.0; MAX_KEYS],
+    };
+
+    /// Whether a lookup at `args` reads the same row: the numeric argument within the span,
+    /// the categorical ones (and unused slots, always 0) the same bits.
+    #[inline]
+    fn holds(&self, args: &[f64; MAX_KEYS]) -> bool {
+        self.lo <= args[0]
+            && args[0] < self.hi
+            && args[1..]
+                .iter()
+                .zip(&self.args[1..])
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
 /// Per-worker memo of every variable's last inputs and value.
 pub(crate) struct Memo {
     keys: Vec<Cell<f64>>,
+    /// For an input that is a lookup: where it was last read, with its key in `keys`.
+    spans: Vec<Cell<Span>>,
     values: Vec<Cell<f64>>,
     /// One bit per variable whose memo holds a value.
     valid: Cell<u64>,
@@ -97,6 +137,7 @@ impl Memo {
         let n = model.variables.len();
         Memo {
             keys: vec![Cell::new(0.0); n * MAX_INPUTS],
+            spans: vec![Cell::new(Span::EMPTY); n * MAX_INPUTS],
             values: vec![Cell::new(0.0); n],
             valid: Cell::new(0),
         }

@@ -280,40 +280,64 @@ impl Table {
     /// Look up a value: `args` is the numeric key (if any) then the categorical level codes.
     /// Returns NaN when no row matches or the key is out of range under `OutOfRange::Error`.
     pub fn lookup(&self, args: &[f64]) -> f64 {
+        self.lookup_span(args).0
+    }
+
+    /// The value at `args` with the span of the numeric key over which it holds: for every
+    /// `x` in `[lo, hi)` with the same categorical arguments, `lookup` gives the same bits.
+    /// A step table's span is its row's interval (the first and last rows reach out to
+    /// infinity when out-of-range arguments are clamped); a linear one's, one without a
+    /// numeric key, and a missing value's, is empty, so a caller that reuses the value within the span is exact.
+    pub fn lookup_span(&self, args: &[f64]) -> (f64, f64, f64) {
+        const NONE: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+        let at = |x: f64, (lo, hi): (f64, f64)| (x, lo, hi);
         let (x, codes) = if self.numeric_key.is_some() {
             match args.split_first() {
                 Some((x, rest)) => (*x, rest),
-                None => return f64::NAN,
+                None => return at(f64::NAN, NONE),
             }
         } else {
             (0.0, args)
         };
         let Some(group) = self.groups.iter().find(|g| g.codes == codes) else {
-            return f64::NAN;
+            return at(f64::NAN, NONE);
         };
         if self.numeric_key.is_none() {
-            return group.values[0];
+            // No numeric key: the first argument is a level, so no span is given.
+            return at(group.values[0], NONE);
         }
         if x.is_nan() {
-            return f64::NAN;
+            return at(f64::NAN, NONE);
         }
         let keys = &group.keys;
         let last = keys.len() - 1;
+        let step = self.interpolation == Interpolation::Step;
+        let span = |lo: f64, hi: f64| if step { (lo, hi) } else { NONE };
         if x < keys[0] || x > keys[last] {
             return match self.out_of_range {
-                OutOfRange::Error => f64::NAN,
-                OutOfRange::Clamp if x < keys[0] => group.values[0],
-                OutOfRange::Clamp => group.values[last],
+                OutOfRange::Error => at(f64::NAN, NONE),
+                OutOfRange::Clamp if x < keys[0] => {
+                    at(group.values[0], span(f64::NEG_INFINITY, keys[0]))
+                }
+                OutOfRange::Clamp => at(group.values[last], span(keys[last], f64::INFINITY)),
             };
         }
         // Index of the last key <= x.
         let i = keys.partition_point(|k| *k <= x) - 1;
         match self.interpolation {
-            Interpolation::Step => group.values[i],
-            Interpolation::Linear if i == last => group.values[last],
+            Interpolation::Step if i == last => match self.out_of_range {
+                OutOfRange::Clamp => at(group.values[i], (keys[last], f64::INFINITY)),
+                // Only the last key itself reads the last row: no span worth keeping.
+                OutOfRange::Error => at(group.values[i], NONE),
+            },
+            Interpolation::Step => at(group.values[i], (keys[i], keys[i + 1])),
+            Interpolation::Linear if i == last => at(group.values[last], NONE),
             Interpolation::Linear => {
                 let w = (x - keys[i]) / (keys[i + 1] - keys[i]);
-                group.values[i] + w * (group.values[i + 1] - group.values[i])
+                at(
+                    group.values[i] + w * (group.values[i + 1] - group.values[i]),
+                    NONE,
+                )
             }
         }
     }
@@ -354,6 +378,36 @@ mod tests {
         assert_eq!(t.lookup(&[41.0, 1.0]), 0.007);
         let t = table(CSV, Interpolation::Linear, OutOfRange::Clamp);
         assert!((t.lookup(&[40.25, 0.0]) - 0.0125).abs() < 1e-15);
+    }
+
+    proptest::proptest! {
+        /// Any argument inside the span a lookup reports reads the same bits, for every
+        /// interpolation and out-of-range policy (the memo of `engine::memo` relies on it).
+        #[test]
+        fn a_lookup_holds_over_its_span(
+            x in -5.0f64..60.0,
+            y in -5.0f64..60.0,
+            sex in 0u8..3,
+            linear: bool,
+            clamp: bool,
+        ) {
+            let csv = "age,sex,qx\n0,male,0.001\n18,male,0.002\n40,male,0.010\n41,male,0.020\n\
+                       40,female,0.005\n41,female,0.007\n55,female,0.03\n";
+            let interpolation = if linear { Interpolation::Linear } else { Interpolation::Step };
+            let out_of_range = if clamp { OutOfRange::Clamp } else { OutOfRange::Error };
+            let t = table(csv, interpolation, out_of_range);
+            let code = f64::from(sex);
+            let (v, lo, hi) = t.lookup_span(&[x, code]);
+            proptest::prop_assert_eq!(v.to_bits(), t.lookup(&[x, code]).to_bits());
+            if lo <= y && y < hi {
+                proptest::prop_assert_eq!(v.to_bits(), t.lookup(&[y, code]).to_bits());
+            }
+            // A step table's value has a span holding its argument (but the last key's
+            // under `error`, which only that key reads).
+            if !linear && !v.is_nan() && (clamp || (x != 41.0 && x != 55.0)) {
+                proptest::prop_assert!(lo <= x && x < hi, "{x} outside [{lo}, {hi})");
+            }
+        }
     }
 
     #[test]
