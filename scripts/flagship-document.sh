@@ -39,3 +39,6 @@ $t threshold scenarios/eko-vs-ect.yaml --param share_ect_inpatient --range 0,1 -
 cat "$w/th-share/threshold.csv"
 $t threshold scenarios/eko-vs-ect.yaml --param c_esketamine_week --range 0,3000 --perspective societal --out "$w/th-price" --quiet
 cat "$w/th-price/threshold.csv"
+echo "== the report for advisors: the PSA with its EVPPI, scenarios, EVSI and thresholds"
+$t report "$w/voi" --compare "$w/compare" --evsi "$w/evsi-w8" --evsi "$w/evsi-share" \
+    --threshold "$w/th-share" --threshold "$w/th-price"

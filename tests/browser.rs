@@ -139,7 +139,8 @@ fn field(title: &str, key: &str) -> i64 {
         .unwrap_or_else(|| panic!("no {key}= in {title}"))
 }
 
-/// A run with a PSA and its report with a one-way analysis and a scenario comparison.
+/// A run with a PSA and its report with a one-way analysis, a scenario comparison, the value
+/// of a study and a threshold analysis.
 fn full_report(dir: &Path) -> String {
     let run = dir.join("r");
     crate::common::report_run(&run);
@@ -174,7 +175,19 @@ fn full_report(dir: &Path) -> String {
         "--quiet",
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let out = trdsim(&["report", s(&run), "--dsa", s(&dsa), "--compare", s(&cmp)]);
+    let (evsi, threshold) = crate::common::research_dirs(&run, dir);
+    let out = trdsim(&[
+        "report",
+        s(&run),
+        "--dsa",
+        s(&dsa),
+        "--compare",
+        s(&cmp),
+        "--evsi",
+        s(&evsi),
+        "--threshold",
+        s(&threshold),
+    ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     fs::read_to_string(run.join("report.html")).unwrap()
 }
@@ -225,9 +238,10 @@ fn report_fits_the_page_on_screen_and_in_print_with_formatted_numbers() {
     // On screen at 1280 px.
     let screen = probe(&browser, tmp.path(), "screen.html", &html, 1280);
     assert_eq!(field(&screen, "width"), 1280, "{screen}");
-    // Structure, trace, 4 PSA figures per perspective, the tornado diagram and a forest plot
-    // of the scenarios per perspective and threshold (2 × 3).
-    assert_eq!(field(&screen, "figures"), 17, "{screen}");
+    // Structure, trace, 4 PSA figures per perspective, the tornado diagram, a forest plot
+    // of the scenarios per perspective and threshold (2 × 3), the value of a study per
+    // perspective (2) and the threshold analysis per perspective and threshold (2 × 3).
+    assert_eq!(field(&screen, "figures"), 25, "{screen}");
     for key in ["zero", "errors", "wide", "badnum", "textout"] {
         assert_eq!(field(&screen, key), 0, "{key}: {screen}");
     }

@@ -88,3 +88,41 @@ pub fn report_run(dir: &Path) -> String {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     std::fs::read_to_string(dir.join("report.html")).expect("the run wrote report.html")
 }
+
+/// A study's EVSI (`trdsim evsi`, the admitted share of ECT, with a cost) of the PSA run in
+/// `run`, and a threshold analysis (`trdsim threshold`) of the flagship's admitted share,
+/// both small; their directories in `dir`.
+pub fn research_dirs(run: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let (evsi, threshold) = (dir.join("evsi"), dir.join("threshold"));
+    let out = trdsim(&[
+        "evsi",
+        s(run),
+        "--target",
+        "share_ect_inpatient",
+        "--sizes",
+        "0,50,1000",
+        "--cost-fixed",
+        "100000",
+        "--out",
+        s(&evsi),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = trdsim(&[
+        "threshold",
+        s(&root().join("scenarios/eko-vs-ect.yaml")),
+        "--param",
+        "share_ect_inpatient",
+        "--range",
+        "0,1",
+        "--steps",
+        "5",
+        "--individuals",
+        "200",
+        "--out",
+        s(&threshold),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    (evsi, threshold)
+}

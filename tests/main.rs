@@ -21,6 +21,7 @@ mod overflow;
 mod prices;
 mod psa;
 mod r_export;
+mod report_research;
 mod slurm;
 mod tampered;
 mod threshold;

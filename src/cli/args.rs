@@ -64,6 +64,14 @@ pub enum Command {
         /// Include the scenario table of this `trdsim compare` result directory.
         #[arg(long)]
         compare: Option<PathBuf>,
+        /// Include the value of a study from this `trdsim evsi` result directory (of this
+        /// run's draws); repeat for several targets.
+        #[arg(long)]
+        evsi: Vec<PathBuf>,
+        /// Include this `trdsim threshold` result directory (of this run's scenario);
+        /// repeat for several parameters.
+        #[arg(long)]
+        threshold: Vec<PathBuf>,
     },
     /// Expected value of partial perfect information (EVPPI) of parameters and groups, added to a PSA result directory.
     Voi(VoiArgs),

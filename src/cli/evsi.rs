@@ -61,7 +61,9 @@ pub fn evsi(args: &EvsiArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if let Err(e) = output::write_evsi(&target, args.force, &model, dir, &plan, &result) {
+    let psa_sha = info["files"]["psa.csv"].as_str().unwrap_or_default();
+    let run = (dir.as_path(), psa_sha);
+    if let Err(e) = output::write_evsi(&target, args.force, &model, run, &plan, &result) {
         return fail_with(EXIT_FAILURE, e);
     }
     out(&output::evsi_summary(&plan, &result));

@@ -21,7 +21,7 @@ mod threshold;
 mod verify;
 mod voi;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
@@ -66,9 +66,21 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Run(args) => run::run(&args),
         Command::Merge { dirs, out, force } => merge::merge(&dirs, &out, force),
         Command::Verify { dir } => verify::verify(&dir),
-        Command::Report { dir, dsa, compare } => {
-            report::report(&dir, dsa.as_deref(), compare.as_deref())
-        }
+        Command::Report {
+            dir,
+            dsa,
+            compare,
+            evsi,
+            threshold,
+        } => report::report(
+            &dir,
+            crate::report::Extras {
+                dsa: dsa.as_deref(),
+                compare: compare.as_deref(),
+                evsi: evsi.iter().map(PathBuf::as_path).collect(),
+                threshold: threshold.iter().map(PathBuf::as_path).collect(),
+            },
+        ),
         Command::Dsa(args) => dsa::dsa(&args),
         Command::Threshold(args) => threshold::threshold(&args),
         Command::Evsi(args) => evsi::evsi(&args),

@@ -10,8 +10,8 @@ use crate::report::ReportError;
 
 use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, fail_with, load, out};
 
-/// Write `report.html` for a result directory, with a DSA and a comparison if given.
-pub fn report(dir: &Path, dsa: Option<&Path>, compare: Option<&Path>) -> i32 {
+/// Write `report.html` for a result directory, with the other analyses of `extras`.
+pub fn report(dir: &Path, extras: crate::report::Extras) -> i32 {
     // The model shown must be the one the results came from.
     let scenario = match read_run_json(dir).and_then(|json| manifest::check_inputs(dir, &json)) {
         Ok(s) => s,
@@ -21,7 +21,6 @@ pub fn report(dir: &Path, dsa: Option<&Path>, compare: Option<&Path>) -> i32 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let extras = crate::report::Extras { dsa, compare };
     match crate::report::write(dir, &model, &extras) {
         Ok(()) => {
             out(&format!(

@@ -94,7 +94,7 @@ const WORDS: [(&str, &str); 19] = [
 /// convention's prefix and abbreviations written out, a strategy's id as the strategy's
 /// short name in capitals (`p_w8_remission_ect` → "Probability week 8 remission, ECT").
 /// Scenarios give parameters no label of their own, and ids are not for readers.
-pub(super) fn param_label(model: &Model, param: usize) -> String {
+pub fn param_label(model: &Model, param: usize) -> String {
     let name = &model.params[param].name;
     let mut words: Vec<String> = Vec::new();
     let mut strategy = None;

@@ -126,12 +126,14 @@ pub fn evsi_summary(plan: &EvsiPlan, r: &EvsiResult) -> String {
     s
 }
 
-/// Write the EVSI's result directory; `run` is the PSA directory it was computed from.
+/// Write the EVSI's result directory; `run` is the PSA directory it was computed from and
+/// `run_psa` the SHA-256 of that run's `psa.csv`, which identifies the draws (a report
+/// includes the EVSI only with the run whose draws it used).
 pub fn write_evsi(
     dir: &Path,
     force: bool,
     model: &Model,
-    run: &Path,
+    run: (&Path, &str),
     plan: &EvsiPlan,
     r: &EvsiResult,
 ) -> Result<(), OutputError> {
@@ -139,7 +141,8 @@ pub fn write_evsi(
         "tool": "trdsim",
         "tool_version": env!("CARGO_PKG_VERSION"),
         "analysis": "expected value of sample information",
-        "run": run.display().to_string(),
+        "run": run.0.display().to_string(),
+        "run_psa_sha256": run.1,
         "command": std::env::args().collect::<Vec<_>>(),
         "seed": model.settings.seed,
         "target": plan.target,

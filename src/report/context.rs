@@ -14,6 +14,7 @@ use super::analyses;
 use super::diagram::{self, Diagram};
 use super::files::{Figure, figure};
 use super::format::{Money, family, mean_interval, number, plain};
+use super::research;
 use super::sources::{Shown, clean, shown};
 use super::summary::{self, KeyResults};
 use super::tables::{self, Columns, Names, Table};
@@ -39,6 +40,10 @@ pub struct Report {
     pub dsa: Vec<DsaSource>,
     /// Present when a `trdsim compare` directory was given.
     pub compare: Option<Compare>,
+    /// The value of a study, one per `trdsim evsi` directory given.
+    pub evsi: Vec<research::EvsiSection>,
+    /// Threshold analyses, one per `trdsim threshold` directory given.
+    pub thresholds: Vec<research::ThresholdSection>,
     /// Warnings when the scenario was loaded.
     pub load_warnings: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -240,6 +245,16 @@ pub fn gather(
             }),
             None => None,
         },
+        evsi: sources
+            .evsi
+            .iter()
+            .map(|d| research::evsi(d, model, n))
+            .collect::<Result<_, _>>()?,
+        thresholds: sources
+            .threshold
+            .iter()
+            .map(|d| research::threshold(d, model, n))
+            .collect::<Result<_, _>>()?,
         load_warnings: texts(&json["warnings"]),
         reproducibility: reproducibility(&run.dir, json),
     })

@@ -25,6 +25,7 @@ mod diagram;
 mod files;
 mod format;
 mod render;
+mod research;
 mod sources;
 mod summary;
 mod tables;
@@ -43,6 +44,10 @@ pub struct Extras<'a> {
     pub dsa: Option<&'a Path>,
     /// A `trdsim compare` result directory (`compare_results.csv`, `compare_inputs.csv`).
     pub compare: Option<&'a Path>,
+    /// `trdsim evsi` result directories computed from this run's draws.
+    pub evsi: Vec<&'a Path>,
+    /// `trdsim threshold` result directories of this run's scenario.
+    pub threshold: Vec<&'a Path>,
 }
 
 /// Why the report could not be written.
@@ -110,6 +115,8 @@ impl From<minijinja::Error> for ReportError {
 pub struct Sources {
     pub dsa: Option<ResultDir>,
     pub compare: Option<ResultDir>,
+    pub evsi: Vec<ResultDir>,
+    pub threshold: Vec<ResultDir>,
 }
 
 impl Sources {
@@ -117,27 +124,54 @@ impl Sources {
     /// asked for, and a one-way analysis must be of the run's scenario (same SHA-256).
     fn open(run: &ResultDir, extras: &Extras) -> Result<Sources, ReadError> {
         let none: Regenerated = &|_| false;
-        let dsa = match extras.dsa {
-            Some(d) => {
-                let dsa = manifest::open(d, none)?;
-                dsa.expect_analysis("one-way sensitivity", "trdsim dsa")?;
-                let sha = |j: &serde_json::Value| j["scenario"]["sha256"].clone();
-                if sha(&dsa.json) != sha(&run.json) {
+        // An analysis of a scenario must be of the run's (the same SHA-256).
+        let of_scenario = |d: &Path, (analysis, noun, by): (&str, &str, &str)| {
+            let r = manifest::open(d, none)?;
+            r.expect_analysis(analysis, by)?;
+            let sha = |j: &serde_json::Value| j["scenario"]["sha256"].clone();
+            if sha(&r.json) != sha(&run.json) {
+                return Err(ReadError::Manifest {
+                    file: r.file("run.json"),
+                    what: format!(
+                        "the {noun} is of scenario {} (SHA-256 {}), not of the run's {} (SHA-256 {})",
+                        r.json["scenario"]["path"],
+                        sha(&r.json),
+                        run.json["scenario"]["path"],
+                        sha(&run.json)
+                    ),
+                });
+            }
+            Ok::<_, ReadError>(r)
+        };
+        let dsa = extras
+            .dsa
+            .map(|d| of_scenario(d, ("one-way sensitivity", "one-way analysis", "trdsim dsa")))
+            .transpose()?;
+        let threshold = extras
+            .threshold
+            .iter()
+            .map(|d| of_scenario(d, ("threshold", "threshold analysis", "trdsim threshold")))
+            .collect::<Result<_, _>>()?;
+        // A value of information study must be of the run's draws.
+        let evsi = extras
+            .evsi
+            .iter()
+            .map(|d| {
+                let r = manifest::open(d, none)?;
+                r.expect_analysis("expected value of sample information", "trdsim evsi")?;
+                let psa = &run.json["files"]["psa.csv"];
+                if r.json["run_psa_sha256"] != *psa {
                     return Err(ReadError::Manifest {
-                        file: dsa.file("run.json"),
+                        file: r.file("run.json"),
                         what: format!(
-                            "the one-way analysis is of scenario {} (SHA-256 {}), not of the run's {} (SHA-256 {})",
-                            dsa.json["scenario"]["path"],
-                            sha(&dsa.json),
-                            run.json["scenario"]["path"],
-                            sha(&run.json)
+                            "the EVSI was computed from the draws of {} (psa.csv SHA-256 {}), not from this run's (SHA-256 {psa})",
+                            r.json["run"], r.json["run_psa_sha256"]
                         ),
                     });
                 }
-                Some(dsa)
-            }
-            None => None,
-        };
+                Ok(r)
+            })
+            .collect::<Result<_, _>>()?;
         let compare = match extras.compare {
             Some(c) => {
                 let compare = manifest::open(c, none)?;
@@ -146,7 +180,12 @@ impl Sources {
             }
             None => None,
         };
-        Ok(Sources { dsa, compare })
+        Ok(Sources {
+            dsa,
+            compare,
+            evsi,
+            threshold,
+        })
     }
 }
 

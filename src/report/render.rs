@@ -20,7 +20,7 @@ macro_rules! template {
 }
 
 /// Every template by the name the others use for it.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     template!("base.html"),
     template!("style.css"),
     template!("macros.html"),
@@ -34,6 +34,7 @@ const TEMPLATES: [(&str, &str); 16] = [
     template!("sections/psa.html"),
     template!("sections/dsa.html"),
     template!("sections/scenarios.html"),
+    template!("sections/research.html"),
     template!("sections/validation.html"),
     template!("sections/cheers.html"),
     template!("sections/reproducibility.html"),
@@ -94,6 +95,7 @@ mod tests {
     use super::*;
     use crate::report::context::*;
     use crate::report::files::Figure;
+    use crate::report::research::{Captioned, EvsiSection, ThresholdSection};
     use crate::report::summary::{KeyAssumption, KeyPerspective, KeyResults, KeyRow};
     use crate::report::tables::{Cell, Row, Table};
 
@@ -285,6 +287,31 @@ mod tests {
                 inputs: table("compare_inputs.csv"),
                 forests: figure("forest_societal_20000").into_iter().collect(),
             }),
+            evsi: if full {
+                vec![EvsiSection {
+                    target: text("Share admitted"),
+                    study: text("the study costs €1,000"),
+                    table: table("evsi.csv").unwrap(),
+                    figures: figure("evsi_share_societal")
+                        .map(|figure| Captioned {
+                            figure,
+                            caption: text("Value of a study"),
+                        })
+                        .into_iter()
+                        .collect(),
+                }]
+            } else {
+                Vec::new()
+            },
+            thresholds: if full {
+                vec![ThresholdSection {
+                    parameter: text("Share admitted"),
+                    table: table("threshold.csv").unwrap(),
+                    figures: Vec::new(),
+                }]
+            } else {
+                Vec::new()
+            },
             load_warnings: list(&["a warning"]),
             reproducibility: Reproducibility {
                 tool_version: text("0.1.0"),
@@ -309,6 +336,9 @@ mod tests {
             assert_eq!(html.contains("id=\"dsa\""), full);
             assert_eq!(html.contains("id=\"scenarios\""), full);
             assert_eq!(html.contains("id=\"fig-forest_societal_20000\""), full);
+            assert_eq!(html.contains("id=\"evsi\""), full);
+            assert_eq!(html.contains("id=\"thresholds\""), full);
+            assert_eq!(html.contains("id=\"fig-evsi_share_societal\""), full);
         }
         let html = render(&sample(true)).unwrap();
         assert!(
@@ -321,7 +351,7 @@ mod tests {
         );
         assert_eq!(
             html.matches("<svg></svg>").count(),
-            7,
+            8,
             "figures are inlined"
         );
     }
