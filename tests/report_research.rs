@@ -98,6 +98,26 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
         assert!(t.contains(&format!("id=\"fig-{stem}\"")), "{stem}");
     }
     assert!(t.contains("Preferred below") && t.contains("Oral esketamine (EKO)"));
+    // The key results say where the decision changes, per perspective, in one sentence.
+    let start = html.find("id=\"key-results\"").unwrap();
+    let key = &html[start..start + html[start..].find("</section>").unwrap()];
+    assert!(key.contains("Where the decision changes"), "{key}");
+    for p in ["societal", "healthcare"] {
+        let at: Vec<String> = crossings
+            .iter()
+            .filter(|r| r["perspective"] == p)
+            .map(|r| {
+                let x: f64 = r["threshold"].parse().unwrap();
+                let w: f64 = r["wtp"].parse().unwrap();
+                format!("{x:.3} at {}/QALY", euros(w))
+            })
+            .collect();
+        let sentence = format!(
+            "Share ECT inpatient: ECT is preferred below {}, {} and {}, Oral esketamine (EKO) above ({p} perspective; base case 0.7).",
+            at[0], at[1], at[2]
+        );
+        assert!(key.contains(&sentence), "{sentence} not in {key}");
+    }
 
     // The value of a study: sizes formatted, the ENBS of the costed study, and the
     // population EVPPI ceiling with its per-person value, per perspective.

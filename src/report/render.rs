@@ -306,6 +306,7 @@ mod tests {
             thresholds: if full {
                 vec![ThresholdSection {
                     parameter: text("Share admitted"),
+                    summary: list(&["ECT is preferred below 0.376"]),
                     table: table("threshold.csv").unwrap(),
                     figures: Vec::new(),
                 }]

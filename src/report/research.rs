@@ -39,6 +39,8 @@ pub struct EvsiSection {
 #[derive(Clone, Debug, Serialize)]
 pub struct ThresholdSection {
     pub parameter: String,
+    /// Per perspective, where the decision changes in one sentence (for the key results).
+    pub summary: Vec<String>,
     pub table: Table,
     pub figures: Vec<Captioned>,
 }
@@ -257,11 +259,11 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
         true => String::new(),
         false => c
             .num(0, "base")?
-            .map_or(String::new(), |v| format!(" (base case {})", plain(v, 4))),
+            .map_or(String::new(), |v| format!("; base case {}", plain(v, 4))),
     };
     let mut table = Table::new(
         format!(
-            "Threshold analysis of {label}{base} over {range}: the value at which the preferred strategy changes, with its Monte Carlo standard error"
+            "Threshold analysis of {label} over {range}{base}: the value at which the preferred strategy changes, with its Monte Carlo standard error"
         ),
         &csv.file,
         &[
@@ -271,8 +273,12 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
             ("Preferred above", false),
         ],
     );
+    let mut summary = Vec::new();
     for (perspective_name, rows) in g.groups("perspective") {
         table.group(perspective(&perspective_name));
+        // The sentence of the key results: the thresholds at each willingness to pay.
+        let mut at: Vec<String> = Vec::new();
+        let mut sides: Vec<(String, String)> = Vec::new();
         for w in distinct(&g, "wtp") {
             let crossings: Vec<usize> = (0..csv.rows.len())
                 .filter(|&r| c.text(r, "perspective") == perspective_name && c.text(r, "wtp") == w)
@@ -293,6 +299,14 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
             for r in crossings {
                 let x = c.num(r, "threshold")?.unwrap_or(f64::NAN);
                 let se = c.num(r, "se")?.unwrap_or(f64::NAN);
+                at.push(format!("{} at {}", number(x, 3), wtp_text(m, &w)));
+                let side = (
+                    n.strategy(c.text(r, "below")),
+                    n.strategy(c.text(r, "above")),
+                );
+                if !sides.contains(&side) {
+                    sides.push(side);
+                }
                 table.row(vec![
                     cell(wtp_text(m, &w)),
                     noted(number(x, 3), format!("SE {}", number(se, 2))),
@@ -301,6 +315,18 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
                 ]);
             }
         }
+        let whose = format!("{} perspective{base}", perspective_name);
+        summary.push(match sides.as_slice() {
+            [] => format!("{label} does not change the decision over {range} ({whose})."),
+            [(below, above)] => format!(
+                "{label}: {below} is preferred below {}, {above} above ({whose}).",
+                super::format::words(&at)
+            ),
+            _ => format!(
+                "{label} changes the preferred strategy at {} ({whose}; see the threshold analyses).",
+                super::format::words(&at)
+            ),
+        });
     }
     let mut figures = Vec::new();
     for p in &model.perspectives {
@@ -320,6 +346,7 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
     }
     Ok(ThresholdSection {
         parameter: label,
+        summary,
         table,
         figures,
     })
