@@ -310,8 +310,13 @@ fn report_is_self_contained_and_has_every_section() {
         );
     }
     // Assumptions are highlighted in the parameter table; the CHEERS checklist has 28 items.
-    assert!(html.contains("<tr class=\"assumption\"><td><code>c_day_treatment_day</code>"));
-    assert!(!html.contains("<tr class=\"assumption\"><td><code>c_inpatient_day</code>"));
+    // Each parameter is named by its label, with its id beneath.
+    assert!(html.contains(
+        "<tr class=\"assumption\"><td>Cost of a day-treatment day<br><small><code>c_day_treatment_day</code>"
+    ));
+    assert!(html.contains(
+        "<tr><td>Cost of an inpatient day (psychiatric ward)<br><small><code>c_inpatient_day</code>"
+    ));
     assert_eq!(html.matches("<tr><td>28</td>").count(), 1);
     // Derived parameters and transitions show what the scenario says.
     assert!(html.contains("<code>= p_w8_remission_ect</code>"));

@@ -202,9 +202,10 @@ fn a_base_case_dsa_and_voi_get_their_sheets() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let p = parts(&fs::read(dsa.join("results.xlsx")).unwrap());
     assert_eq!(sheet_names(&p), ["DSA"]);
-    // The parameter's low value is a number, unformatted; the INMB at it is money.
-    assert_eq!(cell(&p, 1, "E2").1, "General");
-    assert_eq!(cell(&p, 1, "J2").1, "\"€\"#,##0");
+    // The parameter's low value is a number, unformatted; the INMB at it is money (one
+    // column further right than in dsa.csv: the workbook adds the parameter's label).
+    assert_eq!(cell(&p, 1, "F2").1, "General");
+    assert_eq!(cell(&p, 1, "K2").1, "\"€\"#,##0");
 }
 
 /// `(draw, strategy) -> (cost, qalys)` of one perspective of `psa.csv`.

@@ -121,8 +121,8 @@ pub(super) const MIN_TITLE_SIZE: f64 = 20.0;
 
 /// `text` as drawn in `style` within `max` pixels: shortened with "…" until it fits (as
 /// little as "…" when nothing fits), with its width.
-pub(super) fn fit_text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
+pub(super) fn fit_text<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
     text: &str,
     style: &TextStyle<'_>,
     max: u32,
