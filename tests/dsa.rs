@@ -391,4 +391,9 @@ fn dsa_command_varies_a_dirichlet_share_and_labels_bars_with_their_range() {
     );
     let svg = std::fs::read_to_string(dir.join("tornado_eko.svg")).unwrap();
     assert!(svg.contains(&label), "the bar names its range: {label}");
+    // A Dirichlet member is named by its group's `labels`.
+    assert!(
+        svg.contains("Remission at week 8, oral esketamine ("),
+        "member label"
+    );
 }

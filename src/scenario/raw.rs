@@ -410,6 +410,9 @@ pub(super) struct RawParam {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDirichlet {
     pub(super) alpha: BTreeMap<String, Spanned<f64>>,
+    /// Labels of members, by member name (a member has no entry of its own to carry one).
+    #[serde(default)]
+    pub(super) labels: BTreeMap<String, Spanned<RawLabel>>,
     #[serde(default)]
     pub(super) source: Option<String>,
     #[serde(default)]

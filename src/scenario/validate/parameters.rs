@@ -131,6 +131,17 @@ impl Validator {
                 price: None,
             });
         }
+        let names: Vec<String> = members.iter().map(|(m, _)| m.clone()).collect();
+        for (mname, l) in &g.value.labels {
+            let lpath = format!("{path}.labels.{mname}");
+            let member = declared.index.get(mname).copied().filter(|&i| {
+                matches!(declared.params[i].def, ParamDef::Dirichlet { group: g, .. } if g == group)
+            });
+            match member {
+                Some(i) => declared.params[i].label = self.param_label(l, &lpath),
+                None => self.unknown(loc(l), &lpath, "member", mname, &names),
+            }
+        }
         if let Err(e) = dist::check_dirichlet(&alpha) {
             self.error(at, format!("{path}.alpha"), e.to_string());
         } else {
