@@ -20,6 +20,9 @@ use super::{OutputError, field, write_file};
 /// The workbook's file name.
 pub const WORKBOOK: &str = "results.xlsx";
 
+/// The workbook of a scenario comparison (`trdsim compare`).
+pub const COMPARE_WORKBOOK: &str = "compare.xlsx";
+
 /// The per-draw effects (QALYs, the same in every perspective).
 pub const EFFECTS: &str = "psa_effects.csv";
 
@@ -42,6 +45,7 @@ const SHEETS: &[(&str, &str)] = &[
     ("threshold.csv", "Threshold"),
     ("threshold_nmb.csv", "Threshold NMB"),
     ("compare_results.csv", "Scenario results"),
+    ("compare_inmb.csv", "Scenario INMB"),
     ("compare_inputs.csv", "Scenario inputs"),
     ("assumptions.csv", "Assumptions"),
 ];
@@ -297,7 +301,7 @@ pub fn workbook(
     currency: &str,
     labels: &[(String, String)],
 ) -> Result<Option<Vec<u8>>, OutputError> {
-    let err = |e: XlsxError| OutputError(format!("cannot write `{WORKBOOK}`: {e}"));
+    let err = |e: XlsxError| OutputError(format!("cannot write the workbook: {e}"));
     let mut book = Workbook::new();
     // A fixed date (the zip epoch) rather than the time of writing: the file must be
     // reproducible.
@@ -331,9 +335,19 @@ pub fn write_workbook(
     currency: &str,
     labels: &[(String, String)],
 ) -> Result<(), OutputError> {
+    write_workbook_named(&dir.join(WORKBOOK), dirs, currency, labels)
+}
+
+/// Write the workbook of the tables in `dirs` (see [`workbook`]) to `path`; nothing when
+/// none of them holds a result table.
+pub fn write_workbook_named(
+    path: &Path,
+    dirs: &[&Path],
+    currency: &str,
+    labels: &[(String, String)],
+) -> Result<(), OutputError> {
     if let Some(bytes) = workbook(dirs, currency, labels)? {
-        let path = dir.join(WORKBOOK);
-        fs::write(&path, bytes)
+        fs::write(path, bytes)
             .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))?;
     }
     Ok(())
