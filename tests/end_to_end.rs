@@ -541,3 +541,37 @@ fn report_opens_with_key_results_that_agree_with_the_result_files() {
     assert!(html.contains("<td class=\"num\">no population set</td>"));
     assert!(html.contains("The scenario sets no population"));
 }
+
+/// layout-rs panics on the graph of `tests/data/layout-panic.yaml`: the report is still
+/// written, with the table of transitions, and the user gets one warning instead of the
+/// panic's message and backtrace.
+#[test]
+fn a_state_diagram_that_cannot_be_laid_out_gives_one_warning() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    let sc = root().join("tests/data/layout-panic.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "20",
+        "--report",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "warning: the state diagram could not be laid out (layout-rs: assertion failed"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("The state diagram could not be laid out"));
+    assert_eq!(html.matches("<td class=\"transition-number\">").count(), 10);
+    assert!(!html.contains("aria-label=\"State-transition diagram\""));
+}

@@ -23,7 +23,10 @@ pub fn report(dir: &Path, dsa: Option<&Path>, compare: Option<&Path>) -> i32 {
     };
     let extras = crate::report::Extras { dsa, compare };
     match crate::report::write(dir, &model, &extras) {
-        Ok(()) => {
+        Ok(warnings) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             out(&format!(
                 "report written to {}\n",
                 dir.join("report.html").display()
