@@ -383,12 +383,17 @@ fn dsa_command_varies_a_dirichlet_share_and_labels_bars_with_their_range() {
     // quantiles (statrs, independently), to three significant digits.
     use statrs::distribution::{Beta, ContinuousCDF};
     let b = Beta::new(7.0, 3.0).unwrap();
-    // The parameter is named by its label, written out from its id.
+    // The parameter is named by its label in the scenario.
     let label = format!(
-        "Share ECT inpatient ({:.3} – {:.3})",
+        "Share of ECT courses given during admission ({:.3} – {:.3})",
         b.inverse_cdf(0.025),
         b.inverse_cdf(0.975)
     );
     let svg = std::fs::read_to_string(dir.join("tornado_eko.svg")).unwrap();
     assert!(svg.contains(&label), "the bar names its range: {label}");
+    // A Dirichlet member is named by its group's `labels`.
+    assert!(
+        svg.contains("Remission at week 8, oral esketamine ("),
+        "member label"
+    );
 }

@@ -310,8 +310,13 @@ fn report_is_self_contained_and_has_every_section() {
         );
     }
     // Assumptions are highlighted in the parameter table; the CHEERS checklist has 28 items.
-    assert!(html.contains("<tr class=\"assumption\"><td><code>c_day_treatment_day</code>"));
-    assert!(!html.contains("<tr class=\"assumption\"><td><code>c_inpatient_day</code>"));
+    // Each parameter is named by its label, with its id beneath.
+    assert!(html.contains(
+        "<tr class=\"assumption\"><td>Cost of a day-treatment day<br><small><code>c_day_treatment_day</code>"
+    ));
+    assert!(html.contains(
+        "<tr><td>Cost of an inpatient day (psychiatric ward)<br><small><code>c_inpatient_day</code>"
+    ));
     assert_eq!(html.matches("<tr><td>28</td>").count(), 1);
     // Derived parameters and transitions show what the scenario says.
     assert!(html.contains("<code>= p_w8_remission_ect</code>"));
@@ -535,4 +540,38 @@ fn report_opens_with_key_results_that_agree_with_the_result_files() {
     let html = fs::read_to_string(three.join("report.html")).unwrap();
     assert!(html.contains("<td class=\"num\">no population set</td>"));
     assert!(html.contains("The scenario sets no population"));
+}
+
+/// layout-rs panics on the graph of `tests/data/layout-panic.yaml`: the report is still
+/// written, with the table of transitions, and the user gets one warning instead of the
+/// panic's message and backtrace.
+#[test]
+fn a_state_diagram_that_cannot_be_laid_out_gives_one_warning() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("r");
+    let sc = root().join("tests/data/layout-panic.yaml");
+    let out = trdsim(&[
+        "run",
+        s(&sc),
+        "--out",
+        s(&dir),
+        "--individuals",
+        "20",
+        "--report",
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "warning: the state diagram could not be laid out (layout-rs: assertion failed"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("The state diagram could not be laid out"));
+    assert_eq!(html.matches("<td class=\"transition-number\">").count(), 10);
+    assert!(!html.contains("aria-label=\"State-transition diagram\""));
 }

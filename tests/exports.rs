@@ -202,9 +202,10 @@ fn a_base_case_dsa_and_voi_get_their_sheets() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let p = parts(&fs::read(dsa.join("results.xlsx")).unwrap());
     assert_eq!(sheet_names(&p), ["DSA"]);
-    // The parameter's low value is a number, unformatted; the INMB at it is money.
-    assert_eq!(cell(&p, 1, "E2").1, "General");
-    assert_eq!(cell(&p, 1, "J2").1, "\"€\"#,##0");
+    // The parameter's low value is a number, unformatted; the INMB at it is money (one
+    // column further right than in dsa.csv: the workbook adds the parameter's label).
+    assert_eq!(cell(&p, 1, "F2").1, "General");
+    assert_eq!(cell(&p, 1, "K2").1, "\"€\"#,##0");
 }
 
 /// `(draw, strategy) -> (cost, qalys)` of one perspective of `psa.csv`.
@@ -319,4 +320,52 @@ fn verify_names_an_altered_export() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = trdsim(&["verify", s(&dir)]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn compare_writes_a_workbook_of_its_tables_recorded_in_run_json() {
+    let tmp = tempdir();
+    let base = root().join(THREE_STATE);
+    let text = fs::read_to_string(&base).unwrap().replace(
+        "  hr_treatment:\n    value: 0.6\n",
+        "  hr_treatment:\n    value: 0.5\n",
+    );
+    let variant = tmp.path().join("variant.yaml");
+    fs::write(&variant, text).unwrap();
+    let dir = tmp.path().join("c");
+    let out = trdsim(&[
+        "compare",
+        s(&base),
+        s(&variant),
+        "--individuals",
+        "100",
+        "--out",
+        s(&dir),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let xlsx = fs::read(dir.join("compare.xlsx")).unwrap();
+    let p = parts(&xlsx);
+    assert_eq!(
+        sheet_names(&p),
+        ["Scenario results", "Scenario INMB", "Scenario inputs"]
+    );
+    // The base-case INMB of the first row (column F of compare_inmb.csv), as a number in
+    // the money format.
+    let (value, format) = cell(&p, 2, "F2");
+    let csv: f64 = csv_field(&dir, "compare_inmb.csv", 1, 5).parse().unwrap();
+    assert_eq!(value.parse::<f64>().unwrap(), csv);
+    assert_eq!(format, "\"€\"#,##0");
+    // A cost of the results sheet (column D of compare_results.csv).
+    let (value, _) = cell(&p, 1, "D3");
+    let csv: f64 = csv_field(&dir, "compare_results.csv", 2, 3)
+        .parse()
+        .unwrap();
+    assert_eq!(value.parse::<f64>().unwrap(), csv);
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["files"]["compare.xlsx"],
+        trdsim::output::sha256_hex(&xlsx)
+    );
 }

@@ -16,6 +16,7 @@ mod flagship;
 mod fuzz;
 mod interrupt;
 mod invalid;
+mod labels;
 mod oracle;
 mod overflow;
 mod prices;

@@ -77,7 +77,10 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
     // Thresholds: every crossing of threshold.csv, to 3 significant digits, with the
     // strategies preferred on either side, and one figure per perspective and threshold.
     let t = section(&html, "thresholds");
-    assert!(t.contains("Share ECT inpatient"), "{t}");
+    assert!(
+        t.contains("Share of ECT courses given during admission"),
+        "{t}"
+    );
     let crossings = rows(&threshold.join("threshold.csv"));
     assert_eq!(
         crossings.len(),
@@ -113,7 +116,7 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
             })
             .collect();
         let sentence = format!(
-            "Share ECT inpatient: ECT is preferred below {}, {} and {}, Oral esketamine (EKO) above ({p} perspective; base case 0.7).",
+            "Share of ECT courses given during admission: ECT is preferred below {}, {} and {}, Oral esketamine (EKO) above ({p} perspective; base case 0.7).",
             at[0], at[1], at[2]
         );
         assert!(key.contains(&sentence), "{sentence} not in {key}");
@@ -122,7 +125,10 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
     // The value of a study: sizes formatted, the ENBS of the costed study, and the
     // population EVPPI ceiling with its per-person value, per perspective.
     let e = section(&html, "evsi");
-    assert!(e.contains("A study measuring Share ECT inpatient"), "{e}");
+    assert!(
+        e.contains("A study measuring “Share of ECT courses given during admission”"),
+        "{e}"
+    );
     assert!(e.contains(">1,000<"), "study size 1000 written 1,000");
     assert!(e.contains("ENBS"));
     assert!(e.contains("the study costs €100,000 plus €0.00 per person measured"));

@@ -22,7 +22,10 @@ pub fn report(dir: &Path, extras: crate::report::Extras) -> i32 {
         Err(code) => return code,
     };
     match crate::report::write(dir, &model, &extras) {
-        Ok(()) => {
+        Ok(warnings) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             out(&format!(
                 "report written to {}\n",
                 dir.join("report.html").display()

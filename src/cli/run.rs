@@ -88,10 +88,15 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(f) => f,
         Err(e) => return fail_with(EXIT_FAILURE, e),
     };
-    if args.report
-        && let Err(e) = crate::report::write(&dir, &model, &crate::report::Extras::default())
-    {
-        return fail_with(EXIT_FAILURE, e);
+    if args.report {
+        match crate::report::write(&dir, &model, &crate::report::Extras::default()) {
+            Ok(warnings) => {
+                for w in warnings {
+                    eprintln!("warning: {w}");
+                }
+            }
+            Err(e) => return fail_with(EXIT_FAILURE, e),
+        }
     }
     out(&console::report(&model, &result.sim));
     if let Some(f) = &findings {

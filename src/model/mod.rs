@@ -5,6 +5,7 @@
 //! Nothing here knows about YAML.
 
 pub mod conventions;
+mod label;
 pub mod table;
 pub mod tracker;
 
@@ -197,6 +198,9 @@ pub enum ParamDef {
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: String,
+    /// The label the scenario gives (`label:`), cut to the length figures can lay out;
+    /// without one, [`Model::param_label`] derives one from the name.
+    pub label: Option<String>,
     pub def: ParamDef,
     pub source: Option<String>,
     /// Optional bounds for one-way sensitivity analysis.

@@ -1,6 +1,7 @@
 //! A scenario comparison's files: `compare_inputs.csv` (what differs from the first
 //! scenario), `compare_results.csv` (each scenario's incremental analysis), and
-//! `compare_inmb.csv` with its forest plots (incremental net benefit per scenario).
+//! `compare_inmb.csv` with its forest plots (incremental net benefit per scenario), and
+//! `compare.xlsx` with a sheet per table.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -176,6 +177,14 @@ pub fn write_comparison(
         write_file(&tmp.join("compare_results.csv"), &results)?;
         write_file(&tmp.join("compare_inmb.csv"), &compare_inmb_csv(names, c))?;
         forest_figures(tmp, c)?;
+        // The same tables for Excel, one sheet each (no parameter column to label).
+        let currency = c.scenarios.first().map_or("", |s| s.currency.as_str());
+        super::export::write_workbook_named(
+            &tmp.join(super::export::COMPARE_WORKBOOK),
+            &[tmp],
+            currency,
+            &[],
+        )?;
         Ok(serde_json::Map::new())
     })
 }

@@ -65,81 +65,6 @@ pub(super) fn short(x: f64, digits: i32) -> String {
     }
 }
 
-/// Words of parameter names written out in labels: the health-economics prefixes of the
-/// naming convention (`p_`, `c_`, `hr_`, …; docs/scenario-format.md) and common
-/// abbreviations.
-const WORDS: [(&str, &str); 19] = [
-    ("p", "probability"),
-    ("r", "rate"),
-    ("hr", "hazard ratio"),
-    ("rr", "relative risk"),
-    ("or", "odds ratio"),
-    ("c", "cost"),
-    ("u", "utility"),
-    ("du", "disutility"),
-    ("dis", "disutility"),
-    ("n", "number of"),
-    ("h", "hours"),
-    ("min", "minutes"),
-    ("t", "duration"),
-    ("mh", "mental health"),
-    ("gp", "GP"),
-    ("w8", "week 8"),
-    ("r8", "week 8 of the second course"),
-    ("km", "km"),
-    ("tau", "TAU"),
-];
-
-/// A readable label for parameter `param` of the model, from its name: the naming
-/// convention's prefix and abbreviations written out, a strategy's id as the strategy's
-/// short name in capitals (`p_w8_remission_ect` → "Probability week 8 remission, ECT").
-/// Scenarios give parameters no label of their own, and ids are not for readers.
-pub fn param_label(model: &Model, param: usize) -> String {
-    let name = &model.params[param].name;
-    let mut words: Vec<String> = Vec::new();
-    let mut strategy = None;
-    let tokens: Vec<&str> = name.split('_').filter(|t| !t.is_empty()).collect();
-    let is_strategy = |t: &str| {
-        model
-            .strategies
-            .iter()
-            .any(|s| s.name.eq_ignore_ascii_case(t))
-    };
-    // Only a strategy id that ends the name, and the only one in it, names whose value it is
-    // (`p_w8_remission_eko_after_ect` reads as written).
-    let n_strategies = tokens.iter().filter(|t| is_strategy(t)).count();
-    for (i, token) in tokens.iter().enumerate() {
-        let lower = token.to_ascii_lowercase();
-        if let Some(s) = model
-            .strategies
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(token))
-        {
-            if i + 1 == tokens.len() && i > 0 && n_strategies == 1 {
-                strategy = Some(s.name.to_uppercase());
-            } else {
-                words.push(s.name.to_uppercase());
-            }
-        } else if let Some((_, word)) = WORDS
-            .iter()
-            .find(|(short, _)| *short == lower)
-            .filter(|(short, _)| i == 0 || short.len() > 1)
-        {
-            words.push((*word).to_owned());
-        } else {
-            words.push((*token).to_owned());
-        }
-    }
-    let mut label = words.join(" ");
-    if let Some(first) = label.get(..1) {
-        label = first.to_uppercase() + &label[1..];
-    }
-    match strategy {
-        Some(s) => format!("{label}, {s}"),
-        None => label,
-    }
-}
-
 /// Whether parameter `param` is an amount of money (a `c_` cost).
 fn is_cost(model: &Model, param: usize) -> bool {
     model.params[param].name.starts_with("c_")
@@ -155,8 +80,8 @@ fn param_value(model: &Model, param: usize, x: f64) -> String {
 }
 
 /// An axis description of parameter `param`: its label, with the currency for a cost.
-fn param_axis(model: &Model, param: usize) -> String {
-    let label = param_label(model, param);
+pub(super) fn param_axis(model: &Model, param: usize) -> String {
+    let label = model.param_label(param);
     if is_cost(model, param) {
         label + &super::figures::currency_unit(&model.meta.currency)
     } else {
@@ -183,7 +108,7 @@ pub fn tornado_figures(
                 let p = r.range.param;
                 let label = format!(
                     "{} ({} – {})",
-                    param_label(model, p),
+                    model.param_label(p),
                     param_value(model, p, r.range.low),
                     param_value(model, p, r.range.high)
                 );
@@ -312,7 +237,12 @@ pub fn write_dsa(
                 tornado_figures(tmp, model, owsa)?;
             }
         }
-        super::write_workbook(tmp, &[tmp], &model.meta.currency)?;
+        super::write_workbook(
+            tmp,
+            &[tmp],
+            &model.meta.currency,
+            &super::manifest::param_labels(model),
+        )?;
         Ok(serde_json::Map::new())
     })
 }
@@ -322,35 +252,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameter_labels_write_out_the_naming_convention() {
+    fn cost_axes_and_values_carry_the_currency() {
         let model = crate::scenario::load(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/eko-vs-ect.yaml"),
         )
         .unwrap();
-        let label = |name: &str| {
-            let i = model.params.iter().position(|p| p.name == name).unwrap();
-            param_label(&model, i)
-        };
-        assert_eq!(
-            label("p_w8_remission_eko"),
-            "Probability week 8 remission, EKO"
-        );
-        assert_eq!(
-            label("p_w8_remission_eko_after_ect"),
-            "Probability week 8 remission EKO after ECT"
-        );
-        assert_eq!(label("c_esketamine_week"), "Cost esketamine week");
-        assert_eq!(label("hr_sustain_pooled"), "Hazard ratio sustain pooled");
-        assert_eq!(
-            label("n_tau_mh_per_month"),
-            "Number of TAU mental health per month"
-        );
         let cost = model
             .params
             .iter()
             .position(|p| p.name == "c_esketamine_week")
             .unwrap();
-        assert_eq!(param_axis(&model, cost), "Cost esketamine week (€)");
+        let label = model.param_label(cost);
+        assert_eq!(param_axis(&model, cost), format!("{label} (€)"));
         assert_eq!(param_value(&model, cost, 1234.4), "€1,234");
     }
 }

@@ -156,7 +156,12 @@ pub fn write_evsi(
     write_atomically(dir, force, json, |tmp| {
         write_file(&tmp.join("evsi.csv"), &evsi_csv(plan, r))?;
         figures(tmp, model, plan, r)?;
-        super::write_workbook(tmp, &[tmp], &model.meta.currency)?;
+        super::write_workbook(
+            tmp,
+            &[tmp],
+            &model.meta.currency,
+            &super::manifest::param_labels(model),
+        )?;
         Ok(serde_json::Map::new())
     })
 }

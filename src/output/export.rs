@@ -5,6 +5,7 @@
 //! these are written from them (or from `psa.csv`), so `trdsim plot` writes them again
 //! byte for byte.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -18,6 +19,9 @@ use super::{OutputError, field, write_file};
 
 /// The workbook's file name.
 pub const WORKBOOK: &str = "results.xlsx";
+
+/// The workbook of a scenario comparison (`trdsim compare`).
+pub const COMPARE_WORKBOOK: &str = "compare.xlsx";
 
 /// The per-draw effects (QALYs, the same in every perspective).
 pub const EFFECTS: &str = "psa_effects.csv";
@@ -41,6 +45,7 @@ const SHEETS: &[(&str, &str)] = &[
     ("threshold.csv", "Threshold"),
     ("threshold_nmb.csv", "Threshold NMB"),
     ("compare_results.csv", "Scenario results"),
+    ("compare_inmb.csv", "Scenario INMB"),
     ("compare_inputs.csv", "Scenario inputs"),
     ("assumptions.csv", "Assumptions"),
 ];
@@ -246,15 +251,57 @@ fn add_sheet(
     Ok(())
 }
 
+/// The table `text` of `file` with a `label` column after the column of parameter ids
+/// (`parameter`, or `name` in `evppi.csv`), for readers of the workbook; `labels` maps ids
+/// to labels (`run.json`). Tables without such a column are returned as they are.
+fn with_labels<'a>(file: &str, text: &'a str, labels: &[(String, String)]) -> Cow<'a, str> {
+    let mut lines = text.lines();
+    let header = lines.next().map(split_csv_line).unwrap_or_default();
+    let id_col = if file == "evppi.csv" {
+        "name"
+    } else {
+        "parameter"
+    };
+    let (Some(at), false) = (
+        header.iter().position(|h| h == id_col),
+        header.iter().any(|h| h == "label"),
+    ) else {
+        return Cow::Borrowed(text);
+    };
+    let kind_col = header.iter().position(|h| h == "kind");
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut push = |cells: &[String], label: &str| {
+        let mut row: Vec<String> = cells.iter().map(|c| field(c)).collect();
+        row.insert((at + 1).min(row.len()), field(label));
+        out.push_str(&row.join(","));
+        out.push('\n');
+    };
+    push(&header, "label");
+    for line in lines {
+        let cells = split_csv_line(line);
+        let id = cells.get(at).map_or("", String::as_str);
+        let kind = kind_col
+            .and_then(|k| cells.get(k))
+            .map_or("parameter", String::as_str);
+        push(&cells, &super::voi::target_label(id, kind, labels));
+    }
+    Cow::Owned(out)
+}
+
 fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
 }
 
 /// The workbook of every result table found in `dirs` (each table from the first
-/// directory holding it), in the currency `currency`. Its creation date is fixed, so the
-/// same tables give the same bytes.
-pub fn workbook(dirs: &[&Path], currency: &str) -> Result<Option<Vec<u8>>, OutputError> {
-    let err = |e: XlsxError| OutputError(format!("cannot write `{WORKBOOK}`: {e}"));
+/// directory holding it), in the currency `currency`, with each parameter's label from
+/// `labels` (id → label) beside its id. Its creation date is fixed, so the same tables give
+/// the same bytes.
+pub fn workbook(
+    dirs: &[&Path],
+    currency: &str,
+    labels: &[(String, String)],
+) -> Result<Option<Vec<u8>>, OutputError> {
+    let err = |e: XlsxError| OutputError(format!("cannot write the workbook: {e}"));
     let mut book = Workbook::new();
     // A fixed date (the zip epoch) rather than the time of writing: the file must be
     // reproducible.
@@ -270,6 +317,7 @@ pub fn workbook(dirs: &[&Path], currency: &str) -> Result<Option<Vec<u8>>, Outpu
             .map_err(|e| OutputError(format!("cannot read `{}`: {e}", path.display())))?;
         let sheet = book.add_worksheet();
         sheet.set_name(*title).map_err(err)?;
+        let text = with_labels(file, &text, labels);
         add_sheet(sheet, file, &text, &formats).map_err(err)?;
         any = true;
     }
@@ -281,10 +329,25 @@ pub fn workbook(dirs: &[&Path], currency: &str) -> Result<Option<Vec<u8>>, Outpu
 
 /// Write `results.xlsx` into `dir` from the tables in `dirs` (see [`workbook`]); nothing
 /// when none of them holds a result table.
-pub fn write_workbook(dir: &Path, dirs: &[&Path], currency: &str) -> Result<(), OutputError> {
-    if let Some(bytes) = workbook(dirs, currency)? {
-        let path = dir.join(WORKBOOK);
-        fs::write(&path, bytes)
+pub fn write_workbook(
+    dir: &Path,
+    dirs: &[&Path],
+    currency: &str,
+    labels: &[(String, String)],
+) -> Result<(), OutputError> {
+    write_workbook_named(&dir.join(WORKBOOK), dirs, currency, labels)
+}
+
+/// Write the workbook of the tables in `dirs` (see [`workbook`]) to `path`; nothing when
+/// none of them holds a result table.
+pub fn write_workbook_named(
+    path: &Path,
+    dirs: &[&Path],
+    currency: &str,
+    labels: &[(String, String)],
+) -> Result<(), OutputError> {
+    if let Some(bytes) = workbook(dirs, currency, labels)? {
+        fs::write(path, bytes)
             .map_err(|e| OutputError(format!("cannot write `{}`: {e}", path.display())))?;
     }
     Ok(())

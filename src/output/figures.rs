@@ -76,7 +76,12 @@ pub fn render_from(
         findings = Some(analysis.findings);
     }
     // Last: the workbook holds every table written above.
-    export::write_workbook(dir, &[dir], info["currency"].as_str().unwrap_or_default())?;
+    export::write_workbook(
+        dir,
+        &[dir],
+        info["currency"].as_str().unwrap_or_default(),
+        &read::label_map(info, "parameters"),
+    )?;
     Ok(findings)
 }
 

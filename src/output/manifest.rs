@@ -94,6 +94,7 @@ pub fn figure_info(model: &Model) -> serde_json::Value {
         "cycle_unit": model.settings.cycle_unit.as_str(),
         "states": model.states.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
         "strategies": model.strategies.iter().map(|s| json!({"id": s.name, "label": s.label})).collect::<Vec<_>>(),
+        "parameters": param_labels(model).into_iter().map(|(id, label)| json!({"id": id, "label": label})).collect::<Vec<_>>(),
         "reference": a.reference,
         "thresholds": a.thresholds,
         "wtp_max": a.wtp_max,
@@ -102,6 +103,15 @@ pub fn figure_info(model: &Model) -> serde_json::Value {
         "population_years": a.population_years,
         "population_discount": a.population_discount,
     })
+}
+
+/// Every parameter's id and the label readers see (`Model::param_label`), in the model's
+/// order: recorded in `run.json` for the figures and the workbook, which are written again
+/// from the directory's files alone.
+pub fn param_labels(model: &Model) -> Vec<(String, String)> {
+    (0..model.params.len())
+        .map(|i| (model.params[i].name.clone(), model.param_label(i)))
+        .collect()
 }
 
 /// Add a file to a finished result directory and record its SHA-256 in `run.json`.

@@ -46,7 +46,7 @@ pub use base_case::{
     transitions_csv, write_base_case,
 };
 pub use compare::write_comparison;
-pub use dsa::{dsa_csv, param_label, tornado_figures, two_way_csv, two_way_figure, write_dsa};
+pub use dsa::{dsa_csv, tornado_figures, two_way_csv, two_way_figure, write_dsa};
 pub use evsi::{evsi_csv, evsi_summary, write_evsi};
 pub use export::{EFFECTS, WORKBOOK, costs_name, workbook, write_psa_matrices, write_workbook};
 pub use figures::{redrawn, render, render_from, trace_figure};

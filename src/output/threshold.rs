@@ -74,6 +74,7 @@ fn figures(
     r: &ThresholdResult,
 ) -> Result<Vec<String>, OutputError> {
     let name = &model.params[plan.range.param].name;
+    let axis = super::dsa::param_axis(model, plan.range.param);
     let n = model.strategies.len();
     let mut stems = Vec::new();
     for (pi, &p) in plan.perspectives.iter().enumerate() {
@@ -99,7 +100,7 @@ fn figures(
                 .filter(|c| c.perspective == p && c.wtp == w)
                 .map(|c| {
                     (
-                        format!("threshold {name} = {}", short(c.threshold, 4)),
+                        format!("threshold = {}", short(c.threshold, 4)),
                         vec![(c.threshold, lo), (c.threshold, hi)],
                     )
                 })
@@ -125,11 +126,11 @@ fn figures(
             plot::lines(
                 &dir.join(&stem),
                 &format!(
-                    "Net monetary benefit against {name} at {}/QALY, {} perspective",
+                    "Threshold analysis at {}/QALY, {} perspective",
                     money(w, &model.meta.currency),
                     model.perspectives[p].name
                 ),
-                name,
+                &axis,
                 &format!(
                     "Net monetary benefit per person{}",
                     super::figures::currency_unit(&model.meta.currency)
@@ -223,7 +224,12 @@ pub fn write_threshold(
             &threshold_nmb_csv(model, plan, result),
         )?;
         figures(tmp, model, plan, result)?;
-        super::write_workbook(tmp, &[tmp], &model.meta.currency)?;
+        super::write_workbook(
+            tmp,
+            &[tmp],
+            &model.meta.currency,
+            &super::manifest::param_labels(model),
+        )?;
         Ok(serde_json::Map::new())
     })
 }

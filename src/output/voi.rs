@@ -120,7 +120,8 @@ pub fn add_voi(dir: &Path, r: &VoiResult, req: &VoiRequest) -> Result<(), Output
         write_voi(&path, r, &json["figures"])?;
         // The workbook gains the EVPPI sheet; every other table is the directory's.
         let currency = json["figures"]["currency"].as_str().unwrap_or_default();
-        super::write_workbook(&path, &[&path, dir], currency)?;
+        let labels = crate::analysis::read::label_map(&json["figures"], "parameters");
+        super::write_workbook(&path, &[&path, dir], currency, &labels)?;
         fs::remove_file(path.join("evpi.csv"))
             .map_err(|e| OutputError(format!("cannot tidy `{}`: {e}", path.display())))?;
         let new = listing(&path)?;
@@ -239,6 +240,7 @@ fn read_rows(dir: &Path) -> Result<(Vec<Row>, EvpiRows), OutputError> {
 pub fn voi_figures(dir: &Path, info: &serde_json::Value) -> Result<(), OutputError> {
     let (rows, evpi) = read_rows(dir)?;
     let a = crate::analysis::read::analysis_from_info(info);
+    let labels = crate::analysis::read::label_map(info, "parameters");
     let err = |e: plot::PlotError| OutputError(e.to_string());
     let mut perspectives: Vec<&str> = Vec::new();
     for r in &rows {
@@ -253,10 +255,7 @@ pub fn voi_figures(dir: &Path, info: &serde_json::Value) -> Result<(), OutputErr
                 .find(|(p, x, _)| p == persp && *x == w)
                 .map_or(f64::NAN, |e| e.2)
         };
-        let label = |r: &Row| match r.kind.as_str() {
-            "parameter" => r.name.clone(),
-            _ => format!("{} (group)", r.name),
-        };
+        let label = |r: &Row| target_label(&r.name, &r.kind, &labels);
         for &w in &a.thresholds {
             let labels: Vec<(String, f64, f64)> = mine
                 .iter()
@@ -280,20 +279,46 @@ pub fn voi_figures(dir: &Path, info: &serde_json::Value) -> Result<(), OutputErr
             )
             .map_err(err)?;
         }
-        curves(dir, persp, &mine, &evpi, &a.currency, &a.thresholds)?;
+        let c = Curves {
+            evpi: &evpi,
+            currency: &a.currency,
+            thresholds: &a.thresholds,
+            labels: &labels,
+        };
+        curves(dir, persp, &mine, &c)?;
     }
     Ok(())
 }
 
+/// How a target of `evppi.csv` is shown: a parameter by its label (recorded in
+/// `run.json`, the id when a directory of an earlier version has none), a group by its
+/// name.
+pub(super) fn target_label(name: &str, kind: &str, labels: &[(String, String)]) -> String {
+    match kind {
+        "parameter" => labels
+            .iter()
+            .find(|(id, _)| id == name)
+            .map_or_else(|| name.to_string(), |(_, label)| label.clone()),
+        _ => format!("{name} (group)"),
+    }
+}
+
+/// What the curves figures of every perspective share.
+struct Curves<'a> {
+    evpi: &'a [(String, f64, f64)],
+    currency: &'a str,
+    thresholds: &'a [f64],
+    labels: &'a [(String, String)],
+}
+
 /// The curves figure of one perspective.
-fn curves(
-    dir: &Path,
-    persp: &str,
-    rows: &[&Row],
-    evpi: &[(String, f64, f64)],
-    currency: &str,
-    thresholds: &[f64],
-) -> Result<(), OutputError> {
+fn curves(dir: &Path, persp: &str, rows: &[&Row], c: &Curves<'_>) -> Result<(), OutputError> {
+    let Curves {
+        evpi,
+        currency,
+        thresholds,
+        labels,
+    } = *c;
     let grid: Vec<f64> = evpi.iter().filter(|e| e.0 == persp).map(|e| e.1).collect();
     let evpi_values: Vec<f64> = evpi.iter().filter(|e| e.0 == persp).map(|e| e.2).collect();
     let mut names: Vec<(&str, &str, f64)> = Vec::new();
@@ -317,12 +342,7 @@ fn curves(
                         .map_or(f64::NAN, |r| r.value)
                 })
                 .collect();
-            let label = if *kind == "parameter" {
-                name.to_string()
-            } else {
-                format!("{name} (group)")
-            };
-            (label, values)
+            (target_label(name, kind, labels), values)
         })
         .collect();
     let refs: Vec<(&str, &[f64])> = series

@@ -172,9 +172,16 @@ pub(super) fn draw_mesh<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     axes: &Axes<'_>,
 ) -> Result<(), String> {
+    // An axis description longer than its axis (a long parameter label) is shortened with
+    // "…" rather than drawn past the figure's edge.
+    let area = chart.plotting_area();
+    let (width, height) = area.dim_in_pixel();
+    let style = TextStyle::from((FONT_FAMILY, AXIS_DESC_SIZE).into_font());
+    let (x_label, _) = super::figure::fit_text(area, axes.x_label, &style, width)?;
+    let (y_label, _) = super::figure::fit_text(area, axes.y_label, &style, height)?;
     let mut mesh = chart.configure_mesh();
-    mesh.x_desc(axes.x_label)
-        .y_desc(axes.y_label)
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
         .axis_desc_style((FONT_FAMILY, AXIS_DESC_SIZE))
         .label_style((FONT_FAMILY, TICK_LABEL_SIZE))
         .x_labels(axes.x_ticks)

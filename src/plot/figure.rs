@@ -120,9 +120,11 @@ pub(super) fn title_size<DB: DrawingBackend>(
 pub(super) const MIN_TITLE_SIZE: f64 = 20.0;
 
 /// `text` as drawn in `style` within `max` pixels: shortened with "…" until it fits (as
-/// little as "…" when nothing fits), with its width.
-pub(super) fn fit_text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
+/// little as "…" when nothing fits), with its width. A closing parenthesis ending the text
+/// (a tornado bar's range, a unit, "(group)") is kept while the text before it is
+/// shortened, as long as it takes at most half of `max`.
+pub(super) fn fit_text<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
     text: &str,
     style: &TextStyle<'_>,
     max: u32,
@@ -132,15 +134,24 @@ pub(super) fn fit_text<DB: DrawingBackend>(
             .map(|(w, _)| w)
             .map_err(|e| e.to_string())
     };
-    let mut chars: Vec<char> = text.chars().collect();
-    let mut shown = text.to_owned();
+    let w = width(text)?;
+    if w <= max {
+        return Ok((text.to_owned(), w));
+    }
+    let (head, tail) = match text.rfind(" (") {
+        Some(i) if text.ends_with(')') && i > 0 && width(&text[i..])? <= max / 2 => {
+            (&text[..i], &text[i..])
+        }
+        _ => (text, ""),
+    };
+    let mut chars: Vec<char> = head.chars().collect();
     loop {
+        chars.pop();
+        let shown = chars.iter().collect::<String>().trim_end().to_owned() + "…" + tail;
         let w = width(&shown)?;
         if w <= max || chars.is_empty() {
             return Ok((shown, w));
         }
-        chars.pop();
-        shown = chars.iter().collect::<String>().trim_end().to_owned() + "…";
     }
 }
 

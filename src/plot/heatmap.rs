@@ -207,4 +207,38 @@ mod tests {
             clean(&dir);
         }
     }
+
+    #[test]
+    fn axis_descriptions_longer_than_their_axis_are_shortened() {
+        let (dir, keep) = figure_dir("heatmap-long");
+        let long = "Hazard ratio of relapse with maintenance esketamine, pooled over the remitters and responders of SUSTAIN-1, times the factor transferring the intranasal effect to oral esketamine";
+        heatmap(
+            &dir.join("two_way"),
+            "Preferred strategy",
+            long,
+            long,
+            &[1.0, 2.0],
+            &[1.0, 2.0],
+            &[0, 1, 1, 0],
+            &["ECT", "EKO"],
+            (1.5, 1.5),
+        )
+        .unwrap();
+        let svg = std::fs::read_to_string(dir.join("two_way.svg")).unwrap();
+        assert_geometry(&svg, &["ECT", "EKO"]);
+        let shortened: Vec<String> = crate::plot::test_support::svg_texts(&svg)
+            .into_iter()
+            .map(|t| t.text)
+            .filter(|t| t.starts_with("Hazard ratio of relapse"))
+            .collect();
+        assert_eq!(shortened.len(), 2, "{shortened:?}");
+        assert!(
+            shortened
+                .iter()
+                .all(|t| t.ends_with('…') && t.len() < long.len())
+        );
+        if !keep {
+            clean(&dir);
+        }
+    }
 }

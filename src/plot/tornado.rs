@@ -289,6 +289,13 @@ mod tests {
         );
         let texts = crate::plot::test_support::svg_texts(&svg);
         assert!(texts.iter().all(|t| !t.text.contains("EUR")), "{texts:?}");
+        // A label too long for the figure is shortened before its range, which stays.
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.text.starts_with("A parameter with") && t.text.ends_with("… (1 – 2)")),
+            "{texts:?}"
+        );
         let figure = Tornado::new("t", "x", "EUR", 1, 2_400.0, &bars).unwrap();
         let order: Vec<&str> = figure.bars.iter().map(|b| b.0).collect();
         assert!(order[0].starts_with("Probability of remission"));

@@ -104,7 +104,7 @@ pub fn dsa(csv: &Csv, n: &Names) -> Result<Vec<Table>, ReadError> {
             w => format!("moves with {w}"),
         };
         t.row(vec![
-            noted(c.text(r, "parameter"), moves),
+            noted(n.parameter(c.text(r, "parameter")), moves),
             noted(
                 format!("{} to {}", value("low")?, value("high")?),
                 basis(c.text(r, "basis")),

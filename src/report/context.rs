@@ -112,6 +112,9 @@ pub struct Move {
 #[derive(Clone, Debug, Serialize)]
 pub struct ParamRow {
     pub name: String,
+    /// What readers see (`Model::param_label`); the name stays beside it, as the
+    /// expressions of derived parameters use names.
+    pub label: String,
     /// No published source: highlighted.
     pub assumption: bool,
     /// Derived from other parameters: shown as its expression instead of a value.
@@ -392,7 +395,8 @@ fn parameters(model: &Model) -> Vec<ParamRow> {
         .params
         .iter()
         .zip(&point)
-        .map(|(p, &x)| {
+        .enumerate()
+        .map(|(i, (p, &x))| {
             let (derived, distribution, interval) = match &p.def {
                 ParamDef::Value { dist: Some(d), .. } => {
                     (false, family(d).to_string(), mean_interval(d))
@@ -426,6 +430,7 @@ fn parameters(model: &Model) -> Vec<ParamRow> {
             };
             ParamRow {
                 name: p.name.clone(),
+                label: model.param_label(i),
                 assumption: p.is_assumption(),
                 derived,
                 value: if derived { String::new() } else { plain(x, 3) },

@@ -46,6 +46,9 @@ pub struct Diagram {
     pub transitions: Vec<TransitionRow>,
     /// Every strategy has every transition (the table then leaves out the strategies).
     pub all_shared: bool,
+    /// Why layout-rs could not lay the graph out (its panic message); the report then
+    /// shows only the table of transitions.
+    pub failure: Option<String>,
 }
 
 /// A state's box (top-left corner and size) and its centred label, broken into at most
@@ -95,8 +98,8 @@ pub struct TransitionRow {
 }
 
 /// The diagram of `model`'s states and transitions. A layout failure (the crate panics on
-/// a broken invariant) leaves the diagram empty rather than stopping the report; the
-/// transition table is kept.
+/// a broken invariant) leaves the diagram empty rather than stopping the report, with the
+/// panic's message in `failure` (not printed: see `quiet`); the transition table is kept.
 pub fn layout(model: &Model) -> Diagram {
     let order = reach_order(model);
     let edges = edges(model, &order);
@@ -121,7 +124,8 @@ pub fn layout(model: &Model) -> Diagram {
             },
         })
         .collect();
-    let drawn = std::panic::catch_unwind(|| draw(model, &order, &edges)).ok();
+    let drawn = super::quiet::catch_quietly(|| draw(model, &order, &edges));
+    let failure = drawn.as_ref().err().cloned();
     let (boxes, arrows, bounds) = drawn.unwrap_or_default();
     let (x0, y0, x1, y1) = bounds.unwrap_or((0.0, 0.0, 0.0, 0.0));
     let (w, h) = (x1 - x0 + 2.0 * MARGIN, y1 - y0 + 2.0 * MARGIN);
@@ -133,6 +137,7 @@ pub fn layout(model: &Model) -> Diagram {
         arrows,
         transitions,
         all_shared,
+        failure,
     }
 }
 
@@ -464,6 +469,7 @@ pub fn sample() -> Diagram {
             strategies: text("all strategies"),
         }],
         all_shared: false,
+        failure: None,
     }
 }
 
@@ -582,10 +588,25 @@ mod tests {
         {
             let model = crate::scenario::load(path).unwrap();
             let d = layout(&model);
+            assert_eq!(d.failure, None, "{}", path.display());
             assert_eq!(d.boxes.len(), model.states.len(), "{}", path.display());
             assert_eq!(d.arrows.len(), d.transitions.len(), "{}", path.display());
             assert!(!d.arrows.is_empty(), "{}", path.display());
         }
+    }
+
+    /// A graph on which layout-rs panics: the diagram is left empty with the panic's
+    /// message, and the transitions are still numbered.
+    #[test]
+    fn a_layout_panic_leaves_the_table_and_its_message() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/layout-panic.yaml");
+        let model = crate::scenario::load(&path).unwrap();
+        let d = layout(&model);
+        let failure = d.failure.expect("layout-rs 0.1.3 panics on this graph");
+        assert!(failure.starts_with("assertion failed"), "{failure}");
+        assert!(d.boxes.is_empty() && d.arrows.is_empty());
+        assert_eq!(d.transitions.len(), 10);
+        assert!(layout(&flagship()).failure.is_none());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod context;
 mod diagram;
 mod files;
 mod format;
+mod quiet;
 mod render;
 mod research;
 mod sources;
@@ -231,8 +232,9 @@ const WRITTEN: [&str; 3] = ["report.html", ".report.html.tmp", ".run.json.tmp"];
 
 /// Write `report.html` into `dir` from its files and the model it was run with, and
 /// record its SHA-256 in `run.json`. Every file of `dir` (and of the extra directories)
-/// must match its manifest, and the tables must agree with the run.
-pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), ReportError> {
+/// must match its manifest, and the tables must agree with the run. Returns warnings for
+/// the user: what the report had to leave out (a state diagram that could not be laid out).
+pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<Vec<String>, ReportError> {
     let run = manifest::open(dir, &|name| WRITTEN.contains(&name))?;
     let shape = run.shape()?;
     check_model(&run, &shape, model)?;
@@ -243,5 +245,8 @@ pub fn write(dir: &Path, model: &Model, extras: &Extras) -> Result<(), ReportErr
     let html = render::render(&report)?;
     // Written beside and renamed, so a failure never leaves a half-written report.
     crate::output::add_file(dir, "report.html", &html)?;
-    Ok(())
+    let warnings = report.structure.diagram.failure.iter().map(|e| {
+        format!("the state diagram could not be laid out (layout-rs: {e}); the report shows the table of numbered transitions instead")
+    });
+    Ok(warnings.collect())
 }

@@ -166,6 +166,7 @@ mod tests {
     fn param(derived: bool, assumption: bool, with_text: bool) -> ParamRow {
         ParamRow {
             name: "p".into(),
+            label: "Probability".into(),
             assumption,
             derived,
             value: if derived { String::new() } else { "0.5".into() },

@@ -63,7 +63,7 @@ fn param_label(model: &Model, id: &str) -> String {
         .params
         .iter()
         .position(|p| p.name == id)
-        .map_or_else(|| id.to_string(), |i| crate::output::param_label(model, i))
+        .map_or_else(|| id.to_string(), |i| model.param_label(i))
 }
 
 /// The willingness to pay of a column value, as `€20,000/QALY`.
@@ -78,7 +78,7 @@ pub fn evsi(dir: &ResultDir, model: &Model, n: &Names) -> Result<EvsiSection, Re
     let json = &dir.json;
     let id = json["target"].as_str().unwrap_or_default();
     let target = if model.dirichlet.iter().any(|g| g.name == id) {
-        format!("the shares of the Dirichlet group {id}")
+        format!("Shares of the Dirichlet group {id}")
     } else {
         param_label(model, id)
     };
@@ -120,7 +120,7 @@ pub fn evsi(dir: &ResultDir, model: &Model, n: &Names) -> Result<EvsiSection, Re
     };
     let mut table = Table::new(
         format!(
-            "Expected value of sample information of a study measuring {target}: {what} by study size and willingness to pay{enbs}; the last row is the expected value of perfect information on {target} (EVPPI), which no study exceeds"
+            "Expected value of sample information of a study measuring “{target}”: {what} by study size and willingness to pay{enbs}; the last row is the expected value of perfect information on it (EVPPI), which no study exceeds"
         ),
         &csv.file,
         &columns,
@@ -180,7 +180,7 @@ pub fn evsi(dir: &ResultDir, model: &Model, n: &Names) -> Result<EvsiSection, Re
             figures.push(Captioned {
                 figure: f,
                 caption: format!(
-                    "Expected value of sample information of a study measuring {target} by study size, {} perspective: one line per threshold, the EVPPI as the dashed ceiling",
+                    "Expected value of sample information of a study measuring “{target}” by study size, {} perspective: one line per threshold, the EVPPI as the dashed ceiling",
                     p.name
                 ),
             });
@@ -316,38 +316,63 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
             }
         }
         let whose = format!("{} perspective{base}", perspective_name);
-        summary.push(match sides.as_slice() {
-            [] => format!("{label} does not change the decision over {range} ({whose})."),
-            [(below, above)] => format!(
-                "{label}: {below} is preferred below {}, {above} above ({whose}).",
-                super::format::words(&at)
-            ),
-            _ => format!(
-                "{label} changes the preferred strategy at {} ({whose}; see the threshold analyses).",
-                super::format::words(&at)
-            ),
-        });
+        summary.push(sentence(&label, &range, &whose, &sides, &at));
     }
+    Ok(ThresholdSection {
+        figures: threshold_figures(dir, model, m, (&id, &label), &distinct(&g, "wtp"))?,
+        parameter: label,
+        summary,
+        table,
+    })
+}
+
+/// A threshold analysis's figures: per perspective and willingness to pay, of parameter
+/// `id` with its label.
+fn threshold_figures(
+    dir: &ResultDir,
+    model: &Model,
+    m: &Money,
+    (id, label): (&str, &str),
+    wtps: &[String],
+) -> Result<Vec<Captioned>, ReadError> {
     let mut figures = Vec::new();
     for p in &model.perspectives {
-        for w in distinct(&g, "wtp") {
+        for w in wtps {
             let stem = format!("threshold_{id}_{}_{w}", p.name);
             if let Some(f) = figure(dir, &stem)? {
                 figures.push(Captioned {
                     figure: f,
                     caption: format!(
-                        "Net monetary benefit of each strategy against {label} at {}, {} perspective; a vertical line marks each threshold",
-                        wtp_text(m, &w),
+                        "Net monetary benefit of each strategy against “{label}” at {}, {} perspective; a vertical line marks each threshold",
+                        wtp_text(m, w),
                         p.name
                     ),
                 });
             }
         }
     }
-    Ok(ThresholdSection {
-        parameter: label,
-        summary,
-        table,
-        figures,
-    })
+    Ok(figures)
+}
+
+/// Where the decision changes in one sentence, for the key results: the thresholds `at`
+/// each willingness to pay and the strategies preferred on either side (`sides`, below and
+/// above; none when the preferred strategy does not change over the range).
+fn sentence(
+    label: &str,
+    range: &str,
+    whose: &str,
+    sides: &[(String, String)],
+    at: &[String],
+) -> String {
+    match sides {
+        [] => format!("{label} does not change the decision over {range} ({whose})."),
+        [(below, above)] => format!(
+            "{label}: {below} is preferred below {}, {above} above ({whose}).",
+            super::format::words(at)
+        ),
+        _ => format!(
+            "{label} changes the preferred strategy at {} ({whose}; see the threshold analyses).",
+            super::format::words(at)
+        ),
+    }
 }

@@ -62,6 +62,7 @@ pub struct KeyRow {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct KeyAssumption {
+    /// The parameter's label (`Model::param_label`).
     pub name: String,
     pub reason: String,
     /// The net-benefit range in the one-way analysis, when there is one.
@@ -280,7 +281,10 @@ fn uncertainty(
     }
     match run.table("evppi.csv", Some(shape))? {
         Some(csv) => {
-            let c = Columns::new(&csv, &["perspective", "name", "wtp", "evppi_per_person"])?;
+            let c = Columns::new(
+                &csv,
+                &["perspective", "name", "kind", "wtp", "evppi_per_person"],
+            )?;
             let wtp = DUTCH_WTP[1];
             let mut rows = Vec::new();
             for r in 0..csv.rows.len() {
@@ -288,7 +292,14 @@ fn uncertainty(
                     && c.num(r, "wtp")? == Some(wtp)
                     && let Some(v) = c.num(r, "evppi_per_person")?
                 {
-                    rows.push((v, c.text(r, "name").to_string()));
+                    let name = c.text(r, "name");
+                    rows.push((
+                        v,
+                        match c.text(r, "kind") {
+                            "parameter" => n.parameter(name),
+                            _ => format!("{name} (group)"),
+                        },
+                    ));
                 }
             }
             rows.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -319,7 +330,7 @@ fn uncertainty(
             let top: Vec<String> = ranked
                 .iter()
                 .take(N_DRIVERS)
-                .map(|(p, _)| p.to_string())
+                .map(|(p, _)| n.parameter(p))
                 .collect();
             if !top.is_empty() {
                 out.push(format!(
@@ -373,7 +384,7 @@ fn assumptions(
                 )
             });
             KeyAssumption {
-                name: p.name.clone(),
+                name: model.param_label(i),
                 reason,
                 effect,
             }

@@ -87,6 +87,8 @@ pub fn noted(text: impl Into<String>, note: impl Into<String>) -> Cell {
 /// What the tables need from the model: labels, the currency and the comparator.
 pub struct Names {
     labels: HashMap<String, String>,
+    /// Parameter labels by id (`Model::param_label`).
+    params: HashMap<String, String>,
     pub money: Money,
     /// The comparator's id and label.
     pub comparator: String,
@@ -102,6 +104,9 @@ impl Names {
                 .iter()
                 .map(|s| (s.name.clone(), s.label.clone()))
                 .collect(),
+            params: (0..model.params.len())
+                .map(|i| (model.params[i].name.clone(), model.param_label(i)))
+                .collect(),
             money: Money::new(&model.meta.currency),
             comparator: comparator.name.clone(),
             comparator_label: comparator.label.clone(),
@@ -111,6 +116,15 @@ impl Names {
     /// A strategy's label (its id when the model has no such strategy).
     pub fn strategy(&self, id: &str) -> String {
         self.labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// A parameter's label (its id when the model has no such parameter, as for the name
+    /// of a group).
+    pub fn parameter(&self, id: &str) -> String {
+        self.params
             .get(id)
             .cloned()
             .unwrap_or_else(|| id.to_string())

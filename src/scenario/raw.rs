@@ -42,6 +42,39 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// A label: text, or a number or boolean taken as its text (`label: 2024` reads as
+/// "2024"); a list or a mapping is an error that says a text was expected.
+#[derive(Clone, Debug)]
+pub(super) struct RawLabel(pub(super) String);
+
+impl<'de> Deserialize<'de> for RawLabel {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawLabel;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text (the label readers see)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawLabel, E> {
+                Ok(RawLabel(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawLabel, E> {
+                Ok(RawLabel(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawLabel, E> {
+                Ok(RawLabel(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawLabel, E> {
+                Ok(RawLabel(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawLabel, E> {
+                Ok(RawLabel(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A state name or a distribution over states.
 #[derive(Clone, Debug)]
 pub(super) enum RawInitial {
@@ -353,6 +386,8 @@ pub(super) struct RawDist {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawParam {
     #[serde(default)]
+    pub(super) label: Option<Spanned<RawLabel>>,
+    #[serde(default)]
     pub(super) value: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) expr: Option<Spanned<String>>,
@@ -375,6 +410,9 @@ pub(super) struct RawParam {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDirichlet {
     pub(super) alpha: BTreeMap<String, Spanned<f64>>,
+    /// Labels of members, by member name (a member has no entry of its own to carry one).
+    #[serde(default)]
+    pub(super) labels: BTreeMap<String, Spanned<RawLabel>>,
     #[serde(default)]
     pub(super) source: Option<String>,
     #[serde(default)]

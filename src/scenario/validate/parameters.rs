@@ -11,7 +11,9 @@ use crate::dist;
 use crate::model::table::Table;
 use crate::model::{DirichletGroup, Param, ParamDef, ParamId, Population};
 
-use super::super::raw::{RawDirichlet, RawParam, RawPriceIndex, Scalar, in_file_order, loc};
+use super::super::raw::{
+    RawDirichlet, RawLabel, RawParam, RawPriceIndex, Scalar, in_file_order, loc,
+};
 use super::names::Names;
 use super::{Validator, is_builtin, is_identifier};
 
@@ -47,6 +49,7 @@ impl Validator {
             declared.locs.push(loc(p));
             declared.params.push(Param {
                 name: pname.clone(),
+                label: None,
                 def: ParamDef::Value {
                     value: f64::NAN,
                     dist: None,
@@ -116,6 +119,7 @@ impl Validator {
             alpha.push(value);
             declared.params.push(Param {
                 name: mname.clone(),
+                label: None,
                 def: ParamDef::Dirichlet {
                     group,
                     value: f64::NAN,
@@ -126,6 +130,17 @@ impl Validator {
                 expr: None,
                 price: None,
             });
+        }
+        let names: Vec<String> = members.iter().map(|(m, _)| m.clone()).collect();
+        for (mname, l) in &g.value.labels {
+            let lpath = format!("{path}.labels.{mname}");
+            let member = declared.index.get(mname).copied().filter(|&i| {
+                matches!(declared.params[i].def, ParamDef::Dirichlet { group: g, .. } if g == group)
+            });
+            match member {
+                Some(i) => declared.params[i].label = self.param_label(l, &lpath),
+                None => self.unknown(loc(l), &lpath, "member", mname, &names),
+            }
         }
         if let Err(e) = dist::check_dirichlet(&alpha) {
             self.error(at, format!("{path}.alpha"), e.to_string());
@@ -168,11 +183,32 @@ impl Validator {
                     "no `source`: the parameter is listed as an assumption in every output",
                 );
             }
+            if let Some(l) = &p.label {
+                params[id].label = self.param_label(l, &format!("{path}.label"));
+            }
             self.bounds(p, &path, &mut params[id]);
             self.definition(p, &path, locs[id], &mut params[id], names);
         }
         let (index, year) = prices;
         self.index_prices(index, year, raw_params, names.tables, names.params, params);
+    }
+
+    /// A parameter's `label`: text that is not blank (a blank one would leave its bars and
+    /// rows unnamed), cut like every label.
+    fn param_label(&mut self, label: &Spanned<RawLabel>, path: &str) -> Option<String> {
+        let label = Spanned::new(label.value.0.clone(), label.referenced, label.defined);
+        if label.value.trim().is_empty() {
+            self.error(
+                loc(&label),
+                path,
+                format!(
+                    "the label is {}; expected the text readers see for the parameter, or no `label` (then one is derived from its name)",
+                    if label.value.is_empty() { "empty" } else { "blank" }
+                ),
+            );
+            return None;
+        }
+        Some(self.label(&label, path))
     }
 
     /// The `low` and `high` of a parameter (for one-way sensitivity analysis).
