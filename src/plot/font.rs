@@ -71,6 +71,10 @@ fn text_chars(svg: &str) -> BTreeSet<char> {
 /// subsetter fails, the whole font is embedded instead.
 pub(super) fn embed_in_svg(svg: &str) -> Result<String, String> {
     let chars = text_chars(svg);
+    if chars.is_empty() {
+        // No text, no font (and font-subset panics on an empty subset).
+        return Ok(svg.to_owned());
+    }
     let subset = with_os2_version_2(FONT_BYTES).ok_or(()).and_then(|font| {
         font_subset::Font::opentype(&font)
             .and_then(|font| font.subset(&chars))
