@@ -63,6 +63,28 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
     let run = dir.path().join("r");
     report_run(&run);
     let (evsi, threshold) = research_dirs(&run, dir.path());
+    // A cost: its threshold is money.
+    let price = dir.path().join("price");
+    let out = trdsim(&[
+        "threshold",
+        s(&root().join("scenarios/eko-vs-ect.yaml")),
+        "--param",
+        "c_esketamine_week",
+        "--range",
+        "0,3000",
+        "--perspective",
+        "societal",
+        "--wtp",
+        "20000",
+        "--steps",
+        "3",
+        "--individuals",
+        "200",
+        "--out",
+        s(&price),
+        "--quiet",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = trdsim(&[
         "report",
         s(&run),
@@ -70,6 +92,8 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
         s(&evsi),
         "--threshold",
         s(&threshold),
+        "--threshold",
+        s(&price),
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let html = fs::read_to_string(run.join("report.html")).unwrap();
@@ -121,6 +145,17 @@ fn report_shows_the_value_of_a_study_and_the_thresholds_their_files_hold() {
         );
         assert!(key.contains(&sentence), "{sentence} not in {key}");
     }
+    let priced = rows(&price.join("threshold.csv"));
+    assert_eq!(priced.len(), 1, "one perspective and threshold");
+    let x: f64 = priced[0]["threshold"].parse().unwrap();
+    assert!(x >= 100.0, "{x}");
+    let base: f64 = priced[0]["base"].parse().unwrap();
+    let sentence = format!(
+        "Weekly cost of oral esketamine: Oral esketamine (EKO) is preferred below {} at €20,000/QALY, ECT above (societal perspective; base case {}).",
+        euros(x),
+        euros(base)
+    );
+    assert!(key.contains(&sentence), "{sentence} not in {key}");
 
     // The value of a study: sizes formatted, the ENBS of the costed study, and the
     // population EVPPI ceiling with its per-person value, per perspective.

@@ -30,6 +30,14 @@ const WORDS: [(&str, &str); 19] = [
 ];
 
 impl Model {
+    /// Whether parameter `param` is an amount of money: a `c_` cost, by the naming
+    /// convention (docs/scenario-format.md), shown with the currency wherever a reader sees
+    /// its value.
+    #[must_use]
+    pub fn is_cost_param(&self, param: usize) -> bool {
+        self.params[param].name.starts_with("c_")
+    }
+
     /// The label of parameter `param` for readers: its `label:` from the scenario, else
     /// [`Model::derived_param_label`].
     #[must_use]

@@ -65,14 +65,9 @@ pub(super) fn short(x: f64, digits: i32) -> String {
     }
 }
 
-/// Whether parameter `param` is an amount of money (a `c_` cost).
-fn is_cost(model: &Model, param: usize) -> bool {
-    model.params[param].name.starts_with("c_")
-}
-
 /// A value of parameter `param` for a label: money for a cost, else 3 significant digits.
 fn param_value(model: &Model, param: usize, x: f64) -> String {
-    if is_cost(model, param) {
+    if model.is_cost_param(param) {
         money(x, &model.meta.currency)
     } else {
         short(x, 3)
@@ -82,7 +77,7 @@ fn param_value(model: &Model, param: usize, x: f64) -> String {
 /// An axis description of parameter `param`: its label, with the currency for a cost.
 pub(super) fn param_axis(model: &Model, param: usize) -> String {
     let label = model.param_label(param);
-    if is_cost(model, param) {
+    if model.is_cost_param(param) {
         label + &super::figures::currency_unit(&model.meta.currency)
     } else {
         label

@@ -222,6 +222,13 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
         .unwrap_or_default()
         .to_string();
     let label = param_label(model, &id);
+    // A cost's values are money, as in the one-way analysis.
+    let cost = model
+        .params
+        .iter()
+        .position(|p| p.name == id)
+        .is_some_and(|i| model.is_cost_param(i));
+    let value = |x: f64| if cost { m.amount(x) } else { number(x, 3) };
     let missing = |name: &str| ReadError::Manifest {
         file: dir.file("run.json"),
         what: format!("a threshold result directory without {name}"),
@@ -257,9 +264,10 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
     };
     let base = match csv.rows.is_empty() {
         true => String::new(),
-        false => c
-            .num(0, "base")?
-            .map_or(String::new(), |v| format!("; base case {}", plain(v, 4))),
+        false => c.num(0, "base")?.map_or(String::new(), |v| {
+            let v = if cost { m.amount(v) } else { plain(v, 4) };
+            format!("; base case {v}")
+        }),
     };
     let mut table = Table::new(
         format!(
@@ -299,7 +307,7 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
             for r in crossings {
                 let x = c.num(r, "threshold")?.unwrap_or(f64::NAN);
                 let se = c.num(r, "se")?.unwrap_or(f64::NAN);
-                at.push(format!("{} at {}", number(x, 3), wtp_text(m, &w)));
+                at.push(format!("{} at {}", value(x), wtp_text(m, &w)));
                 let side = (
                     n.strategy(c.text(r, "below")),
                     n.strategy(c.text(r, "above")),
@@ -309,7 +317,7 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
                 }
                 table.row(vec![
                     cell(wtp_text(m, &w)),
-                    noted(number(x, 3), format!("SE {}", number(se, 2))),
+                    noted(value(x), format!("SE {}", number(se, 2))),
                     cell(n.strategy(c.text(r, "below"))),
                     cell(n.strategy(c.text(r, "above"))),
                 ]);
