@@ -247,6 +247,37 @@ fn decision(best: &[(f64, String)], pairs: &Keyed, persp: &str, n: &Names) -> St
     sentence
 }
 
+/// A group of the EVPPI in words: its name, and its members' labels when the scenario's
+/// `voi_groups` or a Dirichlet group gives them (at most three, then how many more).
+fn group_text(model: &Model, n: &Names, name: &str) -> String {
+    let members: Vec<String> = model
+        .voi_groups
+        .iter()
+        .find(|g| g.name == name)
+        .map(|g| g.members.iter().map(|p| p.0).collect::<Vec<_>>())
+        .or_else(|| {
+            model
+                .dirichlet
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| g.members.iter().map(|p| p.0).collect())
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| n.parameter(&model.params[i].name))
+        .collect();
+    let title = name.replace('_', " ");
+    match members.len() {
+        0 => format!("the group “{title}”"),
+        1..=3 => format!("the group “{title}” of {}", words(&members)),
+        k => format!(
+            "the group “{title}” of {} and {} more",
+            members[..3].join(", "),
+            k - 3
+        ),
+    }
+}
+
 /// What drives the uncertainty: the EVPI at the Dutch thresholds and the parameters with
 /// the highest EVPPI, or that EVPPI was not run (with the one-way ranking where there is one).
 fn uncertainty(
@@ -297,7 +328,7 @@ fn uncertainty(
                         v,
                         match c.text(r, "kind") {
                             "parameter" => n.parameter(name),
-                            _ => format!("{name} (group)"),
+                            _ => group_text(model, n, name),
                         },
                     ));
                 }
@@ -430,5 +461,32 @@ mod tests {
     fn first_clause_stops_at_a_semicolon_outside_parentheses() {
         assert_eq!(first_clause("a (b; c); d"), "a (b; c)");
         assert_eq!(first_clause("a"), "a");
+    }
+
+    #[test]
+    fn a_group_is_named_with_its_members_labels() {
+        let model = crate::scenario::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/eko-vs-ect.yaml"),
+        )
+        .unwrap();
+        let n = Names::new(&model);
+        let label = |id: &str| n.parameter(id);
+        assert_eq!(
+            group_text(&model, &n, "day_treatment"),
+            format!(
+                "the group “day treatment” of {} and {}",
+                label("c_day_treatment_day"),
+                label("n_day_treatment_days_week")
+            )
+        );
+        let utilities = group_text(&model, &n, "utilities");
+        assert!(
+            utilities.ends_with(" and 4 more"),
+            "7 members, 3 named: {utilities}"
+        );
+        assert_eq!(
+            group_text(&model, &n, "no_such_group"),
+            "the group “no such group”"
+        );
     }
 }
