@@ -167,7 +167,7 @@ fn magnitude(v: &Val) -> Option<f64> {
         Val::Const(x) => Some(x.abs()),
         Val::ByModelTime(xs) | Val::ByStateTime(xs) | Val::ByBoth(xs) => Some(max(xs)),
         Val::ByTracker { v, .. } => Some(max(v)),
-        Val::Dyn(_) | Val::Memo(_) => None,
+        Val::Dyn(_) | Val::Memo(_) | Val::KnownFrom { .. } => None,
     }
 }
 

@@ -134,6 +134,37 @@ mod tests {
         ));
     }
 
+    /// The friction-cost payoff reads age (below the pension age) and model time (within the
+    /// friction period of 16.4 weeks): from boundary 16 on, where model time is 17 weeks or
+    /// more, it is 0 for everyone, and the prepared value says so instead of evaluating it.
+    /// Before, it is the memoised per-individual value.
+    #[test]
+    fn a_payoff_that_reads_age_within_a_period_is_known_after_it() {
+        let model = crate::scenario::load(std::path::Path::new("scenarios/eko-vs-ect.yaml"))
+            .expect("the flagship loads");
+        let base = crate::params::point_values(&model);
+        let prep = prepare(&model, &base).expect("prepares");
+        let friction = base[model
+            .params
+            .iter()
+            .position(|p| p.name == "n_friction_weeks")
+            .unwrap()];
+        assert_eq!(friction, 16.4);
+        let j = model
+            .variables
+            .iter()
+            .position(|v| v.name == "productivity_week")
+            .unwrap();
+        for p in &prep {
+            let Val::KnownFrom { from, value, inner } = &p.var_vals[j] else {
+                panic!("productivity_week is not known after the friction period");
+            };
+            // Model time at boundary t is t + 1 weeks: the first boundary past 16.4 is 16.
+            assert_eq!((*from, *value), (16, 0.0));
+            assert!(matches!(**inner, Val::Memo(_) | Val::Dyn(_)));
+        }
+    }
+
     #[test]
     fn pair_index_enumerates_pairs_in_order() {
         for n in 2..6 {

@@ -115,6 +115,51 @@ pub(crate) enum Val<'m> {
     Dyn(&'m Program),
     /// An individual-level variable evaluated again only when its inputs change.
     Memo(Box<MemoPlan<'m>>),
+    /// `inner` before boundary `from`, and one value for everyone from there on (a payoff
+    /// that reads age only within a period of model time, for instance).
+    KnownFrom {
+        from: usize,
+        value: f64,
+        inner: Box<Val<'m>>,
+    },
+}
+
+/// The ranges of an interval evaluation at boundary `t` and later: model time from `t` on,
+/// parameters known, individual-level variables by their own programs, and everything
+/// individual (attributes, time in state, trackers) unknown.
+struct FromBoundary<'a> {
+    model: &'a Model,
+    params: &'a [f64],
+    t: usize,
+}
+
+impl crate::expr::Ranges for FromBoundary<'_> {
+    fn param(&self, i: usize) -> f64 {
+        self.params[i]
+    }
+
+    fn var(&self, i: usize) -> crate::expr::Range {
+        use crate::expr::Range;
+        let unbounded = |lo: f64| Range::Known {
+            lo,
+            hi: f64::INFINITY,
+        };
+        match i {
+            // As `set_time` writes them at boundary t: t + 1 and t · cycle length.
+            var::MODEL_TIME => unbounded((self.t + 1) as f64),
+            var::MODEL_YEARS => unbounded(self.t as f64 * self.model.settings.cycle_years()),
+            i => match i.checked_sub(self.model.first_variable()) {
+                Some(j) if j < self.model.variables.len() => {
+                    self.model.variables[j].program.bounds(self)
+                }
+                _ => Range::Unknown,
+            },
+        }
+    }
+
+    fn lookup(&self, table: usize, args: &[f64]) -> f64 {
+        self.model.tables[table].lookup(args)
+    }
 }
 
 impl<'m> Val<'m> {
@@ -125,10 +170,11 @@ impl<'m> Val<'m> {
         let d = program_deps(cx.model, cx.variable_deps, p);
         let n = cx.model.settings.n_cycles + 1;
         if d.attributes {
-            return Val::Dyn(p);
+            return Val::known_from(Val::Dyn(p), p, d, cx);
         }
         if d.trackers != 0 {
-            return Val::by_tracker(p, d, cx).unwrap_or(Val::Dyn(p));
+            return Val::by_tracker(p, d, cx)
+                .unwrap_or_else(|| Val::known_from(Val::Dyn(p), p, d, cx));
         }
         match (d.model_time, d.state_time) {
             (false, false) => Val::Const(cx.eval(p, 0, 1, None)),
@@ -140,7 +186,50 @@ impl<'m> Val<'m> {
                     .map(|(t, st)| cx.eval(p, t, st, None))
                     .collect(),
             ),
-            (true, true) => Val::Dyn(p),
+            (true, true) => Val::known_from(Val::Dyn(p), p, d, cx),
+        }
+    }
+
+    /// `val` (the program `p` evaluated per individual), or, when `p` reads model time and
+    /// has one value for everyone from some boundary on, that value from there
+    /// (`Val::KnownFrom`). The boundary is found by an interval evaluation of `p` with model
+    /// time from the boundary on and everything individual unknown (`Program::bounds`),
+    /// which is sound: a single value there is what every evaluation at a later boundary
+    /// gives, to the last bit. Knowing more as model time grows, the smallest such boundary
+    /// is found by bisection.
+    pub(super) fn known_from(val: Val<'m>, p: &Program, d: Deps, cx: &TabulateCx) -> Val<'m> {
+        if !d.model_time {
+            return val;
+        }
+        let last = cx.model.settings.n_cycles;
+        let at = |t: usize| {
+            p.bounds(&FromBoundary {
+                model: cx.model,
+                params: cx.params,
+                t,
+            })
+            .as_point()
+        };
+        let Some(value) = at(last) else {
+            return val;
+        };
+        let (mut lo, mut hi) = (0, last);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if at(mid).is_some() {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        match at(lo) {
+            Some(x) if x.to_bits() == value.to_bits() && lo == 0 => Val::Const(value),
+            Some(x) if x.to_bits() == value.to_bits() => Val::KnownFrom {
+                from: lo,
+                value,
+                inner: Box::new(val),
+            },
+            _ => val,
         }
     }
 
@@ -188,6 +277,13 @@ impl<'m> Val<'m> {
             } => v[env.tracks[*k] as usize * n_time + env.t * time_stride],
             Val::Dyn(p) => p.eval(env),
             Val::Memo(m) => m.get(env),
+            Val::KnownFrom { from, value, inner } => {
+                if env.t >= *from {
+                    *value
+                } else {
+                    inner.get(env)
+                }
+            }
         }
     }
 
@@ -410,6 +506,20 @@ fn prepare_strategy<'m>(
             Val::Dyn(p) => {
                 MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
             }
+            Val::KnownFrom { from, value, inner } => match *inner {
+                Val::Dyn(p) => Val::KnownFrom {
+                    from,
+                    value,
+                    inner: Box::new(
+                        MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m))),
+                    ),
+                },
+                inner => Val::KnownFrom {
+                    from,
+                    value,
+                    inner: Box::new(inner),
+                },
+            },
             tabulated => tabulated,
         })
         .collect();

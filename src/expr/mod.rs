@@ -61,6 +61,7 @@
 //! This module depends on nothing in the crate but `crate::suggest`; it must not depend on
 //! the scenario format, the engine or any other pipeline stage, which all depend on it.
 
+mod bounds;
 mod bytecode;
 mod compile;
 mod error;
@@ -73,6 +74,7 @@ mod uses;
 #[cfg(test)]
 mod tests;
 
+pub use bounds::{Range, Ranges};
 pub use compile::compile;
 pub use error::ExprError;
 pub use program::{Input, Key, Program};

@@ -12,7 +12,7 @@ pub struct Program {
     vars: Vec<usize>,
     tables: Vec<usize>,
     /// Largest stack depth any execution reaches (`max_stack_depth`).
-    depth: usize,
+    pub(super) depth: usize,
 }
 
 /// A key of a table lookup that `Program::inputs` groups with its lookup.

@@ -1,6 +1,7 @@
 //! Unit tests of the expression language, and the fixtures they share: a resolver and an
 //! environment with known names and values, and helpers that compile and evaluate a source.
 
+mod bounds;
 mod compile;
 mod functions;
 mod program;
