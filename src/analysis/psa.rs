@@ -106,16 +106,7 @@ pub struct PsaAnalysis {
 /// Analyse parsed PSA data: summaries, acceptability, EVPI and Monte Carlo error.
 pub fn analyse(data: &PsaData, a: &AnalysisSettings) -> Result<PsaAnalysis, AnalysisError> {
     super::finite::check_inputs(data)?;
-    let reference = data
-        .strategies
-        .iter()
-        .position(|s| *s == a.reference)
-        .ok_or_else(|| {
-            AnalysisError::Failed(format!(
-                "the reference strategy `{}` is not in psa.csv",
-                a.reference
-            ))
-        })?;
+    let reference = data.reference_index(&a.reference)?;
     let grid = psa::wtp_grid(a.wtp_max, a.wtp_steps, &a.thresholds);
     let population_factor = psa::population_factor(
         a.population_per_year,

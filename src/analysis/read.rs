@@ -103,6 +103,18 @@ pub struct PsaData {
     pub inmb_se: Vec<Vec<Vec<Vec<f64>>>>,
 }
 
+impl PsaData {
+    /// The position of strategy `name` (the analysis's reference) among the strategies.
+    pub fn reference_index(&self, name: &str) -> Result<usize, AnalysisError> {
+        self.strategies
+            .iter()
+            .position(|s| s == name)
+            .ok_or_else(|| {
+                AnalysisError::Failed(format!("the reference strategy `{name}` is not in psa.csv"))
+            })
+    }
+}
+
 /// Why a result directory cannot be read or trusted. Every variant names the file; the
 /// command line exits with 1 for all of them (the directory is invalid input).
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::annotate::ANNOTATION_GAP;
+use super::axes::{Axes, Chart};
 use super::font::FONT_FAMILY;
 use super::legend::{LEGEND_PAD, LEGEND_ROW_HEIGHT, LegendEntry, draw_legend, legend_rows};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -182,6 +184,47 @@ pub(super) fn row_labels<'a, DB: DrawingBackend>(
         names.push(name);
     }
     Ok((style, names, widest))
+}
+
+/// No tick label: a row chart names its rows with `row_labels` instead.
+fn no_labels(_: &f64) -> String {
+    String::new()
+}
+
+/// The axes of a row chart: `n` rows on y, the first on top, without y ticks or grid, and
+/// room left of the frame for row labels `widest` pixels wide; the value on x.
+pub(super) fn row_axes<'a>(
+    x_label: &'a str,
+    x_range: (f64, f64),
+    n: f64,
+    widest: u32,
+    x_fmt: &'a dyn Fn(&f64) -> String,
+) -> Axes<'a> {
+    Axes {
+        y_ticks: 0,
+        y_grid: false,
+        y_area: widest.saturating_add(24),
+        ..Axes::new(x_label, "", x_range, (-0.5, n - 0.5), x_fmt, &no_labels)
+    }
+}
+
+/// Write a row's label (from `row_labels`) left of the chart's frame, centred on row `y`.
+pub(super) fn draw_row_name<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart<'_, DB>,
+    (name, style): (&str, &TextStyle<'_>),
+    x_range: (f64, f64),
+    y: f64,
+) -> Result<(), String> {
+    let (frame_x, _) = chart.plotting_area().get_pixel_range();
+    let (base_x, base_y) = area.get_base_pixel();
+    let centre = chart.backend_coord(&(x_range.0, y)).1;
+    area.draw_text(
+        name,
+        style,
+        (frame_x.start - ANNOTATION_GAP - base_x, centre - base_y),
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

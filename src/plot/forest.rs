@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::annotate::{ANNOTATION_GAP, annotated_chart, annotation_style};
 use super::axes::{Axes, auto_range};
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, frame, row_labels, rows_height};
+use super::figure::{Figure, Output, draw_row_name, frame, row_axes, row_labels, rows_height};
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
@@ -169,23 +169,12 @@ impl Figure for Forest<'_> {
         }
         let n = self.rows.len().max(1) as f64;
         let x_fmt = self.money.ticks(self.x_range);
-        let no_labels = |_: &f64| String::new();
         let axes = Axes {
-            y_ticks: 0,
-            y_grid: false,
-            y_area: widest.saturating_add(24),
             right: widest_value
                 .saturating_add(3 * ANNOTATION_GAP.unsigned_abs())
                 .min(WIDTH / 3),
             x_ticks: 8,
-            ..Axes::new(
-                self.x_label,
-                "",
-                self.x_range,
-                (-0.5, n - 0.5),
-                &x_fmt,
-                &no_labels,
-            )
+            ..row_axes(self.x_label, self.x_range, n, widest, &x_fmt)
         };
         let mut chart = annotated_chart(&area, axes, &[], &[])?;
         draw_stroke(
@@ -220,13 +209,8 @@ impl Figure for Forest<'_> {
                     )))
                     .map_err(|e| e.to_string())?;
             }
+            draw_row_name(&area, &chart, (name, &name_style), self.x_range, y)?;
             let centre = chart.backend_coord(&(self.x_range.0, y)).1;
-            area.draw_text(
-                name,
-                &name_style,
-                (frame_x.start - ANNOTATION_GAP - base_x, centre - base_y),
-            )
-            .map_err(|e| e.to_string())?;
             area.draw_text(
                 value,
                 &value_style,

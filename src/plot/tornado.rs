@@ -5,10 +5,10 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::annotate::{ANNOTATION_GAP, annotated_chart};
-use super::axes::{Axes, auto_range};
+use super::annotate::annotated_chart;
+use super::axes::auto_range;
 use super::error::{PlotError, failure};
-use super::figure::{Figure, Output, frame, row_labels, rows_height};
+use super::figure::{Figure, Output, draw_row_name, frame, row_axes, row_labels, rows_height};
 use super::legend::{LegendEntry, Swatch};
 use super::marks::draw_stroke;
 use super::money::Money;
@@ -170,25 +170,10 @@ impl Figure for Tornado<'_> {
         // Bar i sits at y = n - 1 - i, so that the widest is on top.
         let n = self.bars.len().max(1) as f64;
         let x_fmt = self.money.ticks(self.x_range);
-        let no_labels = |_: &f64| String::new();
-        let axes = Axes {
-            y_ticks: 0,
-            y_grid: false,
-            y_area: widest.saturating_add(24),
-            ..Axes::new(
-                self.x_label,
-                "",
-                self.x_range,
-                (-0.5, n - 0.5),
-                &x_fmt,
-                &no_labels,
-            )
-        };
+        let axes = row_axes(self.x_label, self.x_range, n, widest, &x_fmt);
         let base_label = format!("Base case: {}", self.money.amount(self.base));
         let mut chart = annotated_chart(&area, axes, &[(self.base, base_label)], &[])?;
 
-        let (frame_x, _) = chart.plotting_area().get_pixel_range();
-        let (base_x, base_y) = area.get_base_pixel();
         for (i, ((_, low, high), name)) in self.bars.iter().zip(&names).enumerate() {
             let y = n - 1.0 - i as f64;
             let mut halves: Vec<(f64, RGBColor)> =
@@ -203,13 +188,7 @@ impl Figure for Tornado<'_> {
                     Rectangle::new([(self.base, y - 0.32), (end, y + 0.32)], color.filled())
                 }))
                 .map_err(|e| e.to_string())?;
-            let centre = chart.backend_coord(&(self.x_range.0, y)).1;
-            area.draw_text(
-                name,
-                &name_style,
-                (frame_x.start - ANNOTATION_GAP - base_x, centre - base_y),
-            )
-            .map_err(|e| e.to_string())?;
+            draw_row_name(&area, &chart, (name, &name_style), self.x_range, y)?;
         }
         if self.x_range.0 < 0.0 && self.x_range.1 > 0.0 {
             draw_stroke(

@@ -57,15 +57,6 @@ fn distinct(c: &Columns, column: &str) -> Vec<String> {
     out
 }
 
-/// A parameter's label, or the id as written when the model has no such parameter.
-fn param_label(model: &Model, id: &str) -> String {
-    model
-        .params
-        .iter()
-        .position(|p| p.name == id)
-        .map_or_else(|| id.to_string(), |i| model.param_label(i))
-}
-
 /// The willingness to pay of a column value, as `€20,000/QALY`.
 fn wtp_text(m: &Money, text: &str) -> String {
     text.parse::<f64>()
@@ -80,7 +71,7 @@ pub fn evsi(dir: &ResultDir, model: &Model, n: &Names) -> Result<EvsiSection, Re
     let target = if model.dirichlet.iter().any(|g| g.name == id) {
         format!("Shares of the Dirichlet group {id}")
     } else {
-        param_label(model, id)
+        n.parameter(id)
     };
     let factor = json["population_factor"].as_f64().unwrap_or(0.0);
     let population = factor > 0.0;
@@ -221,7 +212,7 @@ pub fn threshold(dir: &ResultDir, model: &Model, n: &Names) -> Result<ThresholdS
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let label = param_label(model, &id);
+    let label = n.parameter(&id);
     // A cost's values are money, as in the one-way analysis.
     let cost = model
         .params

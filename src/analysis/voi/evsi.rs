@@ -240,16 +240,7 @@ pub fn analyse(
 ) -> Result<EvsiResult, AnalysisError> {
     let data = super::read_psa(dir)?;
     let draws = super::read_draws(dir)?;
-    let reference = data
-        .strategies
-        .iter()
-        .position(|s| *s == a.reference)
-        .ok_or_else(|| {
-            AnalysisError::Failed(format!(
-                "the reference strategy `{}` is not in psa.csv",
-                a.reference
-            ))
-        })?;
+    let reference = data.reference_index(&a.reference)?;
     let lik = likelihood(model, &draws, &plan.target)?;
     let estimates = evsi(
         &data,

@@ -175,16 +175,7 @@ fn prepare(
     req: &VoiRequest,
 ) -> Result<(PsaData, usize, Vec<Target>, Vec<f64>), AnalysisError> {
     let data = read_psa(dir)?;
-    let reference = data
-        .strategies
-        .iter()
-        .position(|s| *s == a.reference)
-        .ok_or_else(|| {
-            AnalysisError::Failed(format!(
-                "the reference strategy `{}` is not in psa.csv",
-                a.reference
-            ))
-        })?;
+    let reference = data.reference_index(&a.reference)?;
     let targets = targets(model, req)?;
     let grid = psa::wtp_grid(a.wtp_max, a.wtp_steps, &a.thresholds);
     Ok((data, reference, targets, grid))
