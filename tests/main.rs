@@ -19,6 +19,7 @@ mod invalid;
 mod labels;
 mod oracle;
 mod overflow;
+mod prepared;
 mod prices;
 mod psa;
 mod r_export;

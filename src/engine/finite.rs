@@ -167,7 +167,12 @@ fn magnitude(v: &Val) -> Option<f64> {
         Val::Const(x) => Some(x.abs()),
         Val::ByModelTime(xs) | Val::ByStateTime(xs) | Val::ByBoth(xs) => Some(max(xs)),
         Val::ByTracker { v, .. } => Some(max(v)),
-        Val::Dyn(_) | Val::Memo(_) | Val::KnownFrom { .. } => None,
+        Val::TrackerFrom { before, after, .. } => Some(max(before).max(max(after))),
+        Val::Dyn(_)
+        | Val::Memo(_)
+        | Val::KnownFrom { .. }
+        | Val::Var(_)
+        | Val::KnownByStateTime { .. } => None,
     }
 }
 

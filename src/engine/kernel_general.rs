@@ -56,7 +56,7 @@ pub(super) fn simulate_individual(
     }
     for t in 0..=n_cycles {
         let ps = &prep.states[state];
-        if ps.absorbing && ps.fixed.is_some() {
+        if ps.absorbing && t >= ps.fixed_from {
             // Nothing changes any more: the rest of the horizon in closed form.
             acc.frozen_entries[trace_base + t * n_states + state] += 1;
             let o = &mut occupancy[state];
@@ -89,7 +89,7 @@ pub(super) fn simulate_individual(
             t,
             state_time,
         };
-        if weights.plain[t] == 0.0 || ps.fixed.is_some() {
+        if weights.plain[t] == 0.0 || t >= ps.fixed_from {
             // Fixed payoffs are accrued when the stay ends. A boundary that carries no weight
             // (the last one without a within-cycle correction) is not evaluated, so an
             // expression undefined there cannot matter.

@@ -17,7 +17,7 @@ use super::simulate::{Ctx, Worker, start_state};
 pub(super) fn all_fast(prep: &[PrepStrategy]) -> bool {
     prep.iter().all(|p| {
         p.states.iter().zip(&p.fast).all(|(s, f)| {
-            s.fixed.is_some()
+            s.fixed_from == 0
                 && !s.needs_vars
                 && (s.absorbing || f.as_ref().is_some_and(|f| !f.events))
         })
@@ -53,10 +53,12 @@ pub(super) fn apply_fixed(
     }
 }
 
-/// Add the weights of boundaries `from..to` spent in a state with fixed payoffs.
+/// Add the weights of boundaries `from..to` spent in a state with fixed payoffs (those from
+/// the boundary where they become fixed; the kernel accrues the earlier ones cycle by cycle).
 #[inline]
 pub(super) fn accrue_stay(ctx: &Ctx, o: &mut [f64; 3], ps: &PrepState, from: usize, to: usize) {
-    if ps.fixed.is_some() {
+    let from = from.max(ps.fixed_from);
+    if from < to {
         o[0] += ctx.suffix.cost[from] - ctx.suffix.cost[to];
         o[1] += ctx.suffix.effect[from] - ctx.suffix.effect[to];
         o[2] += ctx.suffix.plain[from] - ctx.suffix.plain[to];

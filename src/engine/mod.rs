@@ -30,6 +30,7 @@ mod memo;
 mod prepare;
 mod results;
 mod simulate;
+mod val;
 mod weights;
 
 pub use accum::Moments;
@@ -82,26 +83,33 @@ mod tests {
         }
     }
 
+    fn scenario(path: &str) -> crate::model::Model {
+        crate::scenario::load(std::path::Path::new(path)).expect("the scenario loads")
+    }
+
+    fn prepared(model: &crate::model::Model) -> Vec<prepare::PrepStrategy<'_>> {
+        prepare(model, &crate::params::point_values(model)).expect("prepares")
+    }
+
+    fn param(model: &crate::model::Model, prep: &prepare::PrepStrategy, name: &str) -> f64 {
+        prep.params[model.params.iter().position(|p| p.name == name).unwrap()]
+    }
+
+    fn variable(model: &crate::model::Model, name: &str) -> usize {
+        model.variables.iter().position(|v| v.name == name).unwrap()
+    }
+
     /// The flagship's relapse probability after the first course reads only the clock
     /// `well_first`: it is tabulated over the clock's values, and every entry is the one-cycle
     /// probability of the Weibull fitted to Jelovac et al. (2013) at that time since response,
     /// 1 − S(t + Δ)/S(t) with S(t) = exp(−(λt)^k), t in months.
     #[test]
     fn a_variable_read_through_one_clock_is_tabulated_over_its_values() {
-        let model = crate::scenario::load(std::path::Path::new("scenarios/eko-vs-ect.yaml"))
-            .expect("the flagship loads");
-        let base = crate::params::point_values(&model);
-        let prep = prepare(&model, &base).expect("prepares");
-        let param = |name: &str| {
-            let i = model.params.iter().position(|p| p.name == name).unwrap();
-            prep[0].params[i]
-        };
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        let prep = prepared(&model);
+        let param = |name: &str| param(&model, &prep[0], name);
         let (lambda, k) = (param("lambda_relapse_month"), param("k_relapse"));
-        let j = model
-            .variables
-            .iter()
-            .position(|v| v.name == "p_relapse_base_first")
-            .unwrap();
+        let j = variable(&model, "p_relapse_base_first");
         let Val::ByTracker {
             n_time,
             time_stride,
@@ -123,11 +131,7 @@ mod tests {
         }
         // Read with model time as well, the relapse probability under maintenance is a table
         // over both (61 × 61 entries for the 60-week horizon).
-        let j = model
-            .variables
-            .iter()
-            .position(|v| v.name == "p_relapse_first")
-            .unwrap();
+        let j = variable(&model, "p_relapse_first");
         assert!(matches!(
             &prep[1].var_vals[j],
             Val::ByTracker { n_time, time_stride: 1, .. } if *n_time == n_cycles + 1
@@ -140,21 +144,10 @@ mod tests {
     /// Before, it is the memoised per-individual value.
     #[test]
     fn a_payoff_that_reads_age_within_a_period_is_known_after_it() {
-        let model = crate::scenario::load(std::path::Path::new("scenarios/eko-vs-ect.yaml"))
-            .expect("the flagship loads");
-        let base = crate::params::point_values(&model);
-        let prep = prepare(&model, &base).expect("prepares");
-        let friction = base[model
-            .params
-            .iter()
-            .position(|p| p.name == "n_friction_weeks")
-            .unwrap()];
-        assert_eq!(friction, 16.4);
-        let j = model
-            .variables
-            .iter()
-            .position(|v| v.name == "productivity_week")
-            .unwrap();
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        let prep = prepared(&model);
+        assert_eq!(param(&model, &prep[0], "n_friction_weeks"), 16.4);
+        let j = variable(&model, "productivity_week");
         for p in &prep {
             let Val::KnownFrom { from, value, inner } = &p.var_vals[j] else {
                 panic!("productivity_week is not known after the friction period");
@@ -163,6 +156,98 @@ mod tests {
             assert_eq!((*from, *value), (16, 0.0));
             assert!(matches!(**inner, Val::Memo(_) | Val::Dyn(_)));
         }
+    }
+
+    /// Over the lifetime horizon (5,324 boundaries), the relapse probability under
+    /// maintenance reads the clock and, through the dose, model time: too large a table over
+    /// both, but the dose is 0 for everyone once the follow-up ends (model time past week
+    /// 60, boundary 60), so from there the probability is a table over the clock alone,
+    /// the Weibull relapse probability itself (a hazard ratio to the power 0).
+    #[test]
+    fn the_lifetime_relapse_probability_is_a_clock_table_after_the_follow_up() {
+        let model = scenario("scenarios/analyses/lifetime.yaml");
+        let prep = prepared(&model);
+        let param = |name: &str| param(&model, &prep[0], name);
+        let (lambda, k) = (param("lambda_relapse_month"), param("k_relapse"));
+        assert_eq!(param("n_followup_end_week"), 60.0);
+        let j = variable(&model, "p_relapse_first");
+        let n_cycles = model.settings.n_cycles;
+        let dt = model.settings.cycle_years();
+        let s = |months: f64| (-(lambda * months).powf(k)).exp();
+        for p in &prep {
+            let Val::TrackerFrom {
+                from,
+                before,
+                after,
+                ..
+            } = &p.var_vals[j]
+            else {
+                panic!("p_relapse_first is not a clock table split at the end of the follow-up");
+            };
+            assert_eq!(*from, 60);
+            // Before: boundaries 0 to 59, where the clock (0 at the start, one more a cycle
+            // at most) is at most 59.
+            assert_eq!(before.len(), 60 * 60);
+            assert_eq!(after.len(), n_cycles + 1);
+            for (x, got) in after.iter().enumerate().step_by(97) {
+                let t = x as f64 * dt * 12.0;
+                let want = 1.0 - s(t + dt * 12.0) / s(t);
+                assert!((got - want).abs() < 1e-14, "clock {x}: {got} vs {want}");
+            }
+        }
+    }
+
+    /// The flagship's week-8 transitions read the death probability, but are 0 for everyone
+    /// at every other week of the course: known at times in state 1 to 7, and from 9 on,
+    /// evaluated only at 8. The death transition, one read of a variable, reads it directly.
+    #[test]
+    fn the_end_of_course_transitions_are_known_zero_before_and_after_week_8() {
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        let prep = prepared(&model);
+        let acute = model.states.iter().position(|s| s.name == "acute").unwrap();
+        let row = &prep[0].rows[acute];
+        assert!(matches!(row.transitions[0].probability, Some(Val::Var(_))));
+        for tr in &row.transitions[1..row.transitions.len() - 1] {
+            let Some(Val::KnownByStateTime { known, tail, inner }) = &tr.probability else {
+                panic!("an end-of-course transition is not known by time in state");
+            };
+            assert_eq!(*tail, Some((9, 0.0)));
+            assert_eq!(known.len(), 8);
+            assert!(known[..7].iter().all(|k| *k == Some(0.0)));
+            assert_eq!(known[7], None);
+            assert!(matches!(**inner, Val::Dyn(_)));
+        }
+    }
+
+    /// A state whose payoffs stop changing is accrued per stay from that boundary: the
+    /// flagship's depressed state from week 17 (the friction-cost payoff is 0 after boundary
+    /// 16), its follow-up states from the end of the follow-up (boundary 60, the horizon);
+    /// the course states, whose payoffs vary with time in state, never.
+    #[test]
+    fn states_are_fixed_from_where_their_payoffs_stop_changing() {
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        let prep = prepared(&model);
+        let state = |name: &str| model.states.iter().position(|s| s.name == name).unwrap();
+        let from = |name: &str| prep[0].states[state(name)].fixed_from;
+        assert_eq!(from("depressed"), 16);
+        assert_eq!(from("remission"), 60);
+        assert_eq!(from("remission_r"), 60);
+        assert_eq!(from("remission_tau"), 0);
+        assert_eq!(from("acute"), usize::MAX);
+        let (costs, utility) = prep[0].states[state("depressed")].fixed.as_ref().unwrap();
+        assert_eq!(*utility, param(&model, &prep[0], "u_depressed"));
+        let productivity = model
+            .cost_categories
+            .iter()
+            .position(|c| c == "productivity")
+            .unwrap();
+        assert_eq!(
+            costs
+                .iter()
+                .find(|(c, _)| *c == productivity)
+                .map(|(_, x)| *x),
+            Some(0.0)
+        );
     }
 
     #[test]

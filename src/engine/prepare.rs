@@ -9,6 +9,8 @@ use crate::params::{self, ROW_TOLERANCE};
 
 use super::memo::{Memo, MemoPlan};
 use super::results::SimError;
+use super::val::TabulateCx;
+pub(crate) use super::val::Val;
 
 // ---------------------------------------------------------------------------
 // Preparation: everything that is constant for one parameter set
@@ -86,275 +88,6 @@ pub(crate) fn program_deps(model: &Model, variable_deps: &[Deps], p: &Program) -
     fold_deps(model, p, &mut |k| variable_deps[k])
 }
 
-/// Largest table of precomputed values for one expression (entries).
-pub(super) const MAX_TABULATED: usize = 1 << 20;
-
-/// A number for one parameter set: fixed, precomputed over time and trackers, or evaluated
-/// per individual-cycle. Programs that read only model time, time in state and at most one
-/// tracker (a clock or counter; the tracker with model time at most) are evaluated once per
-/// parameter set into tables indexed by boundary t, state_time and the tracker's value.
-/// A tabulated entry is the program evaluated with the same readings the individual would
-/// have, so it equals the per-individual value to the last bit.
-#[derive(Clone, Debug)]
-pub(crate) enum Val<'m> {
-    Const(f64),
-    /// Indexed by boundary t (0..=T).
-    ByModelTime(Box<[f64]>),
-    /// Indexed by state_time − 1 (state_time 1..=T+1).
-    ByStateTime(Box<[f64]>),
-    /// Indexed by t · (T+1) + state_time − 1.
-    ByBoth(Box<[f64]>),
-    /// Indexed by value · `n_time` + t · `time_stride` of tracker `k` (`n_time` is T+1 and
-    /// `time_stride` 1 when the program also reads model time, else 1 and 0).
-    ByTracker {
-        k: usize,
-        n_time: usize,
-        time_stride: usize,
-        v: Box<[f64]>,
-    },
-    Dyn(&'m Program),
-    /// An individual-level variable evaluated again only when its inputs change.
-    Memo(Box<MemoPlan<'m>>),
-    /// `inner` before boundary `from`, and one value for everyone from there on (a payoff
-    /// that reads age only within a period of model time, for instance).
-    KnownFrom {
-        from: usize,
-        value: f64,
-        inner: Box<Val<'m>>,
-    },
-}
-
-/// The ranges of an interval evaluation at boundary `t` and later: model time from `t` on,
-/// parameters known, individual-level variables by their own programs, and everything
-/// individual (attributes, time in state, trackers) unknown.
-struct FromBoundary<'a> {
-    model: &'a Model,
-    params: &'a [f64],
-    t: usize,
-}
-
-impl crate::expr::Ranges for FromBoundary<'_> {
-    fn param(&self, i: usize) -> f64 {
-        self.params[i]
-    }
-
-    fn var(&self, i: usize) -> crate::expr::Range {
-        use crate::expr::Range;
-        let unbounded = |lo: f64| Range::Known {
-            lo,
-            hi: f64::INFINITY,
-        };
-        match i {
-            // As `set_time` writes them at boundary t: t + 1 and t · cycle length.
-            var::MODEL_TIME => unbounded((self.t + 1) as f64),
-            var::MODEL_YEARS => unbounded(self.t as f64 * self.model.settings.cycle_years()),
-            i => match i.checked_sub(self.model.first_variable()) {
-                Some(j) if j < self.model.variables.len() => {
-                    self.model.variables[j].program.bounds(self)
-                }
-                _ => Range::Unknown,
-            },
-        }
-    }
-
-    fn lookup(&self, table: usize, args: &[f64]) -> f64 {
-        self.model.tables[table].lookup(args)
-    }
-}
-
-impl<'m> Val<'m> {
-    pub(super) fn new(p: &'m Program, cx: &TabulateCx) -> Self {
-        if p.is_param_only() {
-            return Val::Const(params::eval(p, cx.params, &cx.model.tables));
-        }
-        let d = program_deps(cx.model, cx.variable_deps, p);
-        let n = cx.model.settings.n_cycles + 1;
-        if d.attributes {
-            return Val::known_from(Val::Dyn(p), p, d, cx);
-        }
-        if d.trackers != 0 {
-            return Val::by_tracker(p, d, cx)
-                .unwrap_or_else(|| Val::known_from(Val::Dyn(p), p, d, cx));
-        }
-        match (d.model_time, d.state_time) {
-            (false, false) => Val::Const(cx.eval(p, 0, 1, None)),
-            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1, None)).collect()),
-            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st, None)).collect()),
-            (true, true) if n * n <= MAX_TABULATED => Val::ByBoth(
-                (0..n)
-                    .flat_map(|t| (1..=n).map(move |st| (t, st)))
-                    .map(|(t, st)| cx.eval(p, t, st, None))
-                    .collect(),
-            ),
-            (true, true) => Val::known_from(Val::Dyn(p), p, d, cx),
-        }
-    }
-
-    /// `val` (the program `p` evaluated per individual), or, when `p` reads model time and
-    /// has one value for everyone from some boundary on, that value from there
-    /// (`Val::KnownFrom`). The boundary is found by an interval evaluation of `p` with model
-    /// time from the boundary on and everything individual unknown (`Program::bounds`),
-    /// which is sound: a single value there is what every evaluation at a later boundary
-    /// gives, to the last bit. Knowing more as model time grows, the smallest such boundary
-    /// is found by bisection.
-    pub(super) fn known_from(val: Val<'m>, p: &Program, d: Deps, cx: &TabulateCx) -> Val<'m> {
-        if !d.model_time {
-            return val;
-        }
-        let last = cx.model.settings.n_cycles;
-        let at = |t: usize| {
-            p.bounds(&FromBoundary {
-                model: cx.model,
-                params: cx.params,
-                t,
-            })
-            .as_point()
-        };
-        let Some(value) = at(last) else {
-            return val;
-        };
-        let (mut lo, mut hi) = (0, last);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if at(mid).is_some() {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        match at(lo) {
-            Some(x) if x.to_bits() == value.to_bits() && lo == 0 => Val::Const(value),
-            Some(x) if x.to_bits() == value.to_bits() => Val::KnownFrom {
-                from: lo,
-                value,
-                inner: Box::new(val),
-            },
-            _ => val,
-        }
-    }
-
-    /// The table over one tracker's values (and model time), when the program reads no other
-    /// tracker, not the time in state, and the table is not too large.
-    fn by_tracker(p: &'m Program, d: Deps, cx: &TabulateCx) -> Option<Self> {
-        if d.trackers.count_ones() != 1 || d.state_time {
-            return None;
-        }
-        let k = d.trackers.trailing_zeros() as usize;
-        let n_cycles = cx.model.settings.n_cycles;
-        let n_values = cx.model.trackers[k].n_values(n_cycles);
-        let (n_time, time_stride) = if d.model_time {
-            (n_cycles + 1, 1)
-        } else {
-            (1, 0)
-        };
-        if n_values.checked_mul(n_time)? > MAX_TABULATED {
-            return None;
-        }
-        let v = (0..n_values)
-            .flat_map(|x| (0..n_time).map(move |t| (x, t)))
-            .map(|(x, t)| cx.eval(p, t, 1, Some((k, x as u32))))
-            .collect();
-        Some(Val::ByTracker {
-            k,
-            n_time,
-            time_stride,
-            v,
-        })
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, env: &IndEnv) -> f64 {
-        match self {
-            Val::Const(x) => *x,
-            Val::ByModelTime(v) => v[env.t],
-            Val::ByStateTime(v) => v[env.state_time - 1],
-            Val::ByBoth(v) => v[env.t * v.len().isqrt() + env.state_time - 1],
-            Val::ByTracker {
-                k,
-                n_time,
-                time_stride,
-                v,
-            } => v[env.tracks[*k] as usize * n_time + env.t * time_stride],
-            Val::Dyn(p) => p.eval(env),
-            Val::Memo(m) => m.get(env),
-            Val::KnownFrom { from, value, inner } => {
-                if env.t >= *from {
-                    *value
-                } else {
-                    inner.get(env)
-                }
-            }
-        }
-    }
-
-    fn as_const(&self) -> Option<f64> {
-        match self {
-            Val::Const(x) => Some(*x),
-            _ => None,
-        }
-    }
-}
-
-/// What tabulation needs: the parameter values and a scratch environment.
-pub(super) struct TabulateCx<'a> {
-    pub(super) model: &'a Model,
-    pub(super) params: &'a [f64],
-    pub(super) variable_deps: &'a [Deps],
-    pub(super) scratch: Scratch,
-    /// Every individual-level variable evaluated from its program.
-    pub(super) plain: Vec<Val<'a>>,
-    /// Tracker values (all at 0 but the one a table is indexed by).
-    pub(super) tracks: std::cell::RefCell<Vec<u32>>,
-}
-
-impl<'a> TabulateCx<'a> {
-    pub(super) fn new(
-        model: &'a Model,
-        params: &'a [f64],
-        variable_deps: &'a [Deps],
-    ) -> TabulateCx<'a> {
-        TabulateCx {
-            model,
-            params,
-            variable_deps,
-            scratch: Scratch::new(model),
-            plain: model
-                .variables
-                .iter()
-                .map(|v| Val::Dyn(&v.program))
-                .collect(),
-            tracks: std::cell::RefCell::new(vec![0; model.trackers.len()]),
-        }
-    }
-
-    /// The program at boundary `t` and `state_time`, with tracker `k` at a value.
-    fn eval(&self, p: &Program, t: usize, state_time: usize, tracker: Option<(usize, u32)>) -> f64 {
-        let mut vars = self.scratch.vars.borrow_mut();
-        let mut tracks = self.tracks.borrow_mut();
-        let dt = self.model.settings.cycle_years();
-        set_time(&mut vars, None, t, state_time, dt);
-        tracks.fill(0);
-        if let Some((k, x)) = tracker {
-            tracks[k] = x;
-        }
-        crate::model::tracker::write(&self.model.trackers, &tracks, dt, &mut vars);
-        self.scratch.reset();
-        let env = IndEnv {
-            params: self.params,
-            vars: &vars,
-            tables: &self.model.tables,
-            var_vals: &self.plain,
-            tracks: &tracks,
-            memo: &self.scratch.memo,
-            cache: &self.scratch.cache,
-            valid: &self.scratch.valid,
-            t,
-            state_time,
-        };
-        p.eval(&env)
-    }
-}
-
 /// Per-worker buffers for evaluating individual-level expressions.
 pub(crate) struct Scratch {
     pub vars: std::cell::RefCell<Vec<f64>>,
@@ -404,10 +137,15 @@ pub(crate) struct PrepState<'m> {
     pub utility: Val<'m>,
     pub alive: bool,
     pub absorbing: bool,
-    /// When every payoff of the state is fixed for the parameter set: per-cycle costs by
-    /// category and utility. Such payoffs are accrued as sums of weights per state and
-    /// multiplied out once per individual.
+    /// When every payoff of the state is fixed for the parameter set from boundary
+    /// `fixed_from` on: per-cycle costs by category and utility there. Such payoffs are
+    /// accrued as sums of weights per state (of the boundaries from `fixed_from` on) and
+    /// multiplied out once per individual; before `fixed_from` they are accrued cycle by
+    /// cycle.
     pub fixed: Option<(Vec<(usize, f64)>, f64)>,
+    /// The boundary from which `fixed` holds: 0 for a state whose payoffs are fixed
+    /// throughout, `usize::MAX` when `fixed` is `None`.
+    pub fixed_from: usize,
     /// Whether anything evaluated in this state reads the per-individual variable array
     /// (time or attributes); when not, the cycle skips filling it.
     pub needs_vars: bool,
@@ -545,17 +283,27 @@ fn prepare_state<'m>(s: &'m State, cx: &TabulateCx) -> PrepState<'m> {
         .filter_map(|(k, c)| c.as_ref().map(|p| (k, Val::new(p, cx))))
         .collect();
     let utility = Val::new(&s.utility, cx);
+    // Every payoff's value from the boundary where it stops changing, and the latest such
+    // boundary.
+    let mut from = 0;
+    let mut settle = |v: &Val| {
+        let (f, x) = v.fixed_from()?;
+        from = from.max(f);
+        Some(x)
+    };
     let fixed: Option<Vec<(usize, f64)>> = costs
         .iter()
-        .map(|(k, v)| v.as_const().map(|x| (*k, x)))
+        .map(|(k, v)| settle(v).map(|x| (*k, x)))
         .collect();
-    let fixed = fixed.zip(utility.as_const());
+    let fixed = fixed.zip(settle(&utility));
+    let fixed_from = if fixed.is_some() { from } else { usize::MAX };
     PrepState {
         costs,
         utility,
         alive: s.alive,
         absorbing: s.absorbing,
         fixed,
+        fixed_from,
         needs_vars: true,
     }
 }
@@ -615,7 +363,7 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
 
 /// Whether anything in a state or its row is evaluated per individual-cycle.
 fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
-    let dynamic = |v: &Val| matches!(v, Val::Dyn(_) | Val::Memo(_));
+    let dynamic = Val::reads_vars;
     st.costs.iter().any(|(_, v)| dynamic(v))
         || dynamic(&st.utility)
         || row.transitions.iter().any(|t| {

@@ -92,6 +92,14 @@ impl Program {
         self.tables.iter().copied()
     }
 
+    /// The variable a program consisting of one read of it reads (`x`, nothing else).
+    pub fn single_var(&self) -> Option<usize> {
+        match self.ops.as_slice() {
+            [Op::Var(i)] => Some(*i),
+            _ => None,
+        }
+    }
+
     /// Whether the program reads no variables, so its value is fixed once parameters are drawn.
     pub fn is_param_only(&self) -> bool {
         self.vars.is_empty()

@@ -1,0 +1,162 @@
+//! Values the engine prepares once per parameter set instead of evaluating per individual
+//! and cycle give the results of evaluating them per individual and cycle: each model here
+//! is simulated twice, once as written and once with its expressions rewritten so that the
+//! preparation cannot see through them (same values, same random numbers, same paths), and
+//! the two results are compared.
+
+use trdsim::engine::SimOutput;
+
+use crate::oracle::{load, simulate};
+
+/// A three-state model whose payoffs, transitions and variables are given by the caller.
+fn model(n_cycles: usize, variables: &str, states: &str, transitions: &str) -> String {
+    format!(
+        r#"
+version: 1
+meta: {{title: prepared values}}
+settings:
+  cycle: {{length: 1, unit: months}}
+  horizon: {{length: {n_cycles}, unit: months}}
+  discount: {{costs: 0.04, effects: 0.015, timing: start}}
+  within_cycle: none
+  individuals: 2000
+  seed: 5
+  cost_categories: [care, other]
+  perspectives: {{all: [care, other]}}
+  wtp: [20000]
+population:
+  attributes:
+    age: {{dist: {{type: normal, mean: 50, sd: 10}}, min: 20, max: 80, source: test}}
+trackers:
+  well_clock: {{type: clock, states: [well]}}
+variables:
+{variables}
+states:
+{states}
+  - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
+transitions:
+{transitions}
+strategies:
+  - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
+  - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
+"#
+    )
+}
+
+/// Every outcome, trace entry and transition count of `a` and `b` within `rel` of each
+/// other (relative to the larger magnitude; 0 asks for the same bits).
+fn assert_same(a: &SimOutput, b: &SimOutput, rel: f64) {
+    assert_eq!(a.strategies.len(), b.strategies.len());
+    for (sa, sb) in a.strategies.iter().zip(&b.strategies) {
+        let close = |x: f64, y: f64| {
+            if rel == 0.0 {
+                x.to_bits() == y.to_bits()
+            } else {
+                (x - y).abs() <= rel * x.abs().max(y.abs())
+            }
+        };
+        for (k, (x, y)) in sa.outcomes.iter().zip(&sb.outcomes).enumerate() {
+            assert!(
+                close(x.mean, y.mean),
+                "outcome {k}: {} vs {}",
+                x.mean,
+                y.mean
+            );
+            assert!(close(x.se, y.se), "outcome {k} SE: {} vs {}", x.se, y.se);
+        }
+        assert_eq!(sa.trace, sb.trace, "the paths differ");
+        assert_eq!(sa.transitions, sb.transitions, "the paths differ");
+    }
+}
+
+/// Death by age from both states (twice the rate when sick), falling ill as `onset` and
+/// recovering as `recovery` (both read after surviving the cycle).
+fn illness(onset: &str, recovery: &str) -> String {
+    format!(
+        r#"
+  - {{from: well, to: dead, probability: p_die}}
+  - {{from: well, to: sick, probability: "(1 - p_die) * {onset}"}}
+  - {{from: well, to: well, probability: complement}}
+  - {{from: sick, to: dead, probability: "2 * p_die"}}
+  - {{from: sick, to: well, probability: "(1 - 2 * p_die) * {recovery}"}}
+  - {{from: sick, to: sick, probability: complement}}"#
+    )
+}
+
+const DEATH: &str = r#"  p_die: {expr: "1 - exp(-0.0005 * exp(0.08 * (age - 50)))", source: test}"#;
+
+/// Payoffs that become one number from some boundary on (a table over model time that stops
+/// changing; a value that reads age only within a period) are accrued per stay from that
+/// boundary; `+ 0 * state_time` makes the same payoffs vary with time in state in the
+/// preparation's eyes, so they are accrued cycle by cycle. The order of the additions
+/// differs, so the results agree to rounding, and the paths exactly.
+#[test]
+fn payoffs_fixed_from_a_boundary_are_the_sums_of_their_cycles() {
+    let transitions = &illness("0.06", "0.1");
+    let states = |extra: &str| {
+        format!(
+            r#"  - {{id: well, utility: "if(model_time <= 7, 0.8, 0.9){extra}", costs: {{care: "if(model_time <= 12, 30, 10){extra}", other: 5}}}}
+  - {{id: sick, utility: 0.5, costs: {{care: "if(age < 65 && model_time <= 5, 1000, 200){extra}", other: "if(model_time <= 20, 40, 0){extra}"}}}}"#
+        )
+    };
+    let fixed = load(&model(48, DEATH, &states(""), transitions));
+    let per_cycle = load(&model(48, DEATH, &states(" + 0 * state_time"), transitions));
+    assert_same(&simulate(&fixed, 2000), &simulate(&per_cycle, 2000), 1e-12);
+}
+
+/// A relapse probability under a maintenance dose that ends (a clock and model time, read
+/// through a variable that stops changing) on a horizon too long for a table over both
+/// (1,201 clock values × 1,201 boundaries): a table over the clock before the dose ends and
+/// one after. Written with model time inline, it is evaluated per cycle; the values are
+/// the same, so are the results, bit for bit.
+#[test]
+fn a_clock_table_split_where_the_dose_ends_gives_the_same_bits() {
+    let variables = |p: &str| {
+        format!(
+            r#"{DEATH}
+  dose: {{expr: "if(model_time <= 10, 1, 0)", source: test}}
+  base: {{expr: "0.2 * exp(-0.05 * well_clock)", source: test}}
+  p_relapse: {{expr: "{p}", source: test}}"#
+        )
+    };
+    let states = r#"  - {id: well, utility: 0.85, costs: {care: 10}}
+  - {id: sick, utility: 0.5, costs: {care: 300}}"#;
+    let transitions = &illness("p_relapse", "0.15");
+    let split = load(&model(
+        1200,
+        &variables("1 - (1 - base) ^ (0.4 ^ dose)"),
+        states,
+        transitions,
+    ));
+    let inline = load(&model(
+        1200,
+        &variables("1 - (1 - base) ^ (0.4 ^ if(model_time <= 10, 1, 0))"),
+        states,
+        transitions,
+    ));
+    assert_same(&simulate(&split, 300), &simulate(&inline, 300), 0.0);
+}
+
+/// A transition that can happen only at the end of a course reads the individual's death
+/// probability, but is 0 for everyone at every other time in state; the preparation knows
+/// so without evaluating it. With `0 * age` in the other branch, nothing is known and it is
+/// evaluated every cycle: the same values, so the same bits.
+#[test]
+fn a_transition_known_zero_outside_one_time_in_state_gives_the_same_bits() {
+    let states = r#"  - {id: well, utility: 0.85, costs: {care: 10}}
+  - {id: sick, utility: "0.4 + 0.02 * min(state_time, 4)", costs: {care: 300}}"#;
+    let transitions = |zero: &str| {
+        format!(
+            r#"
+  - {{from: well, to: dead, probability: p_die}}
+  - {{from: well, to: sick, probability: "(1 - p_die) * 0.05"}}
+  - {{from: well, to: well, probability: complement}}
+  - {{from: sick, to: dead, probability: p_die}}
+  - {{from: sick, to: well, probability: "if(state_time == 4, (1 - p_die) * 0.7, {zero})"}}
+  - {{from: sick, to: sick, probability: complement}}"#
+        )
+    };
+    let known = load(&model(36, DEATH, states, &transitions("0")));
+    let evaluated = load(&model(36, DEATH, states, &transitions("0 * age")));
+    assert_same(&simulate(&known, 2000), &simulate(&evaluated, 2000), 0.0);
+}
