@@ -160,3 +160,58 @@ fn a_transition_known_zero_outside_one_time_in_state_gives_the_same_bits() {
     let evaluated = load(&model(36, DEATH, states, &transitions("0 * age")));
     assert_same(&simulate(&known, 2000), &simulate(&evaluated, 2000), 0.0);
 }
+
+/// A death probability from a step life table by age and sex is computed once per row the
+/// individual's age passes through: the memo holds it until the boundary where age leaves
+/// the row, found when it is computed. With `+ 0 * state_time`, it reads something that
+/// changes every cycle and is evaluated every cycle: the same values, so the same bits.
+/// Monthly cycles over five years take every individual across four or five rows, at
+/// boundaries that depend on their age at the start.
+#[test]
+fn a_death_probability_held_until_age_leaves_its_row_gives_the_same_bits() {
+    let text = |extra: &str| {
+        format!(
+            r#"
+version: 1
+meta: {{title: life table memo}}
+settings:
+  cycle: {{length: 1, unit: months}}
+  horizon: {{length: 60, unit: months}}
+  discount: {{costs: 0.04, effects: 0.015, timing: start}}
+  within_cycle: none
+  individuals: 2000
+  seed: 9
+  cost_categories: [care]
+  perspectives: {{all: [care]}}
+  wtp: [20000]
+tables:
+  life_table:
+    file: ../data/nl_cbs37360ned_qx_by_sex_2019.csv
+    numeric_key: age
+    categorical_keys: [sex]
+    value: qx
+    lookup: step
+    out_of_range: clamp
+    source: "CBS StatLine 37360ned, 2019"
+population:
+  attributes:
+    age: {{dist: {{type: normal, mean: 70, sd: 12}}, min: 40, max: 95, source: test}}
+    sex: {{categorical: {{female: 0.6, male: 0.4}}, source: test}}
+variables:
+  p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1){extra}", source: test}}
+states:
+  - {{id: well, utility: 0.85, costs: {{care: 10}}}}
+  - {{id: sick, utility: 0.5, costs: {{care: 300}}}}
+  - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
+transitions:{transitions}
+strategies:
+  - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
+  - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
+"#,
+            transitions = illness("0.04", "0.1")
+        )
+    };
+    let held = load(&text(""));
+    let every_cycle = load(&text(" + 0 * state_time"));
+    assert_same(&simulate(&held, 2000), &simulate(&every_cycle, 2000), 0.0);
+}

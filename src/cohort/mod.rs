@@ -178,6 +178,8 @@ impl Cohort<'_> {
                         valid: &scratch.valid,
                         t,
                         state_time: d + 1,
+                        age: self.age,
+                        dt: self.dt,
                     };
                     let slot = Slot {
                         s,

@@ -66,6 +66,9 @@ pub(super) fn simulate_individual(
             if let Some(p) = path.as_deref_mut() {
                 p.states.resize(n_cycles + 1, state as u16);
             }
+            if let Some(tm) = &ps.timed {
+                tm.accrue(entered, t, out);
+            }
             break;
         }
         acc.trace[trace_base + t * n_states + state] += 1;
@@ -88,8 +91,10 @@ pub(super) fn simulate_individual(
             valid: &w.scratch.valid,
             t,
             state_time,
+            age,
+            dt,
         };
-        if weights.plain[t] == 0.0 || t >= ps.fixed_from {
+        if weights.plain[t] == 0.0 || t >= ps.evaluated_until {
             // Fixed payoffs are accrued when the stay ends. A boundary that carries no weight
             // (the last one without a within-cycle correction) is not evaluated, so an
             // expression undefined there cannot matter.
@@ -109,6 +114,9 @@ pub(super) fn simulate_individual(
         }
         if t == n_cycles {
             accrue_stay(ctx, &mut occupancy[state], ps, entered, n_cycles + 1);
+            if let Some(tm) = &ps.timed {
+                tm.accrue(entered, n_cycles + 1, out);
+            }
             break;
         }
         if ps.absorbing {
@@ -131,6 +139,9 @@ pub(super) fn simulate_individual(
                 state_time += 1;
             } else {
                 accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
+                if let Some(tm) = &ps.timed {
+                    tm.accrue(entered, t + 1, out);
+                }
                 entered = t + 1;
                 state = to;
                 state_time = 1;
@@ -174,6 +185,9 @@ pub(super) fn simulate_individual(
             state_time += 1;
         } else {
             accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
+            if let Some(tm) = &ps.timed {
+                tm.accrue(entered, t + 1, out);
+            }
             entered = t + 1;
             state = tr.to;
             state_time = 1;

@@ -26,6 +26,13 @@ pub(crate) struct MemoPlan<'m> {
     /// The variable's index (`Model::variables`), which places its memo.
     id: usize,
     inputs: Box<[Input]>,
+    /// Whether every input is fixed for the individual (attributes other than age,
+    /// parameters, constants) but for age as the numeric key of lookups: then the value
+    /// holds until age leaves the rows those lookups read, a boundary computed once when
+    /// the value is (`lasting_until`), and a cycle within it checks nothing else.
+    lasting: bool,
+    /// Slot of the age attribute, if the population has one.
+    age: Option<usize>,
 }
 
 impl<'m> MemoPlan<'m> {
@@ -40,11 +47,81 @@ impl<'m> MemoPlan<'m> {
                 Input::Var(v) => !changes(*v),
                 Input::Lookup { keys, .. } => keys.len() <= MAX_KEYS,
             });
+        let first_tracker = model.first_tracker_slot();
+        let fixed = |v: usize| (var::FIRST_ATTRIBUTE..first_tracker).contains(&v) && Some(v) != age;
+        let lasting = inputs.iter().all(|i| match i {
+            Input::Var(v) => fixed(*v),
+            Input::Lookup { keys, .. } => keys.iter().enumerate().all(|(n, k)| match k {
+                Key::Var(v) => fixed(*v) || (n == 0 && Some(*v) == age),
+                Key::Param(_) | Key::Const(_) => true,
+            }),
+        });
         fits.then(|| MemoPlan {
             program,
             id,
             inputs: inputs.into(),
+            lasting,
+            age,
         })
+    }
+
+    /// The arguments of a lookup input, read from the environment.
+    #[inline]
+    fn args(keys: &[Key], env: &IndEnv) -> [f64; MAX_KEYS] {
+        let mut args = [0.0; MAX_KEYS];
+        for (a, k) in args.iter_mut().zip(keys) {
+            *a = match *k {
+                Key::Var(v) => env.var(v),
+                Key::Param(p) => env.param(p),
+                Key::Const(c) => c,
+            };
+        }
+        args
+    }
+
+    /// For a `lasting` plan evaluated at boundary `env.t`: the first later boundary at which
+    /// age has left the row of a lookup keyed by it (`usize::MAX` when none is, or age never
+    /// leaves). Age at boundary u is computed as `set_time` computes it, age₀ + u · Δt, which
+    /// never decreases with u, so every boundary before the one returned reads the same rows.
+    fn lasting_until(&self, env: &IndEnv) -> usize {
+        let t = env.t;
+        let mut until = usize::MAX;
+        for input in &self.inputs {
+            let Input::Lookup { table, keys } = input else {
+                continue;
+            };
+            if !matches!(keys.first(), Some(Key::Var(v)) if Some(*v) == self.age) {
+                continue;
+            }
+            let Some((_, age0)) = env.age else {
+                return t + 1;
+            };
+            let at = |u: usize| age0 + u as f64 * env.dt;
+            let args = Self::args(keys, env);
+            let (_, lo, hi) = env.tables[*table].lookup_span(&args[..keys.len()]);
+            if !(lo <= at(t) && at(t) < hi) {
+                return t + 1;
+            }
+            if hi == f64::INFINITY || env.dt <= 0.0 {
+                continue;
+            }
+            // A first guess from the arithmetic, then the exact boundary by the same
+            // arithmetic `set_time` uses.
+            let guess = ((hi - age0) / env.dt).ceil();
+            let mut u = if guess > (t + 1) as f64 && guess < 1e15 {
+                guess as usize
+            } else {
+                t + 1
+            };
+            while u > t + 1 && at(u - 1) >= hi {
+                u -= 1;
+            }
+            while at(u) < hi {
+                u += 1;
+            }
+            until = until.min(u);
+        }
+        until
     }
 
     /// The variable's value: the memo when every input is unchanged, else a new evaluation.
@@ -52,6 +129,17 @@ impl<'m> MemoPlan<'m> {
     pub(super) fn get(&self, env: &IndEnv) -> f64 {
         let memo = env.memo;
         let bit = 1u64 << self.id;
+        if self.lasting {
+            let (since, until) = memo.lasting[self.id].get();
+            if memo.valid.get() & bit != 0 && since <= env.t && env.t < until {
+                return memo.values[self.id].get();
+            }
+            let x = self.program.eval(env);
+            memo.lasting[self.id].set((env.t, self.lasting_until(env)));
+            memo.values[self.id].set(x);
+            memo.valid.set(memo.valid.get() | bit);
+            return x;
+        }
         let keys = &memo.keys[self.id * MAX_INPUTS..(self.id + 1) * MAX_INPUTS];
         let mut hit = memo.valid.get() & bit != 0;
         let spans = &memo.spans[self.id * MAX_INPUTS..(self.id + 1) * MAX_INPUTS];
@@ -59,14 +147,7 @@ impl<'m> MemoPlan<'m> {
             let x = match input {
                 Input::Var(v) => env.var(*v),
                 Input::Lookup { table, keys } => {
-                    let mut args = [0.0; MAX_KEYS];
-                    for (a, k) in args.iter_mut().zip(keys) {
-                        *a = match *k {
-                            Key::Var(v) => env.var(v),
-                            Key::Param(p) => env.param(p),
-                            Key::Const(c) => c,
-                        };
-                    }
+                    let args = Self::args(keys, env);
                     let last = span.get();
                     if last.holds(&args) {
                         // The same row as when `key` was read: the value is `key`'s.
@@ -128,6 +209,8 @@ pub(crate) struct Memo {
     /// For an input that is a lookup: where it was last read, with its key in `keys`.
     spans: Vec<Cell<Span>>,
     values: Vec<Cell<f64>>,
+    /// For a `lasting` plan: the boundaries `[since, until)` over which its value holds.
+    lasting: Vec<Cell<(usize, usize)>>,
     /// One bit per variable whose memo holds a value.
     valid: Cell<u64>,
 }
@@ -139,6 +222,7 @@ impl Memo {
             keys: vec![Cell::new(0.0); n * MAX_INPUTS],
             spans: vec![Cell::new(Span::EMPTY); n * MAX_INPUTS],
             values: vec![Cell::new(0.0); n],
+            lasting: vec![Cell::new((0, 0)); n],
             valid: Cell::new(0),
         }
     }

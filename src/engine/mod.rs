@@ -221,8 +221,9 @@ mod tests {
 
     /// A state whose payoffs stop changing is accrued per stay from that boundary: the
     /// flagship's depressed state from week 17 (the friction-cost payoff is 0 after boundary
-    /// 16), its follow-up states from the end of the follow-up (boundary 60, the horizon);
-    /// the course states, whose payoffs vary with time in state, never.
+    /// 16), its follow-up states from the end of the follow-up (boundary 60, the horizon),
+    /// and before that from running sums over model time; the course states, whose payoffs
+    /// vary with time in state, never.
     #[test]
     fn states_are_fixed_from_where_their_payoffs_stop_changing() {
         let model = scenario("scenarios/eko-vs-ect.yaml");
@@ -234,6 +235,16 @@ mod tests {
         assert_eq!(from("remission_r"), 60);
         assert_eq!(from("remission_tau"), 0);
         assert_eq!(from("acute"), usize::MAX);
+        // Before they are fixed, the follow-up states' payoffs depend on model time alone
+        // (from the start, or once the friction-cost payoff is known, from boundary 16).
+        let timed = |name: &str| {
+            let tm = prep[0].states[state(name)].timed.as_ref().unwrap();
+            (tm.from, tm.until)
+        };
+        assert_eq!(timed("remission"), (0, 60));
+        assert_eq!(timed("response"), (16, 60));
+        assert!(prep[0].states[state("depressed")].timed.is_none());
+        assert!(prep[0].states[state("acute")].timed.is_none());
         let (costs, utility) = prep[0].states[state("depressed")].fixed.as_ref().unwrap();
         assert_eq!(*utility, param(&model, &prep[0], "u_depressed"));
         let productivity = model

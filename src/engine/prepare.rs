@@ -7,10 +7,12 @@ use crate::model::table::Table;
 use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, var};
 use crate::params::{self, ROW_TOLERANCE};
 
-use super::memo::{Memo, MemoPlan};
+use super::layout::Layout;
+use super::memo::Memo;
 use super::results::SimError;
 use super::val::TabulateCx;
 pub(crate) use super::val::Val;
+use super::weights::Weights;
 
 // ---------------------------------------------------------------------------
 // Preparation: everything that is constant for one parameter set
@@ -146,9 +148,94 @@ pub(crate) struct PrepState<'m> {
     /// The boundary from which `fixed` holds: 0 for a state whose payoffs are fixed
     /// throughout, `usize::MAX` when `fixed` is `None`.
     pub fixed_from: usize,
+    /// Payoffs that depend on model time alone before `fixed_from`, accrued per stay.
+    pub timed: Option<Timed>,
+    /// The boundary from which the payoffs are not evaluated cycle by cycle (`timed` or
+    /// `fixed` accrue them per stay).
+    pub evaluated_until: usize,
     /// Whether anything evaluated in this state reads the per-individual variable array
     /// (time or attributes); when not, the cycle skips filling it.
     pub needs_vars: bool,
+}
+
+/// A state's payoffs over the boundaries `from..until` where each is a function of model
+/// time alone (a constant, a table over model time, a value known for everyone from a
+/// boundary), as running sums of their weighted values: a stay adds the difference of two
+/// rows instead of evaluating its payoffs every cycle.
+pub(crate) struct Timed {
+    pub from: usize,
+    /// One past the last boundary covered: the state's `fixed_from`, or T + 1.
+    pub until: usize,
+    /// The outcome (`Layout` index) each column adds to.
+    pub slots: Box<[usize]>,
+    /// Row r, column j: the weighted payoffs of column j over boundaries `from..from + r`.
+    pub prefix: Box<[f64]>,
+}
+
+impl Timed {
+    /// The payoffs of state `st` from the boundary where all depend on model time alone
+    /// to the one where they are fixed, when that range is not empty.
+    fn of(st: &PrepState, w: &Weights, l: Layout, dt: f64) -> Option<Timed> {
+        let until = st.fixed_from.min(w.plain.len());
+        let from = st
+            .costs
+            .iter()
+            .map(|(_, v)| v)
+            .chain([&st.utility])
+            .map(Val::time_only_from)
+            .try_fold(0, |a, f| f.map(|f| a.max(f)))?;
+        if from >= until {
+            return None;
+        }
+        // Each column: its outcome, its value at boundary t and its weight there, multiplied
+        // as the per-cycle accrual multiplies them.
+        type Column<'a> = (usize, Box<dyn Fn(usize) -> f64 + 'a>);
+        let mut columns: Vec<Column> = Vec::new();
+        for (c, v) in &st.costs {
+            columns.push((l.cost(*c, true), Box::new(|t| v.at_time(t) * w.cost[t])));
+            columns.push((l.cost(*c, false), Box::new(|t| v.at_time(t) * w.plain[t])));
+        }
+        let u = &st.utility;
+        columns.push((l.qalys(true), Box::new(|t| u.at_time(t) * dt * w.effect[t])));
+        columns.push((l.qalys(false), Box::new(|t| u.at_time(t) * dt * w.plain[t])));
+        if st.alive {
+            columns.push((l.life_years(true), Box::new(|t| dt * w.effect[t])));
+            columns.push((l.life_years(false), Box::new(|t| dt * w.plain[t])));
+        }
+        let n = columns.len();
+        let mut prefix = vec![0.0; (until - from + 1) * n];
+        for t in from..until {
+            let r = t - from;
+            for (j, (_, f)) in columns.iter().enumerate() {
+                // A boundary without weight is not evaluated, as in the per-cycle accrual.
+                let x = if w.plain[t] == 0.0 { 0.0 } else { f(t) };
+                prefix[(r + 1) * n + j] = prefix[r * n + j] + x;
+            }
+        }
+        Some(Timed {
+            from,
+            until,
+            slots: columns.iter().map(|(s, _)| *s).collect(),
+            prefix: prefix.into(),
+        })
+    }
+
+    /// Add the payoffs of boundaries `a..b` spent in the state (those within the range).
+    #[inline]
+    pub(super) fn accrue(&self, a: usize, b: usize, out: &mut [f64]) {
+        let (a, b) = (
+            a.clamp(self.from, self.until),
+            b.clamp(self.from, self.until),
+        );
+        if a < b {
+            let n = self.slots.len();
+            let lo = &self.prefix[(a - self.from) * n..][..n];
+            let hi = &self.prefix[(b - self.from) * n..][..n];
+            for ((s, x), y) in self.slots.iter().zip(lo).zip(hi) {
+                out[*s] += y - x;
+            }
+        }
+    }
 }
 
 /// Widest row served by `FastRow`.
@@ -204,7 +291,8 @@ fn prepare_strategy<'m>(
 ) -> Result<PrepStrategy<'m>, SimError> {
     let values = params::evaluate(model, strategy, base);
     super::finite::check_params(model, strategy, base, &values)?;
-    let cx = TabulateCx::new(model, &values, vdeps);
+    let mut cx = TabulateCx::new(model, &values, vdeps);
+    cx.prepare_variables();
     let problems = params::check_rows(model, strategy, &values);
     if let Some(p) = problems.first() {
         return Err(SimError {
@@ -218,8 +306,14 @@ fn prepare_strategy<'m>(
         .iter()
         .map(|row| prepare_row(row, &cx))
         .collect();
+    let weights = super::weights::weights(&model.settings);
+    let layout = Layout::of(model);
     for (st, row) in states.iter_mut().zip(&rows) {
         st.needs_vars = needs_vars(st, row);
+        st.timed = Timed::of(st, &weights, layout, model.settings.cycle_years());
+        if let Some(tm) = &st.timed {
+            st.evaluated_until = tm.from;
+        }
     }
     let start_costs = strategy
         .start_costs
@@ -236,31 +330,7 @@ fn prepare_strategy<'m>(
         })
         .collect();
     let fast = rows.iter().map(fast_row).collect();
-    let var_vals = model
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(j, v)| match Val::new(&v.program, &cx) {
-            Val::Dyn(p) => {
-                MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
-            }
-            Val::KnownFrom { from, value, inner } => match *inner {
-                Val::Dyn(p) => Val::KnownFrom {
-                    from,
-                    value,
-                    inner: Box::new(
-                        MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m))),
-                    ),
-                },
-                inner => Val::KnownFrom {
-                    from,
-                    value,
-                    inner: Box::new(inner),
-                },
-            },
-            tabulated => tabulated,
-        })
-        .collect();
+    let var_vals = std::mem::take(&mut cx.vals);
     drop(cx);
     Ok(PrepStrategy {
         var_vals,
@@ -304,6 +374,8 @@ fn prepare_state<'m>(s: &'m State, cx: &TabulateCx) -> PrepState<'m> {
         absorbing: s.absorbing,
         fixed,
         fixed_from,
+        timed: None,
+        evaluated_until: fixed_from,
         needs_vars: true,
     }
 }
@@ -412,6 +484,10 @@ pub(crate) struct IndEnv<'a> {
     /// Boundary index (the individual is about to live cycle t+1).
     pub t: usize,
     pub state_time: usize,
+    /// The age attribute's slot and the individual's age at the start, as `set_time` reads
+    /// them, and the cycle length in years.
+    pub age: Option<(usize, f64)>,
+    pub dt: f64,
 }
 
 impl Env for IndEnv<'_> {

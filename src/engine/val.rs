@@ -370,6 +370,49 @@ impl<'m> Val<'m> {
         }
     }
 
+    /// The boundary from which the value depends on model time alone (`at_time`).
+    pub(super) fn time_only_from(&self) -> Option<usize> {
+        match self {
+            Val::Const(_) | Val::ByModelTime(_) => Some(0),
+            Val::KnownFrom { from, .. } => Some(*from),
+            _ => None,
+        }
+    }
+
+    /// The value at boundary `t`, from `time_only_from` on.
+    pub(super) fn at_time(&self, t: usize) -> f64 {
+        match self {
+            Val::Const(x) => *x,
+            Val::ByModelTime(v) => v[t],
+            Val::KnownFrom { from, value, .. } if t >= *from => *value,
+            _ => f64::NAN,
+        }
+    }
+
+    /// A variable's value, with what is evaluated per individual memoised where that can
+    /// pay (`MemoPlan`).
+    fn memoised(self, model: &'m Model, j: usize) -> Val<'m> {
+        let memo = |p: &'m Program| {
+            MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
+        };
+        match self {
+            Val::Dyn(p) => memo(p),
+            Val::KnownFrom { from, value, inner } => match *inner {
+                Val::Dyn(p) => Val::KnownFrom {
+                    from,
+                    value,
+                    inner: Box::new(memo(p)),
+                },
+                inner => Val::KnownFrom {
+                    from,
+                    value,
+                    inner: Box::new(inner),
+                },
+            },
+            tabulated => tabulated,
+        }
+    }
+
     pub(super) fn as_const(&self) -> Option<f64> {
         match self {
             Val::Const(x) => Some(*x),
@@ -378,35 +421,65 @@ impl<'m> Val<'m> {
     }
 }
 
-/// What tabulation needs: the parameter values and a scratch environment.
-pub(super) struct TabulateCx<'a> {
-    pub(super) model: &'a Model,
+/// What tabulation needs: the parameter values, the variables prepared so far and a
+/// scratch environment.
+pub(super) struct TabulateCx<'a, 'm> {
+    pub(super) model: &'m Model,
     pub(super) params: &'a [f64],
     pub(super) variable_deps: &'a [Deps],
     pub(super) scratch: Scratch,
-    /// Every individual-level variable evaluated from its program.
-    pub(super) plain: Vec<Val<'a>>,
+    /// Every individual-level variable: its prepared value once `prepare_variables` has
+    /// reached it, else its program.
+    pub(super) vals: Vec<Val<'m>>,
     /// Tracker values (all at 0 but the one a table is indexed by).
     pub(super) tracks: std::cell::RefCell<Vec<u32>>,
 }
 
-impl<'a> TabulateCx<'a> {
+impl<'a, 'm> TabulateCx<'a, 'm> {
     pub(super) fn new(
-        model: &'a Model,
+        model: &'m Model,
         params: &'a [f64],
         variable_deps: &'a [Deps],
-    ) -> TabulateCx<'a> {
+    ) -> TabulateCx<'a, 'm> {
         TabulateCx {
             model,
             params,
             variable_deps,
             scratch: Scratch::new(model),
-            plain: model
+            vals: model
                 .variables
                 .iter()
                 .map(|v| Val::Dyn(&v.program))
                 .collect(),
             tracks: std::cell::RefCell::new(vec![0; model.trackers.len()]),
+        }
+    }
+
+    /// Prepare every individual-level variable, each after the variables it reads, so that
+    /// a table reads the prepared values of the variables its program reads instead of
+    /// evaluating them again at each entry (the same values to the last bit, so the same
+    /// table). A variable evaluated per individual is memoised where that can pay.
+    pub(super) fn prepare_variables(&mut self) {
+        let model = self.model;
+        let first = model.first_variable();
+        let mut done = vec![false; model.variables.len()];
+        // Depth-first in reading order; validation guarantees the variables form a DAG.
+        fn visit(cx: &mut TabulateCx, j: usize, first: usize, done: &mut [bool]) {
+            if done[j] {
+                return;
+            }
+            done[j] = true;
+            let program = &cx.model.variables[j].program;
+            for v in program.vars() {
+                if let Some(k) = v.checked_sub(first) {
+                    visit(cx, k, first, done);
+                }
+            }
+            let val = Val::new(program, cx).memoised(cx.model, j);
+            cx.vals[j] = val;
+        }
+        for j in 0..model.variables.len() {
+            visit(self, j, first, &mut done);
         }
     }
 
@@ -426,13 +499,15 @@ impl<'a> TabulateCx<'a> {
             params: self.params,
             vars: &vars,
             tables: &self.model.tables,
-            var_vals: &self.plain,
+            var_vals: &self.vals,
             tracks: &tracks,
             memo: &self.scratch.memo,
             cache: &self.scratch.cache,
             valid: &self.scratch.valid,
             t,
             state_time,
+            age: None,
+            dt,
         };
         p.eval(&env)
     }
