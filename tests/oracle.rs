@@ -372,12 +372,13 @@ fn competing_risks_in_one_row_follow_the_stated_rule() {
     }
 }
 
-/// Models whose every state is a fixed row take a lockstep kernel that interleaves the
-/// strategies; adding one state that needs the general kernel (an unreachable absorbing
-/// state with a time-varying utility) switches every state to the general path. Both must
-/// give the same numbers to the last bit.
+/// Models whose every state is a fixed row take a kernel that simulates stay by stay;
+/// adding one state that needs the general kernel (an unreachable absorbing state with a
+/// time-varying utility) switches every state to the general path, which steps cycle by
+/// cycle but draws each stay's end with the same random numbers. Both must give the same
+/// numbers to the last bit.
 #[test]
-fn lockstep_and_general_kernels_agree_exactly() {
+fn stay_and_general_kernels_agree_exactly() {
     for file in [
         "scenarios/examples/three-state.yaml",
         "benches/data/five-state-weekly.yaml",

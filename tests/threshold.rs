@@ -38,7 +38,7 @@ fn the_threshold_price_of_a_treatment_is_the_root_of_its_linear_net_benefit() {
         range: Some((0.0, 200_000.0)),
         wtp: Some(50_000.0),
         perspective: Some("societal".into()),
-        individuals: Some(2_000),
+        individuals: Some(8_000),
         steps: Some(11),
     };
     let plan = threshold::plan(&mut model, &req).unwrap();
@@ -55,8 +55,8 @@ fn the_threshold_price_of_a_treatment_is_the_root_of_its_linear_net_benefit() {
         .iter()
         .position(|x| *x == 50_000.0)
         .unwrap();
-    let f0 = inmb(&model, "c_treatment", 0.0, 2_000, w, 0, 1);
-    let f1 = inmb(&model, "c_treatment", 100_000.0, 2_000, w, 0, 1);
+    let f0 = inmb(&model, "c_treatment", 0.0, 8_000, w, 0, 1);
+    let f1 = inmb(&model, "c_treatment", 100_000.0, 8_000, w, 0, 1);
     let expected = 100_000.0 * f0 / (f0 - f1);
     assert!(
         (c.threshold - expected).abs() < 1e-6 * expected,

@@ -6,7 +6,7 @@ use crate::params::{self};
 use crate::rng::{self, Purpose};
 
 use super::accum::ChunkAcc;
-use super::kernel_lockstep::{accrue_stay, apply_fixed};
+use super::kernel_stay::{accrue_stay, apply_fixed};
 use super::prepare::{IndEnv, PrepStrategy, row_probabilities, set_time};
 use super::results::{SimError, Trajectory};
 use super::simulate::{Ctx, Worker, start_state};
@@ -48,6 +48,10 @@ pub(super) fn simulate_individual(
     // Boundary at which the current state was entered: fixed payoffs are accrued per stay,
     // as a difference of suffix sums of the weights, not per cycle.
     let mut entered = 0usize;
+    // In a state with a fixed row: whether the end of the stay has been drawn, and where it
+    // is (`FastRow::sample_stay`).
+    let mut planned = false;
+    let mut plan: Option<(usize, usize)> = None;
     let tracks = &mut w.tracks;
     tracker::start(&model.trackers, tracks);
     for (c, x) in &prep.start_costs {
@@ -128,11 +132,16 @@ pub(super) fn simulate_individual(
         if let Some(f) = &prep.fast[state]
             && !f.events
         {
-            // Inverse CDF without branches: the number of running sums at or below u is the
-            // first index whose running sum exceeds u (sums are non-decreasing).
-            let u = params::uniform(&mut rng);
-            let chosen: usize = f.cum[..f.n_cum].iter().map(|c| usize::from(*c <= u)).sum();
-            let to = usize::from(f.to[chosen]);
+            // A fixed row: where the stay ends is drawn once, when it starts, with the same
+            // random numbers as the stay kernel.
+            if !planned {
+                plan = f.sample_stay(&mut rng, t, n_cycles);
+                planned = true;
+            }
+            let to = match plan {
+                Some((leave, to)) if leave == t => to,
+                _ => state,
+            };
             acc.transitions[(si * n_states + state) * n_states + to] += 1;
             tracker::advance(&model.trackers, tracks, state, to);
             if to == state {
@@ -145,6 +154,7 @@ pub(super) fn simulate_individual(
                 entered = t + 1;
                 state = to;
                 state_time = 1;
+                planned = false;
             }
             continue;
         }
@@ -191,6 +201,7 @@ pub(super) fn simulate_individual(
             entered = t + 1;
             state = tr.to;
             state_time = 1;
+            planned = false;
         }
     }
     // Fixed payoffs: per-cycle value times the summed weights of the cycles spent there.

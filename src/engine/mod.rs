@@ -2,13 +2,16 @@
 //!
 //! Reading order: `layout` (where each outcome sits in a vector), `weights` (discounting
 //! and within-cycle correction per boundary), `prepare` (everything fixed for one parameter
-//! set, evaluated once), `simulate` (draws, chunks, individuals), the two kernels
-//! `kernel_general` and `kernel_lockstep`, `accum` (what chunks accumulate and how they
-//! merge) and `results` (what a simulation returns).
+//! set, evaluated once, with `val`, what each expression is for that set, and `memo`, the
+//! per-individual values computed again only when their inputs change), `simulate` (draws,
+//! chunks, individuals), the two kernels `kernel_general` and `kernel_stay`, `accum` (what
+//! chunks accumulate and how they merge) and `results` (what a simulation returns).
 //!
 //! Timeline: boundaries t = 0..=T (T = number of cycles); cycle c (1-based) spans
 //! boundaries c−1 to c. An individual in state s at boundary t spends cycle t+1 there
-//! and its transition is drawn at the end of that cycle. Payoffs are accrued per
+//! and its transition is drawn at the end of that cycle; in a state with a fixed row, the
+//! end of the whole stay is drawn when it starts (`FastRow::sample_stay`), which is the
+//! same in distribution. Payoffs are accrued per
 //! boundary with the weights of `Weights`, which encode discounting and the
 //! within-cycle correction, so the microsimulation and the cohort evaluation share one
 //! accounting rule.
@@ -24,7 +27,7 @@
 mod accum;
 mod finite;
 mod kernel_general;
-mod kernel_lockstep;
+mod kernel_stay;
 mod layout;
 mod memo;
 mod prepare;
@@ -259,6 +262,85 @@ mod tests {
                 .map(|(_, x)| *x),
             Some(0.0)
         );
+    }
+
+    /// The end of a stay in a fixed row, drawn at once: the number of staying moves is
+    /// geometric, P(K = k) = pᵏ(1 − p), the destination is a leaving transition with
+    /// probability proportional to its own, and a stay that would outlast the horizon ends
+    /// there, with probability p^(T − t). Checked on 400,000 draws against those closed forms
+    /// (each frequency within 4.5 binomial standard errors).
+    #[test]
+    fn a_stay_drawn_at_once_is_geometric_with_the_rows_destinations() {
+        use super::prepare::{FAST, FastRow};
+        let (p_stay, p_a, p_b): (f64, f64, f64) = (0.9, 0.06, 0.04);
+        let mut f = FastRow {
+            leave: 0.0,
+            ln_stay: p_stay.ln(),
+            exit_cum: [f64::INFINITY; FAST],
+            exit_to: [0; FAST],
+            n_exit: 2,
+            events: false,
+        };
+        f.leave = p_a + p_b;
+        f.exit_cum[0] = p_a;
+        f.exit_to[..2].copy_from_slice(&[3, 7]);
+        let (t0, horizon) = (5, 45);
+        let n = 400_000;
+        let mut rng = crate::rng::stream(1, crate::rng::Purpose::Transitions, 0, 0);
+        let mut length = vec![0usize; horizon - t0];
+        let (mut to_a, mut to_b, mut outlast) = (0usize, 0usize, 0usize);
+        for _ in 0..n {
+            match f.sample_stay(&mut rng, t0, horizon) {
+                Some((leave, to)) => {
+                    length[leave - t0] += 1;
+                    match to {
+                        3 => to_a += 1,
+                        7 => to_b += 1,
+                        other => panic!("destination {other}"),
+                    }
+                }
+                None => outlast += 1,
+            }
+        }
+        let within = |count: usize, p: f64, what: &str| {
+            let se = (n as f64 * p * (1.0 - p)).sqrt();
+            let expected = n as f64 * p;
+            assert!(
+                (count as f64 - expected).abs() < 4.5 * se.max(1.0),
+                "{what}: {count} against {expected:.1} (SE {se:.1})"
+            );
+        };
+        for (k, count) in length.iter().enumerate() {
+            within(
+                *count,
+                p_stay.powi(k as i32) * (1.0 - p_stay),
+                &format!("K = {k}"),
+            );
+        }
+        let left = 1.0 - p_stay.powi((horizon - t0) as i32);
+        within(outlast, 1.0 - left, "outlasting the horizon");
+        within(to_a, left * p_a / (p_a + p_b), "to the first destination");
+        within(to_b, left * p_b / (p_a + p_b), "to the second destination");
+        // At the horizon nothing is drawn; a state never left is never left; one always left
+        // is left at once.
+        let before = rng.clone();
+        assert_eq!(f.sample_stay(&mut rng, horizon, horizon), None);
+        assert_eq!(rng, before);
+        let never = FastRow {
+            leave: 0.0,
+            ln_stay: 0.0,
+            ..f
+        };
+        assert_eq!(never.sample_stay(&mut rng, 0, horizon), None);
+        let always = FastRow {
+            ln_stay: f64::NEG_INFINITY,
+            leave: 1.0,
+            ..f
+        };
+        assert!(matches!(
+            always.sample_stay(&mut rng, 2, horizon),
+            Some((2, 3 | 7))
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::rng::{self, Purpose};
 
 use super::accum::{ChunkAcc, Suffix, finish, finish_individual, suffix};
 use super::kernel_general::simulate_individual;
-use super::kernel_lockstep::{all_fast, simulate_lockstep};
+use super::kernel_stay::{all_fast, simulate_stays};
 use super::layout::Layout;
 use super::prepare::{PrepStrategy, Scratch, prepare};
 use super::results::{DrawOutcome, SimError, SimOutput, SimSpec, Trajectory};
@@ -82,7 +82,7 @@ pub(super) struct Ctx<'a, 'm> {
     /// Truncation bounds of the attribute distributions.
     pub(super) bounds: Vec<(f64, f64)>,
     /// Every strategy's states are fast rows or frozen absorbing states with fixed payoffs:
-    /// the lockstep kernel applies.
+    /// the stay kernel applies.
     pub(super) all_fast: bool,
 }
 
@@ -245,7 +245,7 @@ pub(super) struct Worker {
     pub(super) probs: Vec<f64>,
     /// Sums of boundary weights (cost, effect, undiscounted) per state, for fixed payoffs.
     pub(super) occupancy: Vec<[f64; 3]>,
-    /// The same for every strategy at once (`[strategy * n_states + state]`), for the lockstep kernel.
+    /// The same for every strategy at once (`[strategy * n_states + state]`), for the stay kernel.
     pub(super) occupancy_all: Vec<[f64; 3]>,
     /// The current individual's tracker values (`Model::trackers`).
     pub(super) tracks: Vec<u32>,
@@ -284,12 +284,12 @@ pub(super) fn simulate_chunk(
             .age
             .map(|slot| (slot, w.base_vars[var::FIRST_ATTRIBUTE + slot]));
         w.outcome.fill(0.0);
-        let lockstep = ctx.all_fast && i >= ctx.record;
-        if lockstep {
-            simulate_lockstep(ctx, i, u_start, &mut w, &mut acc);
+        let stays = ctx.all_fast && i >= ctx.record;
+        if stays {
+            simulate_stays(ctx, i, u_start, &mut w, &mut acc);
         }
         for (si, prep) in ctx.prep.iter().enumerate() {
-            if lockstep {
+            if stays {
                 finish_individual(ctx, si, prep, i, &mut w, &mut acc)?;
                 continue;
             }
