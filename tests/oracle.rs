@@ -450,3 +450,37 @@ fn overlays_change_what_they_name_and_report_into_the_overlay() {
         "{err}"
     );
 }
+
+/// Recorded paths (which take the general kernel, skipping from one move to the next in a
+/// fixed row) are complete and agree with the trace: the share of recorded individuals in
+/// each state at each boundary, when every individual is recorded, is the trace.
+#[test]
+fn recorded_paths_skip_no_boundary() {
+    let model =
+        load(&std::fs::read_to_string(root().join("benches/data/five-state-weekly.yaml")).unwrap());
+    let n = 500;
+    let mut spec = crate::common::spec(&model, n);
+    spec.trajectories = n;
+    let base = params::point_values(&model);
+    let sim = engine::simulate(&model, &base, &spec, &|_| {}).expect("simulation runs");
+    let (ns, nc) = (sim.n_states, sim.n_cycles);
+    assert_eq!(sim.trajectories.len(), n * model.strategies.len());
+    for (si, strategy) in sim.strategies.iter().enumerate() {
+        let mut counts = vec![0usize; (nc + 1) * ns];
+        for path in sim.trajectories.iter().filter(|p| p.strategy == si) {
+            assert_eq!(path.states.len(), nc + 1, "individual {}", path.individual);
+            for (t, s) in path.states.iter().enumerate() {
+                counts[t * ns + usize::from(*s)] += 1;
+            }
+        }
+        for (k, c) in counts.iter().enumerate() {
+            assert_eq!(
+                strategy.trace[k],
+                *c as f64 / n as f64,
+                "boundary {}, state {}",
+                k / ns,
+                k % ns
+            );
+        }
+    }
+}

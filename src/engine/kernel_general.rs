@@ -58,7 +58,8 @@ pub(super) fn simulate_individual(
         out[l.cost(*c, true)] += x;
         out[l.cost(*c, false)] += x;
     }
-    for t in 0..=n_cycles {
+    let mut t = 0;
+    while t <= n_cycles {
         let ps = &prep.states[state];
         if ps.absorbing && t >= ps.fixed_from {
             // Nothing changes any more: the rest of the horizon in closed form.
@@ -126,6 +127,7 @@ pub(super) fn simulate_individual(
         if ps.absorbing {
             tracker::advance(&model.trackers, tracks, state, state);
             state_time += 1;
+            t += 1;
             continue;
         }
         let row = &prep.rows[state];
@@ -142,6 +144,27 @@ pub(super) fn simulate_individual(
                 Some((leave, to)) if leave == t => to,
                 _ => state,
             };
+            if to == state && t >= ps.evaluated_until {
+                // Nothing is evaluated before the move that leaves (or the horizon): skip to
+                // it. The boundaries in between are in this state, their moves stay, and their
+                // payoffs are accrued per stay.
+                let next = plan.map_or(n_cycles, |(leave, _)| leave);
+                let moves = next - t;
+                acc.transitions[(si * n_states + state) * n_states + state] += moves as u64;
+                for _ in 0..moves {
+                    tracker::advance(&model.trackers, tracks, state, state);
+                }
+                if moves > 1 {
+                    acc.frozen_entries[trace_base + (t + 1) * n_states + state] += 1;
+                    acc.frozen_entries[trace_base + next * n_states + state] -= 1;
+                    if let Some(p) = path.as_deref_mut() {
+                        p.states.resize(p.states.len() + moves - 1, state as u16);
+                    }
+                }
+                state_time += moves;
+                t = next;
+                continue;
+            }
             acc.transitions[(si * n_states + state) * n_states + to] += 1;
             tracker::advance(&model.trackers, tracks, state, to);
             if to == state {
@@ -156,6 +179,7 @@ pub(super) fn simulate_individual(
                 state_time = 1;
                 planned = false;
             }
+            t += 1;
             continue;
         }
         let chosen = if row.fixed.is_some() {
@@ -203,6 +227,7 @@ pub(super) fn simulate_individual(
             state_time = 1;
             planned = false;
         }
+        t += 1;
     }
     // Fixed payoffs: per-cycle value times the summed weights of the cycles spent there.
     apply_fixed(prep, occupancy, l, dt, out);
