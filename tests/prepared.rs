@@ -169,7 +169,7 @@ fn a_transition_known_zero_outside_one_time_in_state_gives_the_same_bits() {
 /// boundaries that depend on their age at the start.
 #[test]
 fn a_death_probability_held_until_age_leaves_its_row_gives_the_same_bits() {
-    let text = |extra: &str| {
+    let text = |extra: &str, transitions: &str| {
         format!(
             r#"
 version: 1
@@ -208,10 +208,21 @@ strategies:
   - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
   - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
 "#,
-            transitions = illness("0.04", "0.1")
         )
     };
-    let held = load(&text(""));
-    let every_cycle = load(&text(" + 0 * state_time"));
-    assert_same(&simulate(&held, 2000), &simulate(&every_cycle, 2000), 0.0);
+    let transitions = illness("0.04", "0.1");
+    let held = load(&text("", &transitions));
+    let every_cycle = load(&text(" + 0 * state_time", &transitions));
+    let every_cycle = simulate(&every_cycle, 2000);
+    assert_same(&simulate(&held, 2000), &every_cycle, 0.0);
+    // Written inline in each transition instead of as a variable, the death probability is
+    // memoised all the same (one memo per transition that reads it).
+    let inline = transitions
+        .replace("probability: p_die}", "probability: \"p_die\"}")
+        .replace(
+            "p_die",
+            "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1)",
+        );
+    let inline = text("", &inline);
+    assert_same(&simulate(&load(&inline), 2000), &every_cycle, 0.0);
 }

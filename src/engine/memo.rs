@@ -14,6 +14,10 @@ use crate::model::{Model, var};
 
 use super::prepare::IndEnv;
 
+/// Most memoised values per strategy: one bit each in `Memo::valid` (the scenario format
+/// allows at most this many variables, `model::MAX_VARIABLES`).
+pub(crate) const MAX_MEMOS: usize = 64;
+
 /// Most inputs of a memoised variable.
 const MAX_INPUTS: usize = 8;
 /// Most keys of a lookup among them.
@@ -63,6 +67,11 @@ impl<'m> MemoPlan<'m> {
             lasting,
             age,
         })
+    }
+
+    /// Whether the value holds until a boundary computed when it is (`lasting_until`).
+    pub(super) fn is_lasting(&self) -> bool {
+        self.lasting
     }
 
     /// The arguments of a lookup input, read from the environment.
@@ -216,8 +225,10 @@ pub(crate) struct Memo {
 }
 
 impl Memo {
-    pub(crate) fn new(model: &Model) -> Self {
-        let n = model.variables.len();
+    pub(crate) fn new(_model: &Model) -> Self {
+        // Variables take the first ids; payoffs and probabilities written inline the rest
+        // (`memoise_inline`), as many as one bit each of `valid` allows.
+        let n = MAX_MEMOS;
         Memo {
             keys: vec![Cell::new(0.0); n * MAX_INPUTS],
             spans: vec![Cell::new(Span::EMPTY); n * MAX_INPUTS],

@@ -343,6 +343,33 @@ mod tests {
         ));
     }
 
+    /// A death probability written inline in a transition (the teaching example's
+    /// `cum_prob_to_cycle(lookup(life_table, age, sex), 1)`) is memoised like a variable, with
+    /// an id after the variables'.
+    #[test]
+    fn an_inline_life_table_probability_is_memoised() {
+        let model = scenario("scenarios/examples/relapse-life-table.yaml");
+        let prep = prepared(&model);
+        let remission = model
+            .states
+            .iter()
+            .position(|s| s.name == "remission")
+            .unwrap();
+        let dead = model.states.iter().position(|s| s.name == "dead").unwrap();
+        for p in &prep {
+            let tr = p.rows[remission]
+                .transitions
+                .iter()
+                .find(|t| t.to == dead)
+                .unwrap();
+            assert!(
+                matches!(&tr.probability, Some(Val::Memo(m)) if m.is_lasting()),
+                "{:?}",
+                tr.probability
+            );
+        }
+    }
+
     #[test]
     fn pair_index_enumerates_pairs_in_order() {
         for n in 2..6 {

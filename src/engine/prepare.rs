@@ -8,7 +8,7 @@ use crate::model::{Model, Probability, SourceAt, State, Strategy, Transition, va
 use crate::params::{self, ROW_TOLERANCE};
 
 use super::layout::Layout;
-use super::memo::Memo;
+use super::memo::{MAX_MEMOS, Memo, MemoPlan};
 use super::results::SimError;
 use super::val::TabulateCx;
 pub(crate) use super::val::Val;
@@ -346,13 +346,34 @@ fn prepare_strategy<'m>(
         });
     }
     let mut states: Vec<PrepState> = model.states.iter().map(|s| prepare_state(s, &cx)).collect();
-    let rows: Vec<PrepRow> = strategy
+    let mut rows: Vec<PrepRow> = strategy
         .rows
         .iter()
         .map(|row| prepare_row(row, &cx))
         .collect();
     let weights = super::weights::weights(&model.settings);
     let layout = Layout::of(model);
+    // Payoffs and probabilities that read a life table inline are memoised as variables are.
+    let mut next_id = model.variables.len();
+    for st in &mut states {
+        for (_, v) in &mut st.costs {
+            memoise_inline(model, v, &mut next_id);
+        }
+        memoise_inline(model, &mut st.utility, &mut next_id);
+    }
+    for row in &mut rows {
+        for tr in &mut row.transitions {
+            if let Some(v) = &mut tr.probability {
+                memoise_inline(model, v, &mut next_id);
+            }
+            for (_, v) in &mut tr.costs {
+                memoise_inline(model, v, &mut next_id);
+            }
+            if let Some(v) = &mut tr.qaly_loss {
+                memoise_inline(model, v, &mut next_id);
+            }
+        }
+    }
     for (st, row) in states.iter_mut().zip(&rows) {
         st.needs_vars = needs_vars(st, row);
         st.timed = Timed::of(st, &weights, layout, model.settings.cycle_years());
@@ -492,6 +513,26 @@ fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
                 || t.costs.iter().any(|(_, v)| dynamic(v))
                 || t.qaly_loss.as_ref().is_some_and(dynamic)
         })
+}
+
+/// A payoff or probability written inline (not as a variable) and evaluated per individual
+/// is memoised like a variable when its value holds until age leaves a life-table row
+/// (`MemoPlan::is_lasting`): `cum_prob_to_cycle(lookup(life_table, age, sex), 1)` as a
+/// transition's probability is computed once a year of age. Ids follow the variables' while
+/// the memo has room.
+fn memoise_inline<'m>(model: &'m Model, v: &mut Val<'m>, next_id: &mut usize) {
+    match v {
+        Val::Dyn(p) if *next_id < MAX_MEMOS => {
+            if let Some(m) = MemoPlan::new(model, *next_id, p).filter(MemoPlan::is_lasting) {
+                *v = Val::Memo(Box::new(m));
+                *next_id += 1;
+            }
+        }
+        Val::KnownFrom { inner, .. } | Val::KnownByStateTime { inner, .. } => {
+            memoise_inline(model, inner, next_id);
+        }
+        _ => {}
+    }
 }
 
 /// The stay-sampling layout of state `s`'s fixed row of at most `FAST` transitions.
