@@ -37,12 +37,23 @@ pub(crate) struct MemoPlan<'m> {
     lasting: bool,
     /// Slot of the age attribute, if the population has one.
     age: Option<usize>,
+    /// For a `lasting` plan: the lasting variables among its inputs (by id), whose own
+    /// boundaries bound its own.
+    lasting_vars: Box<[usize]>,
 }
 
 impl<'m> MemoPlan<'m> {
     /// The plan for variable `id`, unless memoising cannot pay: an input that changes every
     /// cycle (model or state time, age) or more inputs or lookup keys than the memo holds.
-    pub(super) fn new(model: &Model, id: usize, program: &'m Program) -> Option<Self> {
+    /// `lasting_var(j)` says whether individual-level variable j holds its value until a
+    /// boundary (a lasting plan's, or a constant's): an input that does keeps the plan
+    /// lasting.
+    pub(super) fn new(
+        model: &Model,
+        id: usize,
+        program: &'m Program,
+        lasting_var: &dyn Fn(usize) -> Option<Option<usize>>,
+    ) -> Option<Self> {
         let age = model.population.age.map(|a| var::FIRST_ATTRIBUTE + a);
         let changes = |v: usize| v < var::FIRST_ATTRIBUTE || Some(v) == age;
         let inputs = program.inputs();
@@ -53,7 +64,16 @@ impl<'m> MemoPlan<'m> {
             });
         let first_tracker = model.first_tracker_slot();
         let fixed = |v: usize| (var::FIRST_ATTRIBUTE..first_tracker).contains(&v) && Some(v) != age;
+        let first = model.first_variable();
+        let mut lasting_vars = Vec::new();
         let lasting = inputs.iter().all(|i| match i {
+            Input::Var(v) if *v >= first => match lasting_var(v - first) {
+                Some(memo) => {
+                    lasting_vars.extend(memo);
+                    true
+                }
+                None => false,
+            },
             Input::Var(v) => fixed(*v),
             Input::Lookup { keys, .. } => keys.iter().enumerate().all(|(n, k)| match k {
                 Key::Var(v) => fixed(*v) || (n == 0 && Some(*v) == age),
@@ -66,6 +86,7 @@ impl<'m> MemoPlan<'m> {
             inputs: inputs.into(),
             lasting,
             age,
+            lasting_vars: lasting_vars.into(),
         })
     }
 
@@ -94,7 +115,13 @@ impl<'m> MemoPlan<'m> {
     /// never decreases with u, so every boundary before the one returned reads the same rows.
     fn lasting_until(&self, env: &IndEnv) -> usize {
         let t = env.t;
-        let mut until = usize::MAX;
+        // A lasting variable among the inputs holds until its own boundary.
+        let mut until = self
+            .lasting_vars
+            .iter()
+            .map(|id| env.memo.holds_until(*id, t))
+            .min()
+            .unwrap_or(usize::MAX);
         for input in &self.inputs {
             let Input::Lookup { table, keys } = input else {
                 continue;
@@ -235,6 +262,19 @@ impl Memo {
             values: vec![Cell::new(0.0); n],
             lasting: vec![Cell::new((0, 0)); n],
             valid: Cell::new(0),
+        }
+    }
+
+    /// The boundary until which the held value of lasting variable `id` holds, for an
+    /// evaluation at boundary `t`: `usize::MAX` when it holds none that covers `t` (then the
+    /// value was not read at `t`, and what it would be cannot matter there).
+    #[inline]
+    pub(crate) fn holds_until(&self, id: usize, t: usize) -> usize {
+        let (since, until) = self.lasting[id].get();
+        if self.valid.get() & (1u64 << id) != 0 && since <= t && t < until {
+            until
+        } else {
+            usize::MAX
         }
     }
 

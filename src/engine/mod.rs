@@ -368,6 +368,26 @@ mod tests {
                 tr.probability
             );
         }
+        // So is one that reads a variable held until a boundary: the flagship's
+        // `(1 - p_die_depressed) * p_later_remission`, held while the death probability is.
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        let prep = prepared(&model);
+        let depressed = model
+            .states
+            .iter()
+            .position(|s| s.name == "depressed")
+            .unwrap();
+        let later = model
+            .states
+            .iter()
+            .position(|s| s.name == "remission_tau")
+            .unwrap();
+        let tr = prep[0].rows[depressed]
+            .transitions
+            .iter()
+            .find(|t| t.to == later)
+            .unwrap();
+        assert!(matches!(&tr.probability, Some(Val::Memo(m)) if m.is_lasting()));
     }
 
     #[test]

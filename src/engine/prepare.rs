@@ -357,20 +357,20 @@ fn prepare_strategy<'m>(
     let mut next_id = model.variables.len();
     for st in &mut states {
         for (_, v) in &mut st.costs {
-            memoise_inline(model, v, &mut next_id);
+            memoise_inline(model, &cx.vals, v, &mut next_id);
         }
-        memoise_inline(model, &mut st.utility, &mut next_id);
+        memoise_inline(model, &cx.vals, &mut st.utility, &mut next_id);
     }
     for row in &mut rows {
         for tr in &mut row.transitions {
             if let Some(v) = &mut tr.probability {
-                memoise_inline(model, v, &mut next_id);
+                memoise_inline(model, &cx.vals, v, &mut next_id);
             }
             for (_, v) in &mut tr.costs {
-                memoise_inline(model, v, &mut next_id);
+                memoise_inline(model, &cx.vals, v, &mut next_id);
             }
             if let Some(v) = &mut tr.qaly_loss {
-                memoise_inline(model, v, &mut next_id);
+                memoise_inline(model, &cx.vals, v, &mut next_id);
             }
         }
     }
@@ -520,16 +520,17 @@ fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
 /// (`MemoPlan::is_lasting`): `cum_prob_to_cycle(lookup(life_table, age, sex), 1)` as a
 /// transition's probability is computed once a year of age. Ids follow the variables' while
 /// the memo has room.
-fn memoise_inline<'m>(model: &'m Model, v: &mut Val<'m>, next_id: &mut usize) {
+fn memoise_inline<'m>(model: &'m Model, vals: &[Val], v: &mut Val<'m>, next_id: &mut usize) {
     match v {
         Val::Dyn(p) if *next_id < MAX_MEMOS => {
-            if let Some(m) = MemoPlan::new(model, *next_id, p).filter(MemoPlan::is_lasting) {
+            let plan = MemoPlan::new(model, *next_id, p, &|k| super::val::lasting(vals, k));
+            if let Some(m) = plan.filter(MemoPlan::is_lasting) {
                 *v = Val::Memo(Box::new(m));
                 *next_id += 1;
             }
         }
         Val::KnownFrom { inner, .. } | Val::KnownByStateTime { inner, .. } => {
-            memoise_inline(model, inner, next_id);
+            memoise_inline(model, vals, inner, next_id);
         }
         _ => {}
     }

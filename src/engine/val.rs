@@ -391,9 +391,10 @@ impl<'m> Val<'m> {
 
     /// A variable's value, with what is evaluated per individual memoised where that can
     /// pay (`MemoPlan`).
-    fn memoised(self, model: &'m Model, j: usize) -> Val<'m> {
+    fn memoised(self, model: &'m Model, j: usize, vals: &[Val]) -> Val<'m> {
         let memo = |p: &'m Program| {
-            MemoPlan::new(model, j, p).map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
+            MemoPlan::new(model, j, p, &|k| lasting(vals, k))
+                .map_or(Val::Dyn(p), |m| Val::Memo(Box::new(m)))
         };
         match self {
             Val::Dyn(p) => memo(p),
@@ -475,7 +476,7 @@ impl<'a, 'm> TabulateCx<'a, 'm> {
                     visit(cx, k, first, done);
                 }
             }
-            let val = Val::new(program, cx).memoised(cx.model, j);
+            let val = Val::new(program, cx).memoised(cx.model, j, &cx.vals);
             cx.vals[j] = val;
         }
         for j in 0..model.variables.len() {
@@ -510,6 +511,16 @@ impl<'a, 'm> TabulateCx<'a, 'm> {
             dt,
         };
         p.eval(&env)
+    }
+}
+
+/// Whether prepared variable `k` holds its value until a boundary: `Some(None)` for a
+/// constant, `Some(Some(k))` for a lasting memo (its id is its index), `None` otherwise.
+pub(super) fn lasting(vals: &[Val], k: usize) -> Option<Option<usize>> {
+    match vals.get(k)? {
+        Val::Const(_) => Some(None),
+        Val::Memo(m) if m.is_lasting() => Some(Some(k)),
+        _ => None,
     }
 }
 
