@@ -76,11 +76,12 @@ struct Totals {
 /// Evaluate every strategy as a cohort on one parameter set.
 pub fn evaluate(model: &Model, base: &[f64]) -> Result<SimOutput, CohortError> {
     let mut vars = applicable(model)?;
-    let prep = prepare(model, base)?;
+    let weights = engine::weights(&model.settings);
+    let prep = prepare(model, base, &weights)?;
     let layout = Layout::of(model);
     let cohort = Cohort {
         model,
-        weights: engine::weights(&model.settings),
+        weights,
         layout,
         n_states: model.states.len(),
         n_cycles: model.settings.n_cycles,

@@ -48,10 +48,8 @@ pub(super) fn simulate_individual(
     // Boundary at which the current state was entered: fixed payoffs are accrued per stay,
     // as a difference of suffix sums of the weights, not per cycle.
     let mut entered = 0usize;
-    // In a state with a fixed row: whether the end of the stay has been drawn, and where it
-    // is (`FastRow::sample_stay`).
-    let mut planned = false;
-    let mut plan: Option<(usize, usize)> = None;
+    // In a state with a fixed row, once drawn: where the stay ends (`FastRow::sample_stay`).
+    let mut stay: Option<Option<(usize, usize)>> = None;
     let tracks = &mut w.tracks;
     tracker::start(&model.trackers, tracks);
     for (c, x) in &prep.start_costs {
@@ -118,10 +116,7 @@ pub(super) fn simulate_individual(
             }
         }
         if t == n_cycles {
-            accrue_stay(ctx, &mut occupancy[state], ps, entered, n_cycles + 1);
-            if let Some(tm) = &ps.timed {
-                tm.accrue(entered, n_cycles + 1, out);
-            }
+            accrue_stay(ctx, &mut occupancy[state], out, ps, entered, n_cycles + 1);
             break;
         }
         if ps.absorbing {
@@ -136,10 +131,7 @@ pub(super) fn simulate_individual(
         {
             // A fixed row: where the stay ends is drawn once, when it starts, with the same
             // random numbers as the stay kernel.
-            if !planned {
-                plan = f.sample_stay(&mut rng, t, n_cycles);
-                planned = true;
-            }
+            let plan = *stay.get_or_insert_with(|| f.sample_stay(&mut rng, t, n_cycles));
             let to = match plan {
                 Some((leave, to)) if leave == t => to,
                 _ => state,
@@ -170,14 +162,11 @@ pub(super) fn simulate_individual(
             if to == state {
                 state_time += 1;
             } else {
-                accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
-                if let Some(tm) = &ps.timed {
-                    tm.accrue(entered, t + 1, out);
-                }
+                accrue_stay(ctx, &mut occupancy[state], out, ps, entered, t + 1);
                 entered = t + 1;
                 state = to;
                 state_time = 1;
-                planned = false;
+                stay = None;
             }
             t += 1;
             continue;
@@ -218,14 +207,11 @@ pub(super) fn simulate_individual(
         if tr.to == state {
             state_time += 1;
         } else {
-            accrue_stay(ctx, &mut occupancy[state], ps, entered, t + 1);
-            if let Some(tm) = &ps.timed {
-                tm.accrue(entered, t + 1, out);
-            }
+            accrue_stay(ctx, &mut occupancy[state], out, ps, entered, t + 1);
             entered = t + 1;
             state = tr.to;
             state_time = 1;
-            planned = false;
+            stay = None;
         }
         t += 1;
     }

@@ -52,15 +52,27 @@ pub(super) fn apply_fixed(
     }
 }
 
-/// Add the weights of boundaries `from..to` spent in a state with fixed payoffs (those from
-/// the boundary where they become fixed; the kernel accrues the earlier ones cycle by cycle).
+/// A stay in a state over boundaries `from..to` ends: add the weights of those where its
+/// payoffs are fixed to `o` (multiplied out by `apply_fixed`), and its payoffs where they
+/// depend on model time alone to `out` (`Timed`); the kernel accrues the others cycle by
+/// cycle.
 #[inline]
-pub(super) fn accrue_stay(ctx: &Ctx, o: &mut [f64; 3], ps: &PrepState, from: usize, to: usize) {
-    let from = from.max(ps.fixed_from);
-    if from < to {
-        o[0] += ctx.suffix.cost[from] - ctx.suffix.cost[to];
-        o[1] += ctx.suffix.effect[from] - ctx.suffix.effect[to];
-        o[2] += ctx.suffix.plain[from] - ctx.suffix.plain[to];
+pub(super) fn accrue_stay(
+    ctx: &Ctx,
+    o: &mut [f64; 3],
+    out: &mut [f64],
+    ps: &PrepState,
+    from: usize,
+    to: usize,
+) {
+    let fixed = from.max(ps.fixed_from);
+    if fixed < to {
+        o[0] += ctx.suffix.cost[fixed] - ctx.suffix.cost[to];
+        o[1] += ctx.suffix.effect[fixed] - ctx.suffix.effect[to];
+        o[2] += ctx.suffix.plain[fixed] - ctx.suffix.plain[to];
+    }
+    if let Some(tm) = &ps.timed {
+        tm.accrue(from, to, out);
     }
 }
 
@@ -119,7 +131,7 @@ pub(super) fn simulate_stays(
                 acc.frozen_entries[trace_base + end * n_states + state] -= 1;
             }
             acc.transitions[(si * n_states + state) * n_states + state] += stays;
-            accrue_stay(ctx, &mut occ[state], ps, entered, end);
+            accrue_stay(ctx, &mut occ[state], out, ps, entered, end);
             let Some((_, to)) = stay else { break };
             acc.transitions[(si * n_states + state) * n_states + to] += 1;
             acc.frozen_entries[trace_base + end * n_states + to] += 1;

@@ -31,8 +31,9 @@ pub(crate) struct MemoPlan<'m> {
     id: usize,
     inputs: Box<[Input]>,
     /// Whether every input is fixed for the individual (attributes other than age,
-    /// parameters, constants) but for age as the numeric key of lookups: then the value
-    /// holds until age leaves the rows those lookups read, a boundary computed once when
+    /// parameters, constants) but for age as the numeric key of lookups and variables that
+    /// are themselves held until a boundary: then the value holds until age leaves the rows
+    /// those lookups read or one of those variables changes, a boundary computed once when
     /// the value is (`lasting_until`), and a cycle within it checks nothing else.
     lasting: bool,
     /// Slot of the age attribute, if the population has one.
@@ -166,8 +167,7 @@ impl<'m> MemoPlan<'m> {
         let memo = env.memo;
         let bit = 1u64 << self.id;
         if self.lasting {
-            let (since, until) = memo.lasting[self.id].get();
-            if memo.valid.get() & bit != 0 && since <= env.t && env.t < until {
+            if memo.held(self.id, env.t).is_some() {
                 return memo.values[self.id].get();
             }
             let x = self.program.eval(env);
@@ -252,9 +252,9 @@ pub(crate) struct Memo {
 }
 
 impl Memo {
-    pub(crate) fn new(_model: &Model) -> Self {
-        // Variables take the first ids; payoffs and probabilities written inline the rest
-        // (`memoise_inline`), as many as one bit each of `valid` allows.
+    /// Room for `MAX_MEMOS` values: variables take the first ids, payoffs and probabilities
+    /// written inline the rest (`memoise_inline`).
+    pub(crate) fn new() -> Self {
         let n = MAX_MEMOS;
         Memo {
             keys: vec![Cell::new(0.0); n * MAX_INPUTS],
@@ -265,17 +265,20 @@ impl Memo {
         }
     }
 
+    /// For a lasting plan `id`: the boundary until which its held value holds, when it holds
+    /// one that covers boundary `t`.
+    #[inline]
+    fn held(&self, id: usize, t: usize) -> Option<usize> {
+        let (since, until) = self.lasting[id].get();
+        (self.valid.get() & (1u64 << id) != 0 && since <= t && t < until).then_some(until)
+    }
+
     /// The boundary until which the held value of lasting variable `id` holds, for an
     /// evaluation at boundary `t`: `usize::MAX` when it holds none that covers `t` (then the
     /// value was not read at `t`, and what it would be cannot matter there).
     #[inline]
     pub(crate) fn holds_until(&self, id: usize, t: usize) -> usize {
-        let (since, until) = self.lasting[id].get();
-        if self.valid.get() & (1u64 << id) != 0 && since <= t && t < until {
-            until
-        } else {
-            usize::MAX
-        }
+        self.held(id, t).unwrap_or(usize::MAX)
     }
 
     /// Forget every memo (a new individual, or another strategy's parameters).

@@ -91,11 +91,31 @@ mod tests {
     }
 
     fn prepared(model: &crate::model::Model) -> Vec<prepare::PrepStrategy<'_>> {
-        prepare(model, &crate::params::point_values(model)).expect("prepares")
+        let weights = weights(&model.settings);
+        prepare(model, &crate::params::point_values(model), &weights).expect("prepares")
     }
 
     fn param(model: &crate::model::Model, prep: &prepare::PrepStrategy, name: &str) -> f64 {
         prep.params[model.params.iter().position(|p| p.name == name).unwrap()]
+    }
+
+    fn state(model: &crate::model::Model, name: &str) -> usize {
+        model.states.iter().position(|s| s.name == name).unwrap()
+    }
+
+    /// The prepared transition from state `from` to state `to`.
+    fn transition<'p, 'm>(
+        model: &crate::model::Model,
+        prep: &'p prepare::PrepStrategy<'m>,
+        from: &str,
+        to: &str,
+    ) -> &'p prepare::PrepTransition<'m> {
+        let to = state(model, to);
+        prep.rows[state(model, from)]
+            .transitions
+            .iter()
+            .find(|t| t.to == to)
+            .unwrap()
     }
 
     fn variable(model: &crate::model::Model, name: &str) -> usize {
@@ -207,7 +227,7 @@ mod tests {
     fn the_end_of_course_transitions_are_known_zero_before_and_after_week_8() {
         let model = scenario("scenarios/eko-vs-ect.yaml");
         let prep = prepared(&model);
-        let acute = model.states.iter().position(|s| s.name == "acute").unwrap();
+        let acute = state(&model, "acute");
         let row = &prep[0].rows[acute];
         assert!(matches!(row.transitions[0].probability, Some(Val::Var(_))));
         for tr in &row.transitions[1..row.transitions.len() - 1] {
@@ -231,7 +251,7 @@ mod tests {
     fn states_are_fixed_from_where_their_payoffs_stop_changing() {
         let model = scenario("scenarios/eko-vs-ect.yaml");
         let prep = prepared(&model);
-        let state = |name: &str| model.states.iter().position(|s| s.name == name).unwrap();
+        let state = |name: &str| state(&model, name);
         let from = |name: &str| prep[0].states[state(name)].fixed_from;
         assert_eq!(from("depressed"), 16);
         assert_eq!(from("remission"), 60);
@@ -349,19 +369,8 @@ mod tests {
     #[test]
     fn an_inline_life_table_probability_is_memoised() {
         let model = scenario("scenarios/examples/relapse-life-table.yaml");
-        let prep = prepared(&model);
-        let remission = model
-            .states
-            .iter()
-            .position(|s| s.name == "remission")
-            .unwrap();
-        let dead = model.states.iter().position(|s| s.name == "dead").unwrap();
-        for p in &prep {
-            let tr = p.rows[remission]
-                .transitions
-                .iter()
-                .find(|t| t.to == dead)
-                .unwrap();
+        for p in &prepared(&model) {
+            let tr = transition(&model, p, "remission", "dead");
             assert!(
                 matches!(&tr.probability, Some(Val::Memo(m)) if m.is_lasting()),
                 "{:?}",
@@ -372,21 +381,7 @@ mod tests {
         // `(1 - p_die_depressed) * p_later_remission`, held while the death probability is.
         let model = scenario("scenarios/eko-vs-ect.yaml");
         let prep = prepared(&model);
-        let depressed = model
-            .states
-            .iter()
-            .position(|s| s.name == "depressed")
-            .unwrap();
-        let later = model
-            .states
-            .iter()
-            .position(|s| s.name == "remission_tau")
-            .unwrap();
-        let tr = prep[0].rows[depressed]
-            .transitions
-            .iter()
-            .find(|t| t.to == later)
-            .unwrap();
+        let tr = transition(&model, &prep[0], "depressed", "remission_tau");
         assert!(matches!(&tr.probability, Some(Val::Memo(m)) if m.is_lasting()));
     }
 

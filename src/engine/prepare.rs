@@ -105,7 +105,7 @@ impl Scratch {
             vars: std::cell::RefCell::new(vec![0.0; model.n_vars()]),
             cache: vec![std::cell::Cell::new(0.0); model.variables.len()],
             valid: std::cell::Cell::new(0),
-            memo: Memo::new(model),
+            memo: Memo::new(),
         }
     }
 
@@ -238,6 +238,28 @@ impl Timed {
     }
 }
 
+impl<'m> PrepState<'m> {
+    /// The state's payoffs: its costs, then its utility.
+    fn vals_mut(&mut self) -> impl Iterator<Item = &mut Val<'m>> {
+        self.costs
+            .iter_mut()
+            .map(|(_, v)| v)
+            .chain(std::iter::once(&mut self.utility))
+    }
+}
+
+impl<'m> PrepRow<'m> {
+    /// Everything the row evaluates: each transition's probability, costs and QALY loss.
+    fn vals_mut(&mut self) -> impl Iterator<Item = &mut Val<'m>> {
+        self.transitions.iter_mut().flat_map(|t| {
+            t.probability
+                .iter_mut()
+                .chain(t.costs.iter_mut().map(|(_, v)| v))
+                .chain(t.qaly_loss.iter_mut())
+        })
+    }
+}
+
 /// Widest row served by `FastRow`.
 pub(super) const FAST: usize = 8;
 
@@ -318,12 +340,13 @@ pub(crate) struct PrepStrategy<'m> {
 pub(crate) fn prepare<'m>(
     model: &'m Model,
     base: &[f64],
+    weights: &Weights,
 ) -> Result<Vec<PrepStrategy<'m>>, SimError> {
     let vdeps = variable_deps(model);
     model
         .strategies
         .iter()
-        .map(|strategy| prepare_strategy(model, strategy, base, &vdeps))
+        .map(|strategy| prepare_strategy(model, strategy, base, &vdeps, weights))
         .collect()
 }
 
@@ -333,6 +356,7 @@ fn prepare_strategy<'m>(
     strategy: &'m Strategy,
     base: &[f64],
     vdeps: &[Deps],
+    weights: &Weights,
 ) -> Result<PrepStrategy<'m>, SimError> {
     let values = params::evaluate(model, strategy, base);
     super::finite::check_params(model, strategy, base, &values)?;
@@ -351,32 +375,18 @@ fn prepare_strategy<'m>(
         .iter()
         .map(|row| prepare_row(row, &cx))
         .collect();
-    let weights = super::weights::weights(&model.settings);
     let layout = Layout::of(model);
     // Payoffs and probabilities that read a life table inline are memoised as variables are.
     let mut next_id = model.variables.len();
-    for st in &mut states {
-        for (_, v) in &mut st.costs {
+    for (st, row) in states.iter_mut().zip(&mut rows) {
+        // Whether anything in the state or its row is evaluated per individual-cycle.
+        let mut reads_vars = false;
+        for v in st.vals_mut().chain(row.vals_mut()) {
             memoise_inline(model, &cx.vals, v, &mut next_id);
+            reads_vars |= v.reads_vars();
         }
-        memoise_inline(model, &cx.vals, &mut st.utility, &mut next_id);
-    }
-    for row in &mut rows {
-        for tr in &mut row.transitions {
-            if let Some(v) = &mut tr.probability {
-                memoise_inline(model, &cx.vals, v, &mut next_id);
-            }
-            for (_, v) in &mut tr.costs {
-                memoise_inline(model, &cx.vals, v, &mut next_id);
-            }
-            if let Some(v) = &mut tr.qaly_loss {
-                memoise_inline(model, &cx.vals, v, &mut next_id);
-            }
-        }
-    }
-    for (st, row) in states.iter_mut().zip(&rows) {
-        st.needs_vars = needs_vars(st, row);
-        st.timed = Timed::of(st, &weights, layout, model.settings.cycle_years());
+        st.needs_vars = reads_vars;
+        st.timed = Timed::of(st, weights, layout, model.settings.cycle_years());
         if let Some(tm) = &st.timed {
             st.evaluated_until = tm.from;
         }
@@ -501,18 +511,6 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
         fixed,
         fixed_cum,
     }
-}
-
-/// Whether anything in a state or its row is evaluated per individual-cycle.
-fn needs_vars(st: &PrepState, row: &PrepRow) -> bool {
-    let dynamic = Val::reads_vars;
-    st.costs.iter().any(|(_, v)| dynamic(v))
-        || dynamic(&st.utility)
-        || row.transitions.iter().any(|t| {
-            t.probability.as_ref().is_some_and(dynamic)
-                || t.costs.iter().any(|(_, v)| dynamic(v))
-                || t.qaly_loss.as_ref().is_some_and(dynamic)
-        })
 }
 
 /// A payoff or probability written inline (not as a variable) and evaluated per individual

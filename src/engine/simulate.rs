@@ -113,8 +113,8 @@ pub fn simulate(
         seed,
         trajectories: record,
     } = *spec;
-    let prep = prepare(model, base)?;
     let weights = weights(&model.settings);
+    let prep = prepare(model, base, &weights)?;
     let layout = Layout::of(model);
     let ctx = Ctx {
         model,
