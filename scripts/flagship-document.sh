@@ -5,7 +5,7 @@
 # compare it with outputs/eko-vs-ect (trdsim verify does so from the scenario alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-t=./target/release/trdsim
+t=${TRDSIM:-./target/release/trdsim}
 w=${1:-/tmp/flagship-document}
 rm -rf "$w" && mkdir -p "$w"
 echo "== base case (20,000 individuals)"
