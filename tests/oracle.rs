@@ -408,6 +408,42 @@ fn stay_and_general_kernels_agree_exactly() {
     }
 }
 
+/// Rows that stay the same between the changes of a memoised death probability (a life
+/// table by age and sex) are walked along a stay without being evaluated, and evaluated
+/// again where age leaves the table's row (`PrepRow::steady`, `walk_stay`); a course's last
+/// week, where its outcome transitions are not known to be 0, is evaluated on its own. With
+/// age and sex fixed the cohort evaluation applies. Women of 88.5 followed monthly for five
+/// years read six rows of the life table, whose mortality rises by a tenth or more a year,
+/// and five times that risk when sick: a stay walked with the first row's probability to
+/// its end would die too late.
+#[test]
+fn rows_drawn_by_stay_between_life_table_rows_match_the_cohort() {
+    let population = r#"    age: {dist: {type: fixed, mean: 88.5}, source: test}
+    sex: {categorical: {female: 1.0, male: 0.0}, source: test}"#;
+    let rest = r#"
+variables:
+  p_die: {expr: "cum_prob_to_cycle(lookup(life_table, age, sex), 1)", source: test}
+states:
+  - {id: well, utility: 0.85, costs: {care: 10}}
+  - {id: sick, utility: "0.4 + 0.05 * min(state_time, 4)", costs: {care: 300}}
+  - {id: dead, utility: 0, costs: {}, absorbing: true, alive: false}
+transitions:
+  - {from: well, to: dead, probability: p_die}
+  - {from: well, to: sick, probability: "(1 - p_die) * 0.08"}
+  - {from: well, to: well, probability: complement}
+  - {from: sick, to: dead, probability: "5 * p_die"}
+  - {from: sick, to: well, probability: "if(state_time == 4, (1 - 5 * p_die) * 0.6, 0)"}
+  - {from: sick, to: sick, probability: complement}
+strategies:
+  - {id: a, initial: {well: 0.7, sick: 0.3}}
+  - {id: b, initial: {well: 0.2, sick: 0.8}}
+"#;
+    let model = load(&crate::prepared::life_table_scenario(
+        60, 11, population, rest,
+    ));
+    assert_agrees(&model, &simulate(&model, 20_000), &cohort(&model));
+}
+
 /// Scenario analyses (`extends:`): the overlay's changes apply, everything else comes from
 /// the base, and a diagnostic about an overlaid value points into the overlay file.
 #[test]

@@ -85,6 +85,49 @@ fn illness(onset: &str, recovery: &str) -> String {
 
 const DEATH: &str = r#"  p_die: {expr: "1 - exp(-0.0005 * exp(0.08 * (age - 50)))", source: test}"#;
 
+/// A population aged 70 (SD 12, 40 to 95), 60% women.
+const AGED_70: &str = r#"    age: {dist: {type: normal, mean: 70, sd: 12}, min: 40, max: 95, source: test}
+    sex: {categorical: {female: 0.6, male: 0.4}, source: test}"#;
+
+/// A scenario of monthly cycles over `months` with one cost category, the CBS life table by
+/// age and sex as `life_table`, and the population attributes `population`; `rest` gives the
+/// trackers, variables, states, transitions and strategies.
+pub(crate) fn life_table_scenario(
+    months: usize,
+    seed: u64,
+    population: &str,
+    rest: &str,
+) -> String {
+    format!(
+        r#"
+version: 1
+meta: {{title: life table}}
+settings:
+  cycle: {{length: 1, unit: months}}
+  horizon: {{length: {months}, unit: months}}
+  discount: {{costs: 0.04, effects: 0.015, timing: start}}
+  within_cycle: none
+  individuals: 2000
+  seed: {seed}
+  cost_categories: [care]
+  perspectives: {{all: [care]}}
+  wtp: [20000]
+tables:
+  life_table:
+    file: ../data/nl_cbs37360ned_qx_by_sex_2019.csv
+    numeric_key: age
+    categorical_keys: [sex]
+    value: qx
+    lookup: step
+    out_of_range: clamp
+    source: "CBS StatLine 37360ned, 2019"
+population:
+  attributes:
+{population}
+{rest}"#
+    )
+}
+
 /// Payoffs that become one number from some boundary on (a table over model time that stops
 /// changing; a value that reads age only within a period) are accrued per stay from that
 /// boundary; `+ 0 * state_time` makes the same payoffs vary with time in state in the
@@ -170,33 +213,8 @@ fn a_transition_known_zero_outside_one_time_in_state_gives_the_same_bits() {
 #[test]
 fn a_death_probability_held_until_age_leaves_its_row_gives_the_same_bits() {
     let text = |extra: &str, transitions: &str| {
-        format!(
+        let rest = format!(
             r#"
-version: 1
-meta: {{title: life table memo}}
-settings:
-  cycle: {{length: 1, unit: months}}
-  horizon: {{length: 60, unit: months}}
-  discount: {{costs: 0.04, effects: 0.015, timing: start}}
-  within_cycle: none
-  individuals: 2000
-  seed: 9
-  cost_categories: [care]
-  perspectives: {{all: [care]}}
-  wtp: [20000]
-tables:
-  life_table:
-    file: ../data/nl_cbs37360ned_qx_by_sex_2019.csv
-    numeric_key: age
-    categorical_keys: [sex]
-    value: qx
-    lookup: step
-    out_of_range: clamp
-    source: "CBS StatLine 37360ned, 2019"
-population:
-  attributes:
-    age: {{dist: {{type: normal, mean: 70, sd: 12}}, min: 40, max: 95, source: test}}
-    sex: {{categorical: {{female: 0.6, male: 0.4}}, source: test}}
 variables:
   p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1){extra}", source: test}}
 states:
@@ -208,8 +226,11 @@ strategies:
   - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
   - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
 "#,
-        )
+        );
+        life_table_scenario(60, 9, AGED_70, &rest)
     };
+    // Its rows stay the same between the memo's boundaries: they are drawn as a walk along
+    // the stay (`walk_stay`) with the numbers and moves of evaluating them every cycle.
     let transitions = illness("0.04", "0.1");
     let held = load(&text("", &transitions));
     let every_cycle = load(&text(" + 0 * state_time", &transitions));
@@ -225,4 +246,48 @@ strategies:
         );
     let inline = text("", &inline);
     assert_same(&simulate(&load(&inline), 2000), &every_cycle, 0.0);
+}
+
+/// Competing risks that change along a stay (a death probability from a life table, held
+/// until age leaves its row, and a Weibull relapse by clock among survivors, written
+/// `(1 - p_die) * p_relapse`) are drawn as a walk along the stay: the row's probabilities
+/// at each cycle from the held value and the clock's table, one number a cycle. With
+/// `+ 0 * state_time` the same probabilities are evaluated every cycle: the same numbers and
+/// the same moves, so the same bits.
+#[test]
+fn competing_risks_walked_along_a_stay_give_the_same_bits() {
+    let text = |extra: &str| {
+        let rest = format!(
+            r#"
+trackers:
+  well_clock: {{type: clock, states: [well, better]}}
+variables:
+  p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1)", source: test}}
+  p_relapse: {{expr: "1 - weibull_surv(0.05, 0.6, well_clock_years * 12 + 1) / weibull_surv(0.05, 0.6, well_clock_years * 12)", source: test}}
+states:
+  - {{id: well, utility: 0.85, costs: {{care: "if(model_time <= 12, 30, 10)"}}}}
+  - {{id: better, utility: 0.9, costs: {{care: 5}}}}
+  - {{id: sick, utility: 0.5, costs: {{care: 300}}}}
+  - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
+transitions:
+  - {{from: well, to: dead, probability: p_die}}
+  - {{from: well, to: sick, probability: "(1 - p_die) * p_relapse{extra}"}}
+  - {{from: well, to: better, probability: "(1 - p_die) * 0.02{extra}"}}
+  - {{from: well, to: well, probability: complement}}
+  - {{from: better, to: dead, probability: p_die}}
+  - {{from: better, to: sick, probability: "(1 - p_die) * p_relapse{extra}"}}
+  - {{from: better, to: better, probability: complement}}
+  - {{from: sick, to: dead, probability: p_die}}
+  - {{from: sick, to: well, probability: "(1 - p_die) * 0.1{extra}"}}
+  - {{from: sick, to: sick, probability: complement}}
+strategies:
+  - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
+  - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
+"#,
+        );
+        life_table_scenario(120, 13, AGED_70, &rest)
+    };
+    let walked = simulate(&load(&text("")), 2000);
+    let every_cycle = simulate(&load(&text(" + 0 * state_time")), 2000);
+    assert_same(&walked, &every_cycle, 0.0);
 }

@@ -2,7 +2,7 @@
 //! individual-level expressions evaluated lazily.
 
 use crate::model::{Model, tracker};
-use crate::params::{self};
+use crate::params;
 use crate::rng::{self, Purpose};
 
 use super::accum::ChunkAcc;
@@ -10,6 +10,7 @@ use super::kernel_stay::{accrue_stay, apply_fixed};
 use super::prepare::{IndEnv, PrepStrategy, row_probabilities, set_time};
 use super::results::{SimError, Trajectory};
 use super::simulate::{Ctx, Worker, start_state};
+use super::stays::walk_stay;
 
 // Longer than 120 lines by design: this is the per-individual, per-cycle hot loop, kept in
 // one function so its state lives in registers and the order of floating-point additions
@@ -48,8 +49,11 @@ pub(super) fn simulate_individual(
     // Boundary at which the current state was entered: fixed payoffs are accrued per stay,
     // as a difference of suffix sums of the weights, not per cycle.
     let mut entered = 0usize;
-    // In a state with a fixed row, once drawn: where the stay ends (`FastRow::sample_stay`).
-    let mut stay: Option<Option<(usize, usize)>> = None;
+    // In a state whose row is fixed, steady or competing risks: where the stay ends, once
+    // drawn (`FastRow::sample_stay`, `walk_stay`; `None`: not before `redraw`), and the
+    // boundary from which it is to be drawn (again).
+    let mut plan: Option<(usize, usize)> = None;
+    let mut redraw = 0usize;
     let tracks = &mut w.tracks;
     tracker::start(&model.trackers, tracks);
     for (c, x) in &prep.start_costs {
@@ -126,26 +130,67 @@ pub(super) fn simulate_individual(
             continue;
         }
         let row = &prep.rows[state];
-        if let Some(f) = &prep.fast[state]
-            && !f.events
-        {
-            // A fixed row: where the stay ends is drawn once, when it starts, with the same
-            // random numbers as the stay kernel.
-            let plan = *stay.get_or_insert_with(|| f.sample_stay(&mut rng, t, n_cycles));
+        let fixed = prep.fast[state].filter(|f| !f.events);
+        if fixed.is_some() || row.steady.is_some() || row.competing.is_some() {
+            // Where the stay ends is drawn when it starts: for a fixed row at once, with the
+            // same random numbers as the stay kernel; for a steady row, or competing risks
+            // that follow the stay, cycle by cycle with the numbers and moves of evaluating
+            // the row every cycle, as far as the boundary where a held value can change, and
+            // from there again (`walk_stay`).
+            if t >= redraw {
+                let until = if let Some(f) = fixed {
+                    plan = f.sample_stay(&mut rng, t, n_cycles);
+                    usize::MAX
+                } else {
+                    let n = row.transitions.len();
+                    let probs = &mut w.probs[..n];
+                    if let Err(j) = row_probabilities(row, &env, probs) {
+                        return Err(row_error(model, prep, state, j, &env, individual, t, None));
+                    }
+                    let memos = match &row.competing {
+                        Some(c) => &c.memos,
+                        None => row.steady.as_deref().unwrap_or_default(),
+                    };
+                    let held = memos.iter().map(|id| w.scratch.memo.holds_until(*id, t));
+                    // A steady row's probabilities, or the held one of competing risks.
+                    let own = row
+                        .transitions
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| row.competing.as_ref().is_none_or(|c| c.first == *j))
+                        .filter_map(|(_, tr)| {
+                            tr.probability
+                                .as_ref()
+                                .map(|v| v.steady_until(t, state_time))
+                        });
+                    let until = held.chain(own).min().unwrap_or(usize::MAX);
+                    plan = walk_stay(
+                        row,
+                        probs,
+                        &prep.var_vals,
+                        &mut rng,
+                        state,
+                        t,
+                        state_time,
+                        tracks,
+                        until.min(n_cycles),
+                    );
+                    until
+                };
+                redraw = if plan.is_some() { usize::MAX } else { until };
+            }
             let to = match plan {
                 Some((leave, to)) if leave == t => to,
                 _ => state,
             };
             if to == state && t >= ps.evaluated_until {
-                // Nothing is evaluated before the move that leaves (or the horizon): skip to
-                // it. The boundaries in between are in this state, their moves stay, and their
-                // payoffs are accrued per stay.
-                let next = plan.map_or(n_cycles, |(leave, _)| leave);
+                // Nothing is evaluated before the next event (the move that leaves, a new
+                // draw, the horizon): skip to it. The boundaries in between are in this
+                // state, their moves stay, and their payoffs are accrued per stay.
+                let next = plan.map_or(redraw.min(n_cycles), |(leave, _)| leave);
                 let moves = next - t;
                 acc.transitions[(si * n_states + state) * n_states + state] += moves as u64;
-                for _ in 0..moves {
-                    tracker::advance(&model.trackers, tracks, state, state);
-                }
+                tracker::advance_stay(&model.trackers, tracks, state, moves);
                 if moves > 1 {
                     acc.frozen_entries[trace_base + (t + 1) * n_states + state] += 1;
                     acc.frozen_entries[trace_base + next * n_states + state] -= 1;
@@ -166,7 +211,8 @@ pub(super) fn simulate_individual(
                 entered = t + 1;
                 state = to;
                 state_time = 1;
-                stay = None;
+                plan = None;
+                redraw = 0;
             }
             t += 1;
             continue;
@@ -211,7 +257,8 @@ pub(super) fn simulate_individual(
             entered = t + 1;
             state = tr.to;
             state_time = 1;
-            stay = None;
+            plan = None;
+            redraw = 0;
         }
         t += 1;
     }

@@ -96,6 +96,16 @@ impl<'m> MemoPlan<'m> {
         self.lasting
     }
 
+    /// The program memoised.
+    pub(super) fn program(&self) -> &'m Program {
+        self.program
+    }
+
+    /// Where the value is held in the memo (`Memo::holds_until`).
+    pub(super) fn id(&self) -> usize {
+        self.id
+    }
+
     /// The arguments of a lookup input, read from the environment.
     #[inline]
     fn args(keys: &[Key], env: &IndEnv) -> [f64; MAX_KEYS] {

@@ -10,7 +10,8 @@
 //! Timeline: boundaries t = 0..=T (T = number of cycles); cycle c (1-based) spans
 //! boundaries c−1 to c. An individual in state s at boundary t spends cycle t+1 there
 //! and its transition is drawn at the end of that cycle; in a state with a fixed row, the
-//! end of the whole stay is drawn when it starts (`FastRow::sample_stay`), which is the
+//! end of the whole stay is drawn when it starts (`FastRow::sample_stay`), and in one whose
+//! row stays the same over stretches (`PrepRow::steady`), when each stretch starts: the
 //! same in distribution. Payoffs are accrued per
 //! boundary with the weights of `Weights`, which encode discounting and the
 //! within-cycle correction, so the microsimulation and the cohort evaluation share one
@@ -33,6 +34,7 @@ mod memo;
 mod prepare;
 mod results;
 mod simulate;
+mod stays;
 mod val;
 mod weights;
 
@@ -291,7 +293,7 @@ mod tests {
     /// (each frequency within 4.5 binomial standard errors).
     #[test]
     fn a_stay_drawn_at_once_is_geometric_with_the_rows_destinations() {
-        use super::prepare::{FAST, FastRow};
+        use super::stays::{FAST, FastRow};
         let (p_stay, p_a, p_b): (f64, f64, f64) = (0.9, 0.06, 0.04);
         let mut f = FastRow {
             leave: 0.0,
@@ -383,6 +385,96 @@ mod tests {
         let prep = prepared(&model);
         let tr = transition(&model, &prep[0], "depressed", "remission_tau");
         assert!(matches!(&tr.probability, Some(Val::Memo(m)) if m.is_lasting()));
+    }
+
+    /// The flagship's rows that stay the same between the changes of the death probability
+    /// (a life table by age and sex) are steady: `depressed` reads the death probability and
+    /// `(1 - p_die_depressed) * p_later_remission`, both memoised until age leaves its row;
+    /// the courses read the death probability, and their week-8 transitions are known to be 0
+    /// at every other week. The follow-up rows read the Weibull relapse by clock, which
+    /// changes every cycle: not steady, but competing risks that follow the stay.
+    #[test]
+    fn the_flagships_steady_rows_are_found() {
+        let model = scenario("scenarios/eko-vs-ect.yaml");
+        for p in &prepared(&model) {
+            let row = |name: &str| &p.rows[state(&model, name)];
+            let depressed = row("depressed").steady.as_deref().expect("steady");
+            let Some(Val::Memo(inline)) =
+                &transition(&model, p, "depressed", "remission_tau").probability
+            else {
+                panic!("the transition is memoised inline")
+            };
+            assert_eq!(
+                depressed,
+                [variable(&model, "p_die_depressed"), inline.id()]
+            );
+            for course in ["acute", "rescue"] {
+                let steady = row(course).steady.as_deref().expect("steady");
+                assert_eq!(steady, [variable(&model, "p_die_depressed")]);
+            }
+            // The follow-up rows are competing risks: death first, then among survivors
+            // relapse (and moving between responses) read from tables along the stay.
+            for followup in [
+                "remission",
+                "response",
+                "partial",
+                "remission_r",
+                "response_r",
+                "partial_r",
+                "remission_tau",
+            ] {
+                assert!(row(followup).steady.is_none(), "{followup}");
+                let c = row(followup).competing.as_ref().expect(followup);
+                let dead = state(&model, "dead");
+                assert_eq!(row(followup).transitions[c.first].to, dead, "{followup}");
+                let to: Vec<&str> = c
+                    .rest
+                    .iter()
+                    .map(|(j, _)| model.states[row(followup).transitions[*j].to].name.as_str())
+                    .collect();
+                assert!(to.contains(&"depressed"), "{followup}: {to:?}");
+            }
+            for course in ["acute", "rescue", "depressed"] {
+                assert!(row(course).competing.is_none(), "{course}");
+            }
+        }
+    }
+
+    /// Where a probability known by time in state or from a boundary can next change, as the
+    /// kernel asks at boundary t with time in state s: a course of 8 weeks whose last week is
+    /// evaluated (known 0 at weeks 1 to 7, and from week 9 on).
+    #[test]
+    fn steady_values_hold_until_their_known_values_change() {
+        let course = Val::KnownByStateTime {
+            known: vec![Some(0.0); 7].into_iter().chain([None]).collect(),
+            tail: Some((9, 0.0)),
+            inner: Box::new(Val::Const(0.3)),
+        };
+        // From week 1 at boundary 10, the known value holds until week 8 (boundary 17).
+        assert_eq!(course.steady_until(10, 1), 17);
+        assert_eq!(course.steady_until(13, 4), 17);
+        // Week 8 is evaluated: it holds one boundary.
+        assert_eq!(course.steady_until(17, 8), 18);
+        // From week 9 on it is 0 for ever.
+        assert_eq!(course.steady_until(18, 9), usize::MAX);
+        assert_eq!(course.steady_until(40, 31), usize::MAX);
+        // Without a tail, what is past the listed weeks is evaluated.
+        let open = Val::KnownByStateTime {
+            known: vec![Some(0.0), Some(0.0)].into(),
+            tail: None,
+            inner: Box::new(Val::Const(0.3)),
+        };
+        assert_eq!(open.steady_until(0, 1), 2);
+        assert_eq!(open.steady_until(2, 3), 3);
+        // A value known from boundary 17 on holds until there, then for ever.
+        let friction = Val::KnownFrom {
+            from: 17,
+            value: 0.0,
+            inner: Box::new(Val::Const(5.0)),
+        };
+        assert_eq!(friction.steady_until(3, 2), 17);
+        assert_eq!(friction.steady_until(17, 16), usize::MAX);
+        assert_eq!(Val::Const(0.1).steady_until(5, 5), usize::MAX);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::params::{self, ROW_TOLERANCE};
 use super::layout::Layout;
 use super::memo::{MAX_MEMOS, Memo, MemoPlan};
 use super::results::SimError;
+use super::stays::{Competing, FastRow, competing_row, fast_row, steady_row};
 use super::val::TabulateCx;
 pub(crate) use super::val::Val;
 use super::weights::Weights;
@@ -132,6 +133,14 @@ pub(crate) struct PrepRow<'m> {
     pub fixed: Option<Vec<f64>>,
     /// Running sums of `fixed` without its last entry, summed in row order as the scan does.
     pub fixed_cum: Vec<f64>,
+    /// When the row is not fixed but stays the same for an individual over stretches of a
+    /// stay: the memoised values it reads (`Memo` ids), while whose held values it holds,
+    /// and each probability's own stretches (`Val::steady_until`). Such a row is evaluated,
+    /// and the end of the stay drawn, only where it can have changed (`steady_row`).
+    pub steady: Option<Box<[usize]>>,
+    /// When the row is competing risks that change along a stay (`competing_row`): how the
+    /// end of a stay is drawn at once.
+    pub competing: Option<Competing>,
 }
 
 pub(crate) struct PrepState<'m> {
@@ -260,68 +269,6 @@ impl<'m> PrepRow<'m> {
     }
 }
 
-/// Widest row served by `FastRow`.
-pub(super) const FAST: usize = 8;
-
-/// A fixed row with at most `FAST` transitions, laid out for sampling a whole stay at once:
-/// with the same probabilities every cycle, the number of cycles an individual stays before
-/// leaving is geometric, and where it goes is drawn from the leaving transitions in
-/// proportion to their probabilities (`FastRow::sample_stay`). Exact in distribution, it
-/// costs two uniform numbers per stay instead of one per cycle; hesim's event-driven
-/// simulation is fast over long horizons for the same reason.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FastRow {
-    /// Probability of leaving the state in a cycle (the transitions elsewhere).
-    pub(super) leave: f64,
-    /// Natural logarithm of the probability of staying (−∞ when it is 0).
-    pub(super) ln_stay: f64,
-    /// Running sums of the leaving probabilities in row order, the last omitted; unused
-    /// slots are +∞.
-    pub(super) exit_cum: [f64; FAST],
-    pub(super) exit_to: [u16; FAST],
-    /// Number of leaving transitions.
-    pub(super) n_exit: usize,
-    /// Whether any transition of the row has a one-off cost or QALY loss.
-    pub(super) events: bool,
-}
-
-impl FastRow {
-    /// A stay that starts at boundary `t`, where the individual has just arrived (or starts):
-    /// the boundary whose move leaves the state, and the state it moves to, or `None` when
-    /// it stays to the horizon. Moves happen at boundaries t to T − 1. The number of staying
-    /// moves K is geometric: K = ⌊ln(1 − u) / ln p⌋ for a uniform u and staying probability
-    /// p, so P(K ≥ k) = P(1 − u ≤ pᵏ) = pᵏ; the destination is the first leaving transition
-    /// whose running sum exceeds a second uniform times the probability of leaving. No number
-    /// is drawn where none is needed: at the horizon, in a state never left (p = 1), or for
-    /// the stay's length in a state always left (p = 0).
-    #[inline]
-    pub(super) fn sample_stay(
-        &self,
-        rng: &mut rand_pcg::Pcg64,
-        t: usize,
-        n_cycles: usize,
-    ) -> Option<(usize, usize)> {
-        if t >= n_cycles || self.leave == 0.0 {
-            return None;
-        }
-        let k = if self.ln_stay == f64::NEG_INFINITY {
-            0
-        } else {
-            let x = (-params::uniform(rng)).ln_1p() / self.ln_stay;
-            if x >= (n_cycles - t) as f64 {
-                return None;
-            }
-            x as usize
-        };
-        let v = params::uniform(rng) * self.leave;
-        let j: usize = self.exit_cum[..self.n_exit - 1]
-            .iter()
-            .map(|c| usize::from(*c <= v))
-            .sum();
-        Some((t + k, usize::from(self.exit_to[j])))
-    }
-}
-
 pub(crate) struct PrepStrategy<'m> {
     pub params: Vec<f64>,
     pub states: Vec<PrepState<'m>>,
@@ -378,7 +325,7 @@ fn prepare_strategy<'m>(
     let layout = Layout::of(model);
     // Payoffs and probabilities that read a life table inline are memoised as variables are.
     let mut next_id = model.variables.len();
-    for (st, row) in states.iter_mut().zip(&mut rows) {
+    for (s, (st, row)) in states.iter_mut().zip(&mut rows).enumerate() {
         // Whether anything in the state or its row is evaluated per individual-cycle.
         let mut reads_vars = false;
         for v in st.vals_mut().chain(row.vals_mut()) {
@@ -389,6 +336,10 @@ fn prepare_strategy<'m>(
         st.timed = Timed::of(st, weights, layout, model.settings.cycle_years());
         if let Some(tm) = &st.timed {
             st.evaluated_until = tm.from;
+        }
+        row.steady = steady_row(model, row, &cx.vals);
+        if row.steady.is_none() {
+            row.competing = competing_row(model, s, row, &cx.vals, &values);
         }
     }
     let start_costs = strategy
@@ -510,6 +461,8 @@ fn prepare_row<'m>(row: &'m [Transition], cx: &TabulateCx) -> PrepRow<'m> {
         transitions,
         fixed,
         fixed_cum,
+        steady: None,
+        competing: None,
     }
 }
 
@@ -532,39 +485,6 @@ fn memoise_inline<'m>(model: &'m Model, vals: &[Val], v: &mut Val<'m>, next_id: 
         }
         _ => {}
     }
-}
-
-/// The stay-sampling layout of state `s`'s fixed row of at most `FAST` transitions.
-fn fast_row(s: usize, row: &PrepRow) -> Option<FastRow> {
-    let n = row.transitions.len();
-    let probs = row.fixed.as_deref()?;
-    if n > FAST || n == 0 {
-        return None;
-    }
-    let mut f = FastRow {
-        leave: 0.0,
-        ln_stay: 0.0,
-        exit_cum: [f64::INFINITY; FAST],
-        exit_to: [0; FAST],
-        n_exit: 0,
-        events: row
-            .transitions
-            .iter()
-            .any(|t| !t.costs.is_empty() || t.qaly_loss.is_some()),
-    };
-    let mut stay = 0.0;
-    for (p, t) in probs.iter().zip(&row.transitions) {
-        if t.to == s {
-            stay += p;
-        } else {
-            f.leave += p;
-            f.exit_cum[f.n_exit] = f.leave;
-            f.exit_to[f.n_exit] = t.to as u16;
-            f.n_exit += 1;
-        }
-    }
-    f.ln_stay = f64::ln(stay);
-    Some(f)
 }
 
 /// Per-individual variables visible to expressions, with lazily cached `variables`.

@@ -337,6 +337,114 @@ impl<'m> Val<'m> {
         }
     }
 
+    /// For a probability of a steady row (`prepare::steady_row`) got at boundary `t` with
+    /// time in state `s`: the first later boundary of the stay at which it can have another
+    /// value, other than through the memoised values it reads (`usize::MAX`: none). A value
+    /// known by time in state holds while the known value does (at most `MAX_KNOWN_STATE_TIME`
+    /// steps to look at); where it is not known it is evaluated, and holds one boundary.
+    pub(crate) fn steady_until(&self, t: usize, s: usize) -> usize {
+        match self {
+            Val::Const(_) | Val::Var(_) | Val::Memo(_) => usize::MAX,
+            Val::KnownFrom { from, inner, .. } => {
+                if t >= *from {
+                    usize::MAX
+                } else {
+                    (*from).min(inner.steady_until(t, s))
+                }
+            }
+            Val::KnownByStateTime { known, tail, .. } => {
+                // The known value's bits at time in state s, `None` where it is evaluated.
+                let at = |s: usize| match tail {
+                    Some((s0, v)) if s >= *s0 => Some(v.to_bits()),
+                    _ => known.get(s - 1).copied().flatten().map(f64::to_bits),
+                };
+                let now = at(s);
+                if now.is_none() {
+                    return t + 1;
+                }
+                // From the last time in state listed, or the tail's start, on, nothing changes.
+                let last = (known.len() + 1).max(tail.map_or(0, |(s0, _)| s0));
+                (s + 1..=last)
+                    .find(|&s1| at(s1) != now)
+                    .map_or(usize::MAX, |s1| t + (s1 - s))
+            }
+            _ => t + 1,
+        }
+    }
+
+    /// Whether the value `j` cycles into a stay follows from the readings where it starts
+    /// (`Val::along`): a constant, or a table over model time, time in state or a tracker.
+    pub(super) fn follows_stay(&self) -> bool {
+        matches!(
+            self,
+            Val::Const(_)
+                | Val::ByModelTime(_)
+                | Val::ByStateTime(_)
+                | Val::ByBoth(_)
+                | Val::ByTracker { .. }
+                | Val::TrackerFrom { .. }
+        )
+    }
+
+    /// Every value of a value that follows a stay (`follows_stay`), for checking them once.
+    pub(super) fn table_values(&self) -> Vec<f64> {
+        match self {
+            Val::Const(x) => vec![*x],
+            Val::ByModelTime(v)
+            | Val::ByStateTime(v)
+            | Val::ByBoth(v)
+            | Val::ByTracker { v, .. } => v.to_vec(),
+            Val::TrackerFrom { before, after, .. } => {
+                before.iter().chain(after.iter()).copied().collect()
+            }
+            _ => vec![f64::NAN],
+        }
+    }
+
+    /// For a value that follows a stay (`follows_stay`): its value `j` cycles after boundary
+    /// `t`, where time in state is `s` and the trackers read `tracks`, each moving by
+    /// `steps[k].0` a cycle in the state up to `steps[k].1` (NaN for any other value).
+    #[inline]
+    pub(crate) fn along(
+        &self,
+        t: usize,
+        s: usize,
+        tracks: &[u32],
+        steps: &[(u32, u32)],
+        j: usize,
+    ) -> f64 {
+        let at = |k: usize| {
+            let (step, max) = steps[k];
+            (u64::from(tracks[k]) + u64::from(step) * j as u64).min(u64::from(max)) as usize
+        };
+        match self {
+            Val::Const(x) => *x,
+            Val::ByModelTime(v) => v[t + j],
+            Val::ByStateTime(v) => v[s + j - 1],
+            Val::ByBoth(v) => v[(t + j) * v.len().isqrt() + s + j - 1],
+            Val::ByTracker {
+                k,
+                n_time,
+                time_stride,
+                v,
+            } => v[at(*k) * n_time + (t + j) * time_stride],
+            Val::TrackerFrom {
+                k,
+                from,
+                before,
+                after,
+            } => {
+                let x = at(*k);
+                if t + j >= *from {
+                    after[x]
+                } else {
+                    before[x * from + t + j]
+                }
+            }
+            _ => f64::NAN,
+        }
+    }
+
     /// Whether getting the value reads the per-individual variable array (time,
     /// attributes, individual-level variables), which the kernel must then fill each cycle.
     pub(super) fn reads_vars(&self) -> bool {

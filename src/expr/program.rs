@@ -1,6 +1,6 @@
 //! The compiled program and its allocation-free evaluation.
 
-use super::bytecode::{Op, max_stack_depth};
+use super::bytecode::{Bin, Op, max_stack_depth};
 use super::functions::{truthy, weibull_surv};
 use super::{Env, MAX_STACK};
 
@@ -21,6 +21,14 @@ pub enum Key {
     Var(usize),
     Param(usize),
     Const(f64),
+}
+
+/// The second factor of `(1 - d) * r` (`Program::survivors_times`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Factor {
+    Const(f64),
+    Param(usize),
+    Var(usize),
 }
 
 /// Something a program's value depends on besides parameters and constants.
@@ -73,6 +81,31 @@ impl Program {
     pub fn as_constant(&self) -> Option<f64> {
         match self.ops.as_slice() {
             [Op::Const(value)] => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// For a program that is exactly `(1 - d) * r`, with `d` a variable and `r` a parameter, a
+    /// variable or a constant: the variable `d` and the factor `r`. A transition written so is
+    /// taken only by those who do not take the one whose probability is `d` (competing risks:
+    /// the death probability, then the rest among survivors).
+    pub fn survivors_times(&self) -> Option<(usize, Factor)> {
+        match self.ops.as_slice() {
+            [
+                Op::Const(one),
+                Op::Var(d),
+                Op::Binary(Bin::Sub),
+                r,
+                Op::Binary(Bin::Mul),
+            ] if *one == 1.0 => {
+                let r = match *r {
+                    Op::Const(c) => Factor::Const(c),
+                    Op::Param(i) => Factor::Param(i),
+                    Op::Var(v) => Factor::Var(v),
+                    _ => return None,
+                };
+                Some((*d, r))
+            }
             _ => None,
         }
     }

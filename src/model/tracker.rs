@@ -117,6 +117,17 @@ pub fn advance(trackers: &[Tracker], values: &mut [u32], from: usize, to: usize)
     }
 }
 
+/// Every tracker after `k` cycles spent in `state`: the same as `k` moves from `state` to
+/// itself, each of which moves a tracker by the same step.
+#[inline]
+pub fn advance_stay(trackers: &[Tracker], values: &mut [u32], state: usize, k: usize) {
+    for (v, tr) in values.iter_mut().zip(trackers) {
+        if tr.advance(*v, state, state) != *v {
+            *v = (u64::from(*v) + k as u64).min(u64::from(tr.max)) as u32;
+        }
+    }
+}
+
 /// Write every tracker's readings into the variable slots.
 #[inline]
 pub fn write(trackers: &[Tracker], values: &[u32], cycle_years: f64, vars: &mut [f64]) {
@@ -225,5 +236,41 @@ mod tests {
         // entry set but is named. 2→2 is neither.
         assert_eq!(along(&tr, &[0, 1, 2, 2, 0, 1]), [3, 4, 5, 5, 5, 6]);
         assert_eq!(tr.n_values(10), 14);
+    }
+
+    /// A stay of k cycles moves each tracker as k moves from the state to itself do: clocks
+    /// that run in the state (or outside their states) and counters of the move to itself,
+    /// up to their largest value.
+    #[test]
+    fn a_stay_advances_trackers_as_its_moves_do() {
+        let mut capped = clock(&[true, false, false], false, false);
+        capped.max = 5;
+        let trackers = [
+            capped,
+            clock(&[false, true, false], true, false),
+            clock(&[false, true, false], false, true),
+            Tracker {
+                name: "n".into(),
+                kind: TrackerKind::Counter {
+                    enter: vec![false, true, false],
+                    transitions: vec![(StateId(2), StateId(2))],
+                },
+                initial: 1,
+                max: u32::MAX,
+                slot: 0,
+                source: None,
+            },
+        ];
+        for state in 0..3 {
+            for k in [0, 1, 3, 7] {
+                let mut one_by_one = vec![2, 4, 0, 1];
+                let mut at_once = one_by_one.clone();
+                for _ in 0..k {
+                    advance(&trackers, &mut one_by_one, state, state);
+                }
+                advance_stay(&trackers, &mut at_once, state, k);
+                assert_eq!(at_once, one_by_one, "state {state}, {k} cycles");
+            }
+        }
     }
 }
