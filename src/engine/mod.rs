@@ -4,16 +4,19 @@
 //! and within-cycle correction per boundary), `prepare` (everything fixed for one parameter
 //! set, evaluated once, with `val`, what each expression is for that set, and `memo`, the
 //! per-individual values computed again only when their inputs change), `simulate` (draws,
-//! chunks, individuals), the two kernels `kernel_general` and `kernel_stay`, `accum` (what
-//! chunks accumulate and how they merge) and `results` (what a simulation returns).
+//! chunks, individuals), `stays` (the end of a stay drawn at once or walked, without
+//! evaluating its row every cycle), the two kernels `kernel_general` and `kernel_stay`,
+//! `accum` (what chunks accumulate and how they merge) and `results` (what a simulation
+//! returns).
 //!
 //! Timeline: boundaries t = 0..=T (T = number of cycles); cycle c (1-based) spans
 //! boundaries c−1 to c. An individual in state s at boundary t spends cycle t+1 there
 //! and its transition is drawn at the end of that cycle; in a state with a fixed row, the
-//! end of the whole stay is drawn when it starts (`FastRow::sample_stay`), and in one whose
-//! row stays the same over stretches (`PrepRow::steady`), when each stretch starts: the
-//! same in distribution. Payoffs are accrued per
-//! boundary with the weights of `Weights`, which encode discounting and the
+//! end of the whole stay is drawn when it starts (`FastRow::sample_stay`), which is the
+//! same in distribution; in one whose row stays the same over stretches (`PrepRow::steady`)
+//! or is competing risks that follow the stay (`Competing`), the stay is walked cycle by
+//! cycle with the same numbers and moves as evaluating the row (`walk_stay`). Payoffs are
+//! accrued per boundary with the weights of `Weights`, which encode discounting and the
 //! within-cycle correction, so the microsimulation and the cohort evaluation share one
 //! accounting rule.
 //!
