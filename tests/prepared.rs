@@ -249,45 +249,93 @@ strategies:
 }
 
 /// Competing risks that change along a stay (a death probability from a life table, held
-/// until age leaves its row, and a Weibull relapse by clock among survivors, written
-/// `(1 - p_die) * p_relapse`) are drawn as a walk along the stay: the row's probabilities
-/// at each cycle from the held value and the clock's table, one number a cycle. With
-/// `+ 0 * state_time` the same probabilities are evaluated every cycle: the same numbers and
-/// the same moves, so the same bits.
+/// until age leaves its row, and among survivors a Weibull relapse by clock, a rate by model
+/// time, by time in state or by both, or a parameter, each written `(1 - p_die) * R`) and
+/// rows that stay the same but for the last week of a course are walked along a stay: the
+/// row's probabilities at each cycle from the held value and the tables, one number a cycle.
+/// In one variant the payoffs read time in state, so walked stays are stepped cycle by cycle
+/// instead of skipped. With `+ 0 * state_time` (and `0 * age` for the course's other weeks)
+/// the same probabilities are evaluated every cycle: the same numbers and the same moves, so
+/// the same bits.
 #[test]
 fn competing_risks_walked_along_a_stay_give_the_same_bits() {
-    let text = |extra: &str| {
-        let rest = format!(
-            r#"
+    // (what, well's cost, sick's utility, well to better, better to sick, sick to well)
+    let variants = [
+        (
+            "relapse by clock",
+            "if(model_time <= 12, 30, 10)",
+            "0.5",
+            "(1 - p_die) * 0.02{x}",
+            "(1 - p_die) * p_relapse{x}",
+            "(1 - p_die) * 0.1{x}",
+        ),
+        (
+            "payoffs by time in state",
+            "10 + state_time",
+            "0.4 + 0.02 * min(state_time, 4)",
+            "(1 - p_die) * p_better{x}",
+            "(1 - p_die) * p_relapse{x}",
+            "(1 - p_die) * 0.1{x}",
+        ),
+        (
+            "rates by model time, time in state and both",
+            "10",
+            "0.5",
+            "(1 - p_die) * p_both{x}",
+            "(1 - p_die) * p_late{x}",
+            "(1 - p_die) * p_recover{x}",
+        ),
+        (
+            "a course of four months",
+            "10",
+            "0.4 + 0.02 * min(state_time, 4)",
+            "(1 - p_die) * p_better{x}",
+            "(1 - p_die) * p_relapse{x}",
+            "if(state_time == 4, (1 - p_die) * 0.6, {z}){x}",
+        ),
+    ];
+    for (what, cost, utility, to_better, to_sick, to_well) in variants {
+        let text = |x: &str, z: &str| {
+            let fill = |e: &str| e.replace("{x}", x).replace("{z}", z);
+            let (to_better, to_sick, to_well) = (fill(to_better), fill(to_sick), fill(to_well));
+            let rest = format!(
+                r#"
+parameters:
+  p_better: {{value: 0.02, source: test}}
 trackers:
   well_clock: {{type: clock, states: [well, better]}}
 variables:
   p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1)", source: test}}
   p_relapse: {{expr: "1 - weibull_surv(0.05, 0.6, well_clock_years * 12 + 1) / weibull_surv(0.05, 0.6, well_clock_years * 12)", source: test}}
+  p_late: {{expr: "if(model_time <= 24, 0.03, 0.01)", source: test}}
+  p_recover: {{expr: "0.3 / state_time", source: test}}
+  p_both: {{expr: "0.02 * min(state_time, model_time) / model_time", source: test}}
 states:
-  - {{id: well, utility: 0.85, costs: {{care: "if(model_time <= 12, 30, 10)"}}}}
+  - {{id: well, utility: 0.85, costs: {{care: "{cost}"}}}}
   - {{id: better, utility: 0.9, costs: {{care: 5}}}}
-  - {{id: sick, utility: 0.5, costs: {{care: 300}}}}
+  - {{id: sick, utility: "{utility}", costs: {{care: 300}}}}
   - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
 transitions:
   - {{from: well, to: dead, probability: p_die}}
-  - {{from: well, to: sick, probability: "(1 - p_die) * p_relapse{extra}"}}
-  - {{from: well, to: better, probability: "(1 - p_die) * 0.02{extra}"}}
+  - {{from: well, to: sick, probability: "(1 - p_die) * p_relapse{x}"}}
+  - {{from: well, to: better, probability: "{to_better}"}}
   - {{from: well, to: well, probability: complement}}
   - {{from: better, to: dead, probability: p_die}}
-  - {{from: better, to: sick, probability: "(1 - p_die) * p_relapse{extra}"}}
+  - {{from: better, to: sick, probability: "{to_sick}"}}
   - {{from: better, to: better, probability: complement}}
   - {{from: sick, to: dead, probability: p_die}}
-  - {{from: sick, to: well, probability: "(1 - p_die) * 0.1{extra}"}}
+  - {{from: sick, to: well, probability: "{to_well}"}}
   - {{from: sick, to: sick, probability: complement}}
 strategies:
   - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
   - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
 "#,
-        );
-        life_table_scenario(120, 13, AGED_70, &rest)
-    };
-    let walked = simulate(&load(&text("")), 2000);
-    let every_cycle = simulate(&load(&text(" + 0 * state_time")), 2000);
-    assert_same(&walked, &every_cycle, 0.0);
+            );
+            life_table_scenario(120, 13, AGED_70, &rest)
+        };
+        let walked = simulate(&load(&text("", "0")), 2000);
+        let every_cycle = simulate(&load(&text(" + 0 * state_time", "0 * age")), 2000);
+        eprintln!("{what}");
+        assert_same(&walked, &every_cycle, 0.0);
+    }
 }
