@@ -10,7 +10,7 @@ use super::kernel_stay::{accrue_stay, apply_fixed};
 use super::prepare::{IndEnv, PrepStrategy, row_probabilities, set_time};
 use super::results::{SimError, Trajectory};
 use super::simulate::{Ctx, Worker, start_state};
-use super::stays::walk_stay;
+use super::stays::{held_until, walk_stay};
 
 // Longer than 120 lines by design: this is the per-individual, per-cycle hot loop, kept in
 // one function so its state lives in registers and the order of floating-point additions
@@ -147,23 +147,7 @@ pub(super) fn simulate_individual(
                     if let Err(j) = row_probabilities(row, &env, probs) {
                         return Err(row_error(model, prep, state, j, &env, individual, t, None));
                     }
-                    let memos = match &row.competing {
-                        Some(c) => &c.memos,
-                        None => row.steady.as_deref().unwrap_or_default(),
-                    };
-                    let held = memos.iter().map(|id| w.scratch.memo.holds_until(*id, t));
-                    // A steady row's probabilities, or the held one of competing risks.
-                    let own = row
-                        .transitions
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| row.competing.as_ref().is_none_or(|c| c.first == *j))
-                        .filter_map(|(_, tr)| {
-                            tr.probability
-                                .as_ref()
-                                .map(|v| v.steady_until(t, state_time))
-                        });
-                    let until = held.chain(own).min().unwrap_or(usize::MAX);
+                    let until = held_until(row, &w.scratch.memo, t, state_time);
                     plan = walk_stay(
                         row,
                         probs,

@@ -7,6 +7,7 @@ use crate::expr::Factor;
 use crate::model::Model;
 use crate::params::{self, ROW_TOLERANCE};
 
+use super::memo::Memo;
 use super::prepare::PrepRow;
 use super::val::Val;
 
@@ -20,13 +21,20 @@ pub(crate) struct Competing {
     pub first: usize,
     /// The memo ids D's value is held by (as `PrepRow::steady`).
     pub memos: Box<[usize]>,
-    /// The other leaving transitions (row index) with R_j: a constant, or a variable
-    /// (`PrepStrategy::var_vals` index) that follows the stay (`Val::follows_stay`).
-    pub rest: Box<[(usize, Factor)]>,
+    /// The other leaving transitions (row index) with their R_j.
+    pub rest: Box<[(usize, Along)]>,
     /// The complement's place in the row.
     pub complement: usize,
     /// Per tracker: its step per cycle in the state and its largest value.
     pub steps: Box<[(u32, u32)]>,
+}
+
+/// R_j of competing risks: a constant (or a parameter's value), or a variable
+/// (`PrepStrategy::var_vals` index) that follows the stay (`Val::follows_stay`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Along {
+    Const(f64),
+    Var(usize),
 }
 
 impl Competing {
@@ -47,9 +55,8 @@ impl Competing {
         let d = probs[self.first];
         for (j, f) in self.rest.iter() {
             let r = match *f {
-                Factor::Const(c) => c,
-                Factor::Var(v) => vals[v].along(t, s, tracks, &self.steps, k),
-                Factor::Param(_) => f64::NAN,
+                Along::Const(c) => c,
+                Along::Var(v) => vals[v].along(t, s, tracks, &self.steps, k),
             };
             probs[*j] = (1.0 - d) * r;
         }
@@ -134,45 +141,6 @@ pub(crate) struct FastRow {
 }
 
 impl FastRow {
-    /// A row never left.
-    pub(super) const STAY: FastRow = FastRow {
-        leave: 0.0,
-        ln_stay: 0.0,
-        exit_cum: [f64::INFINITY; FAST],
-        exit_to: [0; FAST],
-        n_exit: 0,
-        events: false,
-    };
-
-    /// The layout of state `s`'s row with probabilities `probs` (complement filled in), in
-    /// row order: `None` for a row of more than `FAST` transitions, or of none.
-    pub(super) fn of(s: usize, row: &PrepRow, probs: &[f64]) -> Option<FastRow> {
-        let n = row.transitions.len();
-        if n > FAST || n == 0 {
-            return None;
-        }
-        let mut f = FastRow {
-            events: row
-                .transitions
-                .iter()
-                .any(|t| !t.costs.is_empty() || t.qaly_loss.is_some()),
-            ..FastRow::STAY
-        };
-        let mut stay = 0.0;
-        for (p, t) in probs.iter().zip(&row.transitions) {
-            if t.to == s {
-                stay += p;
-            } else {
-                f.leave += p;
-                f.exit_cum[f.n_exit] = f.leave;
-                f.exit_to[f.n_exit] = t.to as u16;
-                f.n_exit += 1;
-            }
-        }
-        f.ln_stay = f64::ln(stay);
-        Some(f)
-    }
-
     /// A stay that starts at boundary `t`, where the individual has just arrived (or starts):
     /// the boundary whose move leaves the state, and the state it moves to, or `None` when
     /// it stays to the horizon. Moves happen at boundaries t to T − 1. The number of staying
@@ -211,7 +179,58 @@ impl FastRow {
 
 /// The stay-sampling layout of state `s`'s fixed row of at most `FAST` transitions.
 pub(super) fn fast_row(s: usize, row: &PrepRow) -> Option<FastRow> {
-    FastRow::of(s, row, row.fixed.as_deref()?)
+    let n = row.transitions.len();
+    let probs = row.fixed.as_deref()?;
+    if n > FAST || n == 0 {
+        return None;
+    }
+    let mut f = FastRow {
+        leave: 0.0,
+        ln_stay: 0.0,
+        exit_cum: [f64::INFINITY; FAST],
+        exit_to: [0; FAST],
+        n_exit: 0,
+        events: row
+            .transitions
+            .iter()
+            .any(|t| !t.costs.is_empty() || t.qaly_loss.is_some()),
+    };
+    let mut stay = 0.0;
+    for (p, t) in probs.iter().zip(&row.transitions) {
+        if t.to == s {
+            stay += p;
+        } else {
+            f.leave += p;
+            f.exit_cum[f.n_exit] = f.leave;
+            f.exit_to[f.n_exit] = t.to as u16;
+            f.n_exit += 1;
+        }
+    }
+    f.ln_stay = f64::ln(stay);
+    Some(f)
+}
+
+/// For a steady row, or competing risks, evaluated at boundary `t` with time in state `s`:
+/// the first later boundary at which its probabilities can differ other than along the
+/// stay, where a memoised value it reads stops holding or a value known by time in state or
+/// from a boundary changes (`Val::steady_until`; the held probability of competing risks is
+/// a variable, which changes only with its memo).
+#[inline]
+pub(crate) fn held_until(row: &PrepRow, memo: &Memo, t: usize, s: usize) -> usize {
+    let held = |memos: &[usize]| memos.iter().map(|id| memo.holds_until(*id, t)).min();
+    let until = match (&row.competing, &row.steady) {
+        (Some(c), _) => held(&c.memos),
+        (None, Some(memos)) => held(memos)
+            .into_iter()
+            .chain(
+                row.transitions
+                    .iter()
+                    .filter_map(|tr| tr.probability.as_ref().map(|v| v.steady_until(t, s))),
+            )
+            .min(),
+        (None, None) => Some(t + 1),
+    };
+    until.unwrap_or(usize::MAX)
 }
 
 /// Whether a row that is not fixed stays the same for an individual over stretches of a
@@ -318,22 +337,22 @@ pub(super) fn competing_row(
         if d != d_slot {
             return None;
         }
-        let (factor, values): (Factor, Vec<f64>) = match r {
-            Factor::Const(c) => (Factor::Const(c), vec![c]),
-            Factor::Param(i) => (Factor::Const(params[i]), vec![params[i]]),
+        let (along, values) = match r {
+            Factor::Const(c) => (Along::Const(c), vec![c]),
+            Factor::Param(i) => (Along::Const(params[i]), vec![params[i]]),
             Factor::Var(v) => {
                 let k = v.checked_sub(first_var)?;
                 if !vals[k].follows_stay() {
                     return None;
                 }
-                (Factor::Var(k), vals[k].table_values())
+                (Along::Var(k), vals[k].table_values())
             }
         };
         if !values.iter().all(|x| (0.0..=1.0).contains(x)) {
             return None;
         }
         largest += values.iter().copied().fold(0.0, f64::max);
-        rest.push((j, factor));
+        rest.push((j, along));
     }
     if rest.is_empty() || largest > 1.0 + ROW_TOLERANCE {
         return None;
