@@ -85,6 +85,12 @@ fn illness(onset: &str, recovery: &str) -> String {
 
 const DEATH: &str = r#"  p_die: {expr: "1 - exp(-0.0005 * exp(0.08 * (age - 50)))", source: test}"#;
 
+/// Two strategies that start in `well` and `sick` in different shares.
+const STRATEGIES: &str = "strategies:
+  - {id: a, initial: {well: 0.6, sick: 0.4}}
+  - {id: b, initial: {well: 0.3, sick: 0.7}}
+";
+
 /// A population aged 70 (SD 12, 40 to 95), 60% women.
 const AGED_70: &str = r#"    age: {dist: {type: normal, mean: 70, sd: 12}, min: 40, max: 95, source: test}
     sex: {categorical: {female: 0.6, male: 0.4}, source: test}"#;
@@ -248,6 +254,49 @@ strategies:
     assert_same(&simulate(&load(&inline), 2000), &every_cycle, 0.0);
 }
 
+/// A value that reads age and model time only in comparisons with a parameter or constant
+/// (working age within a friction period, a price from a given year, a checkup at a given
+/// month) is held by the memo until one of those comparisons turns, a boundary computed
+/// with `set_time`'s arithmetic: payoffs read it from the memo, and a row that reads it stays
+/// the same between such boundaries and is walked. With `+ 0 * state_time` the same values
+/// are evaluated every cycle: the same values, the same numbers and moves, the same bits. A
+/// population aged 70 (SD 12) over ten years crosses 67, 72 and 74.5 throughout. A value
+/// that also compares time in state is memoised on whether the comparisons hold, and
+/// evaluated again when one of them has turned.
+#[test]
+fn comparisons_of_age_and_model_time_held_until_they_turn_give_the_same_bits() {
+    let text = |x: &str| {
+        let rest = format!(
+            r#"
+parameters:
+  retirement: {{value: 67, source: test}}
+variables:
+  p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1)", source: test}}
+  working: {{expr: "if(age < retirement && model_time <= 30.5, 1, 0){x}", source: test}}
+  p_onset: {{expr: "if(age >= 72, 0.06, 0.03){x}", source: test}}
+  p_recover: {{expr: "if(age <= 80, 0.1, 0.05) * if(state_time <= 6, 1.5, 1){x}", source: test}}
+states:
+  - id: well
+    utility: "0.85 - if(age > 74.5, 0.05, 0){x}"
+    costs: {{care: "100 * working + if(model_years >= 4, 5, 0) + if(model_time == 12, 50, 0) + if(model_time != 24, 1, 0){x}"}}
+  - {{id: sick, utility: 0.5, costs: {{care: "300 + 200 * if(age < retirement, 1, 0){x}"}}}}
+  - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
+transitions:
+  - {{from: well, to: dead, probability: p_die}}
+  - {{from: well, to: sick, probability: "(1 - p_die) * p_onset"}}
+  - {{from: well, to: well, probability: complement}}
+  - {{from: sick, to: dead, probability: p_die}}
+  - {{from: sick, to: well, probability: "(1 - p_die) * p_recover"}}
+  - {{from: sick, to: sick, probability: complement}}
+{STRATEGIES}"#,
+        );
+        life_table_scenario(120, 13, AGED_70, &rest)
+    };
+    let held = load(&text(""));
+    let every_cycle = load(&text(" + 0 * state_time"));
+    assert_same(&simulate(&held, 2000), &simulate(&every_cycle, 2000), 0.0);
+}
+
 /// Competing risks that change along a stay (a death probability from a life table, held
 /// until age leaves its row, and among survivors a Weibull relapse by clock, a rate by model
 /// time, by time in state or by both, or a parameter, each written `(1 - p_die) * R`) and
@@ -326,10 +375,7 @@ transitions:
   - {{from: sick, to: dead, probability: p_die}}
   - {{from: sick, to: well, probability: "{to_well}"}}
   - {{from: sick, to: sick, probability: complement}}
-strategies:
-  - {{id: a, initial: {{well: 0.6, sick: 0.4}}}}
-  - {{id: b, initial: {{well: 0.3, sick: 0.7}}}}
-"#,
+{STRATEGIES}"#,
             );
             life_table_scenario(120, 13, AGED_70, &rest)
         };

@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use crate::expr::{Env, Input, Key, Program};
+use crate::expr::{Cmp, Env, Input, Key, Program};
 use crate::model::{Model, var};
 
 use super::prepare::IndEnv;
@@ -31,29 +31,107 @@ pub(crate) struct MemoPlan<'m> {
     id: usize,
     inputs: Box<[Input]>,
     /// Whether every input is fixed for the individual (attributes other than age,
-    /// parameters, constants) but for age as the numeric key of lookups and variables that
-    /// are themselves held until a boundary: then the value holds until age leaves the rows
-    /// those lookups read or one of those variables changes, a boundary computed once when
-    /// the value is (`lasting_until`), and a cycle within it checks nothing else.
+    /// parameters, constants) but for age as the numeric key of lookups, age and model time
+    /// compared with a parameter or constant, and variables that are themselves held until a
+    /// boundary: then the value holds until age leaves the rows those lookups read, one of
+    /// those comparisons turns, or one of those variables changes, a boundary computed once
+    /// when the value is (`lasting_until`), and a cycle within it checks nothing else.
     lasting: bool,
     /// Slot of the age attribute, if the population has one.
     age: Option<usize>,
-    /// For a `lasting` plan: the lasting variables among its inputs (by id), whose own
-    /// boundaries bound its own.
-    lasting_vars: Box<[usize]>,
+    /// For a `lasting` plan: the lasting variables among its inputs, by id and the boundary
+    /// from which they are one value for everyone (`Val::KnownFrom`; `usize::MAX` for none),
+    /// whose own boundaries bound its own.
+    lasting_vars: Box<[(usize, usize)]>,
+}
+
+/// How a variable that only grows with the boundary is computed at boundary u, as `set_time`
+/// computes it: `a + u · b` (model time u + 1, model years u · Δt, age age₀ + u · Δt).
+#[derive(Clone, Copy)]
+enum Growth {
+    ModelTime,
+    ModelYears,
+    Age,
+}
+
+impl Growth {
+    #[inline]
+    fn at(self, u: usize, age0: f64, dt: f64) -> f64 {
+        match self {
+            Growth::ModelTime => (u + 1) as f64,
+            Growth::ModelYears => u as f64 * dt,
+            Growth::Age => age0 + u as f64 * dt,
+        }
+    }
+
+    /// The first boundary after `t` at which `x cmp c` differs from what it is at `t`, for
+    /// x this variable (`usize::MAX` when it never does). Every comparison of a value that
+    /// does not decrease with u is a function of one or two predicates that turn at most
+    /// once, from false to true: x ≥ c (for <, ≥, = and ≠) and x > c (for ≤, >, = and ≠).
+    fn turns(self, cmp: Cmp, c: f64, t: usize, age0: f64, dt: f64) -> usize {
+        let (ge, gt) = match cmp {
+            Cmp::Lt | Cmp::Ge => (true, false),
+            Cmp::Le | Cmp::Gt => (false, true),
+            Cmp::Eq | Cmp::Ne => (true, true),
+        };
+        let at = |u: usize| self.at(u, age0, dt);
+        let first = |strict: bool| {
+            let p = |u: usize| if strict { at(u) > c } else { at(u) >= c };
+            if p(t) {
+                return usize::MAX;
+            }
+            let (a, b) = match self {
+                Growth::ModelTime => (1.0, 1.0),
+                Growth::ModelYears => (0.0, dt),
+                Growth::Age => (age0, dt),
+            };
+            // A first guess from the arithmetic (none when the value never reaches c: c is
+            // NaN or infinite, or the variable does not grow), then the exact boundary by
+            // the arithmetic `set_time` uses. A guess that is far off falls back to t + 1,
+            // which only evaluates the value again sooner.
+            let guess = ((c - a) / b).ceil();
+            if guess.is_nan() || guess >= 1e15 || b <= 0.0 {
+                return usize::MAX;
+            }
+            let mut u = if guess > (t + 1) as f64 {
+                guess as usize
+            } else {
+                t + 1
+            };
+            for _ in 0..64 {
+                if u > t + 1 && p(u - 1) {
+                    u -= 1;
+                } else if !p(u) {
+                    u += 1;
+                } else {
+                    return u;
+                }
+            }
+            t + 1
+        };
+        let mut until = usize::MAX;
+        if ge {
+            until = until.min(first(false));
+        }
+        if gt {
+            until = until.min(first(true));
+        }
+        until
+    }
 }
 
 impl<'m> MemoPlan<'m> {
     /// The plan for variable `id`, unless memoising cannot pay: an input that changes every
-    /// cycle (model or state time, age) or more inputs or lookup keys than the memo holds.
+    /// cycle (model or state time, age) or more inputs or lookup keys than the memo holds;
+    /// a comparison of one with a parameter or constant is an input that changes rarely.
     /// `lasting_var(j)` says whether individual-level variable j holds its value until a
-    /// boundary (a lasting plan's, or a constant's): an input that does keeps the plan
-    /// lasting.
+    /// boundary (a lasting plan's, with the boundary from which it is one value for everyone,
+    /// or a constant's): an input that does keeps the plan lasting.
     pub(super) fn new(
         model: &Model,
         id: usize,
         program: &'m Program,
-        lasting_var: &dyn Fn(usize) -> Option<Option<usize>>,
+        lasting_var: &dyn Fn(usize) -> Option<Option<(usize, usize)>>,
     ) -> Option<Self> {
         let age = model.population.age.map(|a| var::FIRST_ATTRIBUTE + a);
         let changes = |v: usize| v < var::FIRST_ATTRIBUTE || Some(v) == age;
@@ -62,20 +140,24 @@ impl<'m> MemoPlan<'m> {
             && inputs.iter().all(|i| match i {
                 Input::Var(v) => !changes(*v),
                 Input::Lookup { keys, .. } => keys.len() <= MAX_KEYS,
+                Input::Compare { .. } => true,
             });
         let first_tracker = model.first_tracker_slot();
         let fixed = |v: usize| (var::FIRST_ATTRIBUTE..first_tracker).contains(&v) && Some(v) != age;
         let first = model.first_variable();
         let mut lasting_vars = Vec::new();
         let lasting = inputs.iter().all(|i| match i {
-            Input::Var(v) if *v >= first => match lasting_var(v - first) {
-                Some(memo) => {
-                    lasting_vars.extend(memo);
-                    true
+            Input::Var(v) | Input::Compare { var: v, .. } if *v >= first => {
+                match lasting_var(v - first) {
+                    Some(memo) => {
+                        lasting_vars.extend(memo);
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
+            }
             Input::Var(v) => fixed(*v),
+            Input::Compare { var, .. } => fixed(*var) || growth(*var, age).is_some(),
             Input::Lookup { keys, .. } => keys.iter().enumerate().all(|(n, k)| match k {
                 Key::Var(v) => fixed(*v) || (n == 0 && Some(*v) == age),
                 Key::Param(_) | Key::Const(_) => true,
@@ -121,19 +203,34 @@ impl<'m> MemoPlan<'m> {
     }
 
     /// For a `lasting` plan evaluated at boundary `env.t`: the first later boundary at which
-    /// age has left the row of a lookup keyed by it (`usize::MAX` when none is, or age never
-    /// leaves). Age at boundary u is computed as `set_time` computes it, age₀ + u · Δt, which
-    /// never decreases with u, so every boundary before the one returned reads the same rows.
+    /// age has left the row of a lookup keyed by it, or a comparison of age or model time
+    /// turns (`usize::MAX` when none does). Age and model time at boundary u are computed as
+    /// `set_time` computes them (age₀ + u · Δt, u + 1), which never decrease with u, so every
+    /// boundary before the one returned reads the same rows and comparisons.
     fn lasting_until(&self, env: &IndEnv) -> usize {
         let t = env.t;
-        // A lasting variable among the inputs holds until its own boundary.
+        // A lasting variable among the inputs holds until its own boundary, and for good from
+        // the one where it is one value for everyone.
         let mut until = self
             .lasting_vars
             .iter()
-            .map(|id| env.memo.holds_until(*id, t))
+            .map(|&(id, from)| {
+                if t >= from {
+                    usize::MAX
+                } else {
+                    env.memo.holds_until(id, t).min(from)
+                }
+            })
             .min()
             .unwrap_or(usize::MAX);
         for input in &self.inputs {
+            if let Input::Compare { var, cmp, other } = *input
+                && let Some(g) = growth(var, self.age)
+            {
+                let age0 = env.age.map_or(0.0, |(_, a)| a);
+                until = until.min(g.turns(cmp, other_value(other, env), t, age0, env.dt));
+                continue;
+            }
             let Input::Lookup { table, keys } = input else {
                 continue;
             };
@@ -192,6 +289,9 @@ impl<'m> MemoPlan<'m> {
         for ((input, key), span) in self.inputs.iter().zip(keys).zip(spans) {
             let x = match input {
                 Input::Var(v) => env.var(*v),
+                Input::Compare { var, cmp, other } => {
+                    f64::from(u8::from(cmp.holds(env.var(*var), other_value(*other, env))))
+                }
                 Input::Lookup { table, keys } => {
                     let args = Self::args(keys, env);
                     let last = span.get();
@@ -216,6 +316,27 @@ impl<'m> MemoPlan<'m> {
         memo.values[self.id].set(x);
         memo.valid.set(memo.valid.get() | bit);
         x
+    }
+}
+
+/// How variable slot `v` grows with the boundary, when it is model time, model years or age
+/// (slot `age`): the variables whose comparisons a lasting plan follows.
+fn growth(v: usize, age: Option<usize>) -> Option<Growth> {
+    match v {
+        var::MODEL_TIME => Some(Growth::ModelTime),
+        var::MODEL_YEARS => Some(Growth::ModelYears),
+        v if Some(v) == age => Some(Growth::Age),
+        _ => None,
+    }
+}
+
+/// The value a comparison input compares with.
+#[inline]
+fn other_value(other: Key, env: &IndEnv) -> f64 {
+    match other {
+        Key::Param(p) => env.param(p),
+        Key::Const(c) => c,
+        Key::Var(v) => env.var(v),
     }
 }
 
@@ -295,5 +416,62 @@ impl Memo {
     #[inline]
     pub(crate) fn clear(&self) {
         self.valid.set(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cmp, Growth};
+
+    const MONTH: f64 = 1.0 / 12.0;
+
+    /// Age 66.5 in monthly cycles reaches 67 at boundary 6 (66.5 + 6/12 = 67 exactly): `<`
+    /// and `>=` turn there, `<=` and `>` one boundary later, when age first exceeds 67.
+    #[test]
+    fn a_comparison_of_age_turns_where_age_first_reaches_the_value() {
+        let turns = |cmp, t| Growth::Age.turns(cmp, 67.0, t, 66.5, MONTH);
+        assert_eq!(66.5 + 6.0 * MONTH, 67.0);
+        assert_eq!(turns(Cmp::Lt, 0), 6);
+        assert_eq!(turns(Cmp::Ge, 3), 6);
+        assert_eq!(turns(Cmp::Le, 0), 7);
+        assert_eq!(turns(Cmp::Gt, 5), 7);
+        // Once past, it never turns back: age only grows.
+        assert_eq!(turns(Cmp::Lt, 6), usize::MAX);
+        assert_eq!(turns(Cmp::Gt, 7), usize::MAX);
+        // From far below, the guess from the arithmetic lands on the exact boundary: age 20
+        // reaches 67 after 47 years, boundary 564.
+        assert_eq!(Growth::Age.turns(Cmp::Lt, 67.0, 0, 20.0, MONTH), 564);
+    }
+
+    /// Model time at boundary u is u + 1: `model_time == 12` holds at boundary 11 only, so it
+    /// turns at 11 and again at 12; `!=` the same.
+    #[test]
+    fn an_equality_turns_twice() {
+        let turns = |cmp, t| Growth::ModelTime.turns(cmp, 12.0, t, 0.0, MONTH);
+        for cmp in [Cmp::Eq, Cmp::Ne] {
+            assert_eq!(turns(cmp, 0), 11);
+            assert_eq!(turns(cmp, 11), 12);
+            assert_eq!(turns(cmp, 12), usize::MAX);
+        }
+        // Model years at boundary u are u / 12: 4 years are reached at boundary 48.
+        assert_eq!(Growth::ModelYears.turns(Cmp::Ge, 4.0, 0, 0.0, MONTH), 48);
+    }
+
+    /// A comparison with NaN or infinity, or of a value that does not grow, never turns.
+    #[test]
+    fn a_comparison_that_cannot_turn_holds_for_good() {
+        assert_eq!(
+            Growth::Age.turns(Cmp::Lt, f64::NAN, 0, 50.0, MONTH),
+            usize::MAX
+        );
+        assert_eq!(
+            Growth::Age.turns(Cmp::Lt, f64::INFINITY, 0, 50.0, MONTH),
+            usize::MAX
+        );
+        assert_eq!(Growth::Age.turns(Cmp::Lt, 67.0, 0, 50.0, 0.0), usize::MAX);
+        assert_eq!(
+            Growth::ModelTime.turns(Cmp::Gt, -3.0, 0, 0.0, MONTH),
+            usize::MAX
+        );
     }
 }

@@ -169,7 +169,9 @@ mod tests {
     /// The friction-cost payoff reads age (below the pension age) and model time (within the
     /// friction period of 16.4 weeks): from boundary 16 on, where model time is 17 weeks or
     /// more, it is 0 for everyone, and the prepared value says so instead of evaluating it.
-    /// Before, it is the memoised per-individual value.
+    /// Before, it is the memoised per-individual value, held until age reaches the pension
+    /// age or the friction period ends (`Input::Compare`), and so are the payoffs that read
+    /// it.
     #[test]
     fn a_payoff_that_reads_age_within_a_period_is_known_after_it() {
         let model = scenario("scenarios/eko-vs-ect.yaml");
@@ -182,7 +184,17 @@ mod tests {
             };
             // Model time at boundary t is t + 1 weeks: the first boundary past 16.4 is 16.
             assert_eq!((*from, *value), (16, 0.0));
-            assert!(matches!(**inner, Val::Memo(_) | Val::Dyn(_)));
+            assert!(matches!(&**inner, Val::Memo(m) if m.is_lasting()));
+            let response = &p.states[state(&model, "response")];
+            let (_, productivity) = response
+                .costs
+                .iter()
+                .find(|(c, _)| model.cost_categories[*c] == "productivity")
+                .expect("a productivity cost");
+            let Val::KnownFrom { inner, .. } = productivity else {
+                panic!("the productivity cost is not known after the friction period");
+            };
+            assert!(matches!(&**inner, Val::Memo(m) if m.is_lasting()));
         }
     }
 

@@ -623,11 +623,19 @@ impl<'a, 'm> TabulateCx<'a, 'm> {
 }
 
 /// Whether prepared variable `k` holds its value until a boundary: `Some(None)` for a
-/// constant, `Some(Some(k))` for a lasting memo (its id is its index), `None` otherwise.
-pub(super) fn lasting(vals: &[Val], k: usize) -> Option<Option<usize>> {
+/// constant, `Some(Some((k, usize::MAX)))` for a lasting memo (its id is its index),
+/// `Some(Some((k, from)))` for one of these (a constant or lasting memo) before boundary
+/// `from` and one value for everyone from there on (`Val::KnownFrom`), `None` otherwise.
+pub(super) fn lasting(vals: &[Val], k: usize) -> Option<Option<(usize, usize)>> {
     match vals.get(k)? {
         Val::Const(_) => Some(None),
-        Val::Memo(m) if m.is_lasting() => Some(Some(k)),
+        Val::Memo(m) if m.is_lasting() => Some(Some((k, usize::MAX))),
+        // Memo id k holds nothing when the variable is not memoised: then only `from` bounds.
+        Val::KnownFrom { from, inner, .. } => match &**inner {
+            Val::Const(_) => Some(Some((k, *from))),
+            Val::Memo(m) if m.is_lasting() => Some(Some((k, *from))),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -31,14 +31,68 @@ pub enum Factor {
     Var(usize),
 }
 
+/// A comparison, with the variable on the left (`Input::Compare`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    /// Whether `a cmp b` holds, as the bytecode computes it (false with a NaN but for `Ne`).
+    #[inline]
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+
+    /// The comparison of a bytecode operation, when it is one.
+    fn of(b: Bin) -> Option<Cmp> {
+        Some(match b {
+            Bin::Eq => Cmp::Eq,
+            Bin::Ne => Cmp::Ne,
+            Bin::Lt => Cmp::Lt,
+            Bin::Le => Cmp::Le,
+            Bin::Gt => Cmp::Gt,
+            Bin::Ge => Cmp::Ge,
+            _ => return None,
+        })
+    }
+
+    /// The same comparison with its operands swapped: `a < b` is `b > a`.
+    fn swapped(self) -> Cmp {
+        match self {
+            Cmp::Lt => Cmp::Gt,
+            Cmp::Le => Cmp::Ge,
+            Cmp::Gt => Cmp::Lt,
+            Cmp::Ge => Cmp::Le,
+            c => c,
+        }
+    }
+}
+
 /// Something a program's value depends on besides parameters and constants.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
-    /// A variable whose value the program uses other than as a lookup key.
+    /// A variable whose value the program uses other than as a lookup key or in a
+    /// comparison with a parameter or constant.
     Var(usize),
     /// A table lookup whose keys are read straight from variables, parameters or constants:
     /// the program uses those variables only through the lookup's result.
     Lookup { table: usize, keys: Vec<Key> },
+    /// A comparison of a variable with a parameter or constant, `var cmp other`: the program
+    /// uses this reading of the variable only through whether the comparison holds.
+    Compare { var: usize, cmp: Cmp, other: Key },
 }
 
 /// Stack slots of the common case: most expressions need a handful, and a small array costs
@@ -142,8 +196,10 @@ impl Program {
     /// evaluations whose inputs have the same values (bit for bit) give the same value. A
     /// lookup whose keys are pushed just before it, with no jump landing between them, stands
     /// for its keys, so a program that reads `age` only as the key of a step table depends on
-    /// the table's row, not on every value of `age`. Inputs are listed lookups first, then
-    /// variables, in program order; a variable read twice is listed twice.
+    /// the table's row, not on every value of `age`. In the same way a variable pushed next to
+    /// a parameter or constant and compared with it at once (`age < retirement_age`) stands
+    /// for whether the comparison holds. Inputs are listed lookups first, then comparisons,
+    /// then variables, in program order; a variable read twice is listed twice.
     pub fn inputs(&self) -> Vec<Input> {
         let ops = &self.ops;
         let mut landing = vec![false; ops.len() + 1];
@@ -177,6 +233,27 @@ impl Program {
             {
                 grouped[first..i].fill(true);
                 inputs.push(Input::Lookup { table, keys });
+            }
+        }
+        for i in 2..ops.len() {
+            let Op::Binary(b) = ops[i] else { continue };
+            let Some(cmp) = Cmp::of(b) else { continue };
+            let key = |o: &Op| match *o {
+                Op::Param(p) => Some(Key::Param(p)),
+                Op::Const(c) => Some(Key::Const(c)),
+                _ => None,
+            };
+            let compare = match (&ops[i - 2], &ops[i - 1]) {
+                (Op::Var(v), o) => key(o).map(|other| (*v, cmp, other)),
+                (o, Op::Var(v)) => key(o).map(|other| (*v, cmp.swapped(), other)),
+                _ => None,
+            };
+            if let Some((var, cmp, other)) = compare
+                && !landing[i - 1..=i].contains(&true)
+                && !grouped[i - 2..i].contains(&true)
+            {
+                grouped[i - 2..i].fill(true);
+                inputs.push(Input::Compare { var, cmp, other });
             }
         }
         for (op, grouped) in ops.iter().zip(&grouped) {

@@ -1,6 +1,7 @@
 //! Compilation: constant folding, categorical comparisons, name and arity errors, stack limits.
 
 use super::*;
+use crate::expr::Cmp;
 use crate::expr::bytecode::max_stack_depth;
 
 #[test]
@@ -268,8 +269,15 @@ fn inputs_group_lookups_whose_keys_are_read_directly() {
     // The life-table row is all that the death probability depends on.
     let p = prog("cum_prob_to_cycle(lookup(life_table, age, sex) * hr_eko, 1)");
     assert_eq!(p.inputs(), vec![lookup.clone()]);
-    // `age` used elsewhere as well is an input of its own.
+    // `age` used elsewhere as well is an input of its own: here, whether it is below 50.
     let p = prog("if(age < 50, lookup(life_table, age, sex), 0)");
+    let below_50 = Input::Compare {
+        var: age,
+        cmp: Cmp::Lt,
+        other: Key::Const(50.0),
+    };
+    assert_eq!(p.inputs(), vec![lookup.clone(), below_50.clone()]);
+    let p = prog("if(age * 1 < 50, lookup(life_table, age, sex), 0)");
     assert_eq!(p.inputs(), vec![lookup.clone(), Input::Var(age)]);
     // A computed key is not read directly: its variables are inputs.
     let p = prog("lookup(life_table, age + 1, sex)");
@@ -284,9 +292,61 @@ fn inputs_group_lookups_whose_keys_are_read_directly() {
         }]
     );
     let p = prog("lookup(life_table, if(sex == 1, age, 40), sex)");
+    let female = Input::Compare {
+        var: sex,
+        cmp: Cmp::Eq,
+        other: Key::Const(1.0),
+    };
+    assert_eq!(p.inputs(), vec![female, Input::Var(age), Input::Var(sex)]);
+    assert!(prog("x * 2").inputs().is_empty());
+}
+
+#[test]
+fn inputs_group_comparisons_of_a_variable_with_a_parameter_or_constant() {
+    let (time, age) = (0, 1);
+    let compare = |var, cmp, other| Input::Compare { var, cmp, other };
+    // The friction-cost payoff depends on age and time only through two comparisons.
+    let p = prog("if(age < x && time_in_state <= 16.4, y, 0)");
     assert_eq!(
         p.inputs(),
-        vec![Input::Var(sex), Input::Var(age), Input::Var(sex)]
+        vec![
+            compare(age, Cmp::Lt, Key::Param(6)),
+            compare(time, Cmp::Le, Key::Const(16.4))
+        ]
     );
-    assert!(prog("x * 2").inputs().is_empty());
+    // With the variable on the right the comparison is turned round: 50 > age is age < 50.
+    for (src, cmp) in [
+        ("50 > age", Cmp::Lt),
+        ("50 >= age", Cmp::Le),
+        ("50 < age", Cmp::Gt),
+        ("50 <= age", Cmp::Ge),
+        ("50 == age", Cmp::Eq),
+        ("50 != age", Cmp::Ne),
+    ] {
+        let p = prog(src);
+        assert_eq!(
+            p.inputs(),
+            vec![compare(age, cmp, Key::Const(50.0))],
+            "{src}"
+        );
+        // The grouped comparison is the one the program computes, NaN included.
+        for a in [49.0, 50.0, 51.0, f64::NAN] {
+            let mut env = TestEnv::new();
+            env.vars[age] = a;
+            assert_eq!(p.eval(&env) != 0.0, cmp.holds(a, 50.0), "{src} at {a}");
+        }
+    }
+    // A computed operand, a variable on both sides, or a jump landing on the second operand
+    // (its value then depends on the branch taken) is not a comparison input.
+    assert_eq!(prog("age + 1 < 50").inputs(), vec![Input::Var(age)]);
+    assert_eq!(
+        prog("age < time_in_state").inputs(),
+        vec![Input::Var(age), Input::Var(time)]
+    );
+    assert_eq!(
+        prog("(x && age) < 5").inputs(),
+        vec![Input::Var(age)],
+        "{:?}",
+        prog("(x && age) < 5").ops
+    );
 }
