@@ -158,12 +158,50 @@ mod tests {
             assert!((got - want).abs() < 1e-14, "clock {x}: {got} vs {want}");
         }
         // Read with model time as well, the relapse probability under maintenance is a table
-        // over both (61 × 61 entries for the 60-week horizon).
+        // over both (61 × 61 entries for the 60-week horizon): 1 − (1 − p)^(hr^dose), with p
+        // the Weibull's at the clock's value and the dose tapering linearly over phase 2,
+        // wherever the clock can have that value, at most the boundary (it starts at 0 and
+        // gains one a week). The rest are copies of the entry of the largest such value,
+        // never read, and not evaluated.
         let j = variable(&model, "p_relapse_first");
-        assert!(matches!(
-            &prep[1].var_vals[j],
-            Val::ByTracker { n_time, time_stride: 1, .. } if *n_time == n_cycles + 1
-        ));
+        for (si, p) in prep.iter().enumerate() {
+            let param = |name: &str| super::tests::param(&model, p, name);
+            let Val::ByTracker {
+                n_time,
+                time_stride: 1,
+                v,
+                ..
+            } = &p.var_vals[j]
+            else {
+                panic!("p_relapse_first is not a table over the clock and model time");
+            };
+            assert_eq!(*n_time, n_cycles + 1);
+            let (end, weeks) = (param("n_followup_end_week"), param("n_maintenance_weeks"));
+            assert_eq!(param("maintenance_taper"), 1.0);
+            let hr = param("hr_relapse_first");
+            for t in 0..=n_cycles {
+                let week = (t + 1) as f64;
+                let dose = if week <= end {
+                    f64::min(1.0, (end - week + 1.0) / weeks)
+                } else {
+                    0.0
+                };
+                for x in 0..=n_cycles {
+                    let got = v[x * n_time + t];
+                    let want = if x <= t {
+                        let months = x as f64 * dt * 12.0;
+                        let p = 1.0 - s(months + dt * 12.0) / s(months);
+                        1.0 - (1.0 - p).powf(hr.powf(dose))
+                    } else {
+                        v[t * n_time + t]
+                    };
+                    assert!(
+                        (got - want).abs() < 1e-14,
+                        "strategy {si}, clock {x}, boundary {t}: {got} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     /// The friction-cost payoff reads age (below the pension age) and model time (within the

@@ -243,10 +243,9 @@ impl<'m> Val<'m> {
         if n_after > MAX_TABULATED || n_before.checked_mul(from)? > MAX_TABULATED {
             return None;
         }
-        let before = (0..n_before)
-            .flat_map(|x| (0..from).map(move |t| (x, t)))
-            .map(|(x, t)| cx.eval(p, t, 1, Some((k, x as u32))))
-            .collect();
+        let before = over_reach(tracker, n_before, from, |x, t| {
+            cx.eval(p, t, 1, Some((k, x as u32)))
+        });
         let after = (0..n_after)
             .map(|x| cx.eval(p, from, 1, Some((k, x as u32))))
             .collect();
@@ -275,10 +274,12 @@ impl<'m> Val<'m> {
         if n_values.checked_mul(n_time)? > MAX_TABULATED {
             return None;
         }
-        let v = (0..n_values)
-            .flat_map(|x| (0..n_time).map(move |t| (x, t)))
-            .map(|(x, t)| cx.eval(p, t, 1, Some((k, x as u32))))
-            .collect();
+        let at = |x: usize, t: usize| cx.eval(p, t, 1, Some((k, x as u32)));
+        let v = if d.model_time {
+            over_reach(&cx.model.trackers[k], n_values, n_time, at)
+        } else {
+            (0..n_values).map(|x| at(x, 0)).collect()
+        };
         Some(Val::ByTracker {
             k,
             n_time,
@@ -620,6 +621,33 @@ impl<'a, 'm> TabulateCx<'a, 'm> {
         };
         p.eval(&env)
     }
+}
+
+/// A table over a tracker's values `x < n_values` and boundaries `t < n_time`, entry
+/// `x · n_time + t`: `at(x, t)` where the tracker can have value x at boundary t (it gains at
+/// most one a cycle: `Tracker::n_values(t)`), and elsewhere a copy of the entry of the
+/// largest value it can have there. The kernel and the walks read a tracker's value at a
+/// boundary where it can have it, so the copies are never read; they keep every entry one
+/// the table can give, for the checks of its values (`Val::table_values`), and save
+/// evaluating the program at about half the entries.
+fn over_reach(
+    tracker: &crate::model::Tracker,
+    n_values: usize,
+    n_time: usize,
+    at: impl Fn(usize, usize) -> f64,
+) -> Box<[f64]> {
+    let mut v = vec![0.0; n_values * n_time];
+    for t in 0..n_time {
+        let reach = tracker.n_values(t).min(n_values);
+        for x in 0..n_values {
+            v[x * n_time + t] = if x < reach {
+                at(x, t)
+            } else {
+                v[(reach - 1) * n_time + t]
+            };
+        }
+    }
+    v.into()
 }
 
 /// Whether prepared variable `k` holds its value until a boundary: `Some(None)` for a
