@@ -148,10 +148,31 @@ impl<'m> Val<'m> {
                 .or_else(|| Val::tracker_from(p, d, cx))
                 .unwrap_or_else(|| Val::known_from(Val::dynamic(p), p, d, cx));
         }
+        // Where a table's value is one number for everyone from some time on (a course's
+        // costs after its last week, a dose after the follow-up), the entries from there on
+        // are that number, not evaluated: over a lifetime horizon most of them.
+        let or_tail = |tail: Option<(usize, f64)>, i: usize, eval: &dyn Fn() -> f64| match tail {
+            Some((from, x)) if i >= from => x,
+            _ => eval(),
+        };
         match (d.model_time, d.state_time) {
             (false, false) => Val::Const(cx.eval(p, 0, 1, None)),
-            (true, false) => Val::ByModelTime((0..n).map(|t| cx.eval(p, t, 1, None)).collect()),
-            (false, true) => Val::ByStateTime((1..=n).map(|st| cx.eval(p, 0, st, None)).collect()),
+            (true, false) => {
+                let tail = known_from_boundary(p, cx);
+                Val::ByModelTime(
+                    (0..n)
+                        .map(|t| or_tail(tail, t, &|| cx.eval(p, t, 1, None)))
+                        .collect(),
+                )
+            }
+            (false, true) => {
+                let tail = state_time_tail(p, cx);
+                Val::ByStateTime(
+                    (1..=n)
+                        .map(|st| or_tail(tail, st, &|| cx.eval(p, 0, st, None)))
+                        .collect(),
+                )
+            }
             (true, true) if n * n <= MAX_TABULATED => Val::ByBoth(
                 (0..n)
                     .flat_map(|t| (1..=n).map(move |st| (t, st)))
@@ -197,16 +218,8 @@ impl<'m> Val<'m> {
     /// and for time in state from some value on, found by bisection as in `known_from`.
     fn known_by_state_time(val: Val<'m>, p: &Program, cx: &TabulateCx) -> Val<'m> {
         let n = cx.model.settings.n_cycles + 1;
-        let at = |lo: usize, hi: f64| {
-            p.bounds(&FromBoundary {
-                model: cx.model,
-                params: cx.params,
-                t: 0,
-                state_time: Some((lo, hi)),
-            })
-            .as_point()
-        };
-        let tail = first_known(1, n, |s| at(s, f64::INFINITY));
+        let at = |lo: usize, hi: f64| state_time_bounds(p, cx, lo, hi);
+        let tail = state_time_tail(p, cx);
         let m = tail.map_or(n, |(s, _)| s - 1).min(MAX_KNOWN_STATE_TIME);
         let known: Box<[Option<f64>]> = (1..=m).map(|st| at(st, st as f64)).collect();
         if tail.is_none() && known.iter().all(Option::is_none) {
@@ -594,7 +607,13 @@ impl<'a, 'm> TabulateCx<'a, 'm> {
     }
 
     /// The program at boundary `t` and `state_time`, with tracker `k` at a value.
-    fn eval(&self, p: &Program, t: usize, state_time: usize, tracker: Option<(usize, u32)>) -> f64 {
+    pub(super) fn eval(
+        &self,
+        p: &Program,
+        t: usize,
+        state_time: usize,
+        tracker: Option<(usize, u32)>,
+    ) -> f64 {
         let mut vars = self.scratch.vars.borrow_mut();
         let mut tracks = self.tracks.borrow_mut();
         let dt = self.model.settings.cycle_years();
@@ -682,6 +701,25 @@ fn known_from_boundary(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
         })
         .as_point()
     })
+}
+
+/// The interval evaluation of `p` with time in state from `lo` to `hi`, model time from
+/// boundary 0 on and everything individual unknown: its value, when that is one number.
+fn state_time_bounds(p: &Program, cx: &TabulateCx, lo: usize, hi: f64) -> Option<f64> {
+    p.bounds(&FromBoundary {
+        model: cx.model,
+        params: cx.params,
+        t: 0,
+        state_time: Some((lo, hi)),
+    })
+    .as_point()
+}
+
+/// The time in state from which `p` is one value for everyone, and that value (found by
+/// bisection, as `known_from_boundary`).
+fn state_time_tail(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
+    let n = cx.model.settings.n_cycles + 1;
+    first_known(1, n, |s| state_time_bounds(p, cx, s, f64::INFINITY))
 }
 
 /// The smallest `i` in `lo..=last` where `at(i)` is the value `at(last)`, when `at` knows
