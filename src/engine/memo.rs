@@ -3,7 +3,10 @@
 //!
 //! The flagship's death probabilities read `age`, which changes every cycle, but only as the
 //! key of a step life table: their inputs are the table's value, which changes once a year of
-//! age, so the rate conversions behind them run once a year instead of once a cycle. A value
+//! age, so the rate conversions behind them run once a year instead of once a cycle. In the
+//! same way the friction-cost productivity loss reads age and model time only in comparisons
+//! (`age < retirement_age && model_time <= n_friction_weeks`): its inputs are whether each
+//! holds, which changes at most at the pension age and the end of the friction period. A value
 //! is reused only when every input has the same bits as when it was computed, for the same
 //! individual and strategy, so it is the value a new evaluation would give.
 
