@@ -260,24 +260,29 @@ strategies:
 /// with `set_time`'s arithmetic: payoffs read it from the memo, and a row that reads it stays
 /// the same between such boundaries and is walked. With `+ 0 * state_time` the same values
 /// are evaluated every cycle: the same values, the same numbers and moves, the same bits. A
-/// population aged 70 (SD 12) over ten years crosses 67, 72 and 74.5 throughout. A value
-/// that also compares time in state is memoised on whether the comparisons hold, and
-/// evaluated again when one of them has turned.
+/// population aged 70 (SD 12) over ten years crosses 67 throughout; one aged exactly 66.5
+/// reaches 67 exactly at month 6 (66.5 + 6 · 1/12), where `age < 67` and `age >= 67` turn
+/// but `age <= 67` and `age > 67` only a month later. A value that also compares time in
+/// state is memoised on whether the comparisons hold, and evaluated again when one of them
+/// has turned.
 #[test]
 fn comparisons_of_age_and_model_time_held_until_they_turn_give_the_same_bits() {
-    let text = |x: &str| {
+    const AGED_66_5: &str = r#"    age: {dist: {type: fixed, mean: 66.5}, source: test}
+    sex: {categorical: {female: 0.6, male: 0.4}, source: test}"#;
+    assert_eq!(66.5 + 6.0 * (1.0 / 12.0), 67.0);
+    let text = |population: &str, x: &str| {
         let rest = format!(
             r#"
 parameters:
   retirement: {{value: 67, source: test}}
 variables:
   p_die: {{expr: "cum_prob_to_cycle(hr_prob(lookup(life_table, age, sex), 1.5), 1)", source: test}}
-  working: {{expr: "if(age < retirement && model_time <= 30.5, 1, 0){x}", source: test}}
-  p_onset: {{expr: "if(age >= 72, 0.06, 0.03){x}", source: test}}
-  p_recover: {{expr: "if(age <= 80, 0.1, 0.05) * if(state_time <= 6, 1.5, 1){x}", source: test}}
+  working: {{expr: "if(age < retirement && model_time <= 30, 1, 0){x}", source: test}}
+  p_onset: {{expr: "if(age >= 67, 0.06, 0.03){x}", source: test}}
+  p_recover: {{expr: "if(age <= 67, 0.1, 0.05) * if(state_time <= 6, 1.5, 1){x}", source: test}}
 states:
   - id: well
-    utility: "0.85 - if(age > 74.5, 0.05, 0){x}"
+    utility: "0.85 - if(age > 67, 0.05, 0){x}"
     costs: {{care: "100 * working + if(model_years >= 4, 5, 0) + if(model_time == 12, 50, 0) + if(model_time != 24, 1, 0){x}"}}
   - {{id: sick, utility: 0.5, costs: {{care: "300 + 200 * if(age < retirement, 1, 0){x}"}}}}
   - {{id: dead, utility: 0, costs: {{}}, absorbing: true, alive: false}}
@@ -290,11 +295,13 @@ transitions:
   - {{from: sick, to: sick, probability: complement}}
 {STRATEGIES}"#,
         );
-        life_table_scenario(120, 13, AGED_70, &rest)
+        life_table_scenario(120, 13, population, &rest)
     };
-    let held = load(&text(""));
-    let every_cycle = load(&text(" + 0 * state_time"));
-    assert_same(&simulate(&held, 2000), &simulate(&every_cycle, 2000), 0.0);
+    for population in [AGED_70, AGED_66_5] {
+        let held = load(&text(population, ""));
+        let every_cycle = load(&text(population, " + 0 * state_time"));
+        assert_same(&simulate(&held, 2000), &simulate(&every_cycle, 2000), 0.0);
+    }
 }
 
 /// Competing risks that change along a stay (a death probability from a life table, held

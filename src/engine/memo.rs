@@ -93,7 +93,7 @@ impl Growth {
             // the arithmetic `set_time` uses. A guess that is far off falls back to t + 1,
             // which only evaluates the value again sooner.
             let guess = ((c - a) / b).ceil();
-            if guess.is_nan() || guess >= 1e15 || b <= 0.0 {
+            if guess.is_nan() || guess >= 1e15_f64.min(usize::MAX as f64 / 2.0) || b <= 0.0 {
                 return usize::MAX;
             }
             let mut u = if guess > (t + 1) as f64 {
@@ -458,6 +458,49 @@ mod tests {
         }
         // Model years at boundary u are u / 12: 4 years are reached at boundary 48.
         assert_eq!(Growth::ModelYears.turns(Cmp::Ge, 4.0, 0, 0.0, MONTH), 48);
+    }
+
+    /// The value compared is the one `set_time` writes, at every boundary.
+    #[test]
+    fn the_values_compared_are_those_set_time_writes() {
+        use crate::model::var;
+        let (slot, age0, dt) = (2, 41.3, 1.0 / 52.0);
+        let mut vars = vec![0.0; var::FIRST_ATTRIBUTE + 3];
+        for u in [0, 1, 7, 52, 1000, 5323] {
+            super::super::prepare::set_time(&mut vars, Some((slot, age0)), u, 1, dt);
+            let at = |g: Growth| g.at(u, age0, dt).to_bits();
+            assert_eq!(at(Growth::ModelTime), vars[var::MODEL_TIME].to_bits());
+            assert_eq!(at(Growth::ModelYears), vars[var::MODEL_YEARS].to_bits());
+            assert_eq!(at(Growth::Age), vars[var::FIRST_ATTRIBUTE + slot].to_bits());
+        }
+    }
+
+    /// For cycles of 1/13 year (four weeks) and ages from 40 to 89.6 in steps of 0.37, the
+    /// boundary found for an ordering is the first where the comparison differs, by brute
+    /// force over the boundaries; for an equality, never later than that.
+    #[test]
+    fn the_boundary_found_is_the_first_where_the_comparison_differs() {
+        let dt = 1.0 / 13.0;
+        for cmp in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq, Cmp::Ne] {
+            for i in 0..135 {
+                let age0 = 40.0 + f64::from(i) * 0.37;
+                for (t, c) in [(0, 67.0), (5, 67.0), (0, 65.0 + 5.0 / 13.0), (100, 80.5)] {
+                    let at = |u: usize| cmp.holds(Growth::Age.at(u, age0, dt), c);
+                    let brute = (t + 1..2000)
+                        .find(|u| at(*u) != at(t))
+                        .unwrap_or(usize::MAX);
+                    let found = Growth::Age.turns(cmp, c, t, age0, dt);
+                    let what = format!("{cmp:?} {c} from age {age0} at boundary {t}");
+                    if matches!(cmp, Cmp::Eq | Cmp::Ne) {
+                        // Where age passes c without equalling it, an equality is evaluated
+                        // again there to no effect: early is safe, late would not be.
+                        assert!(found <= brute, "{what}: {found} after {brute}");
+                    } else {
+                        assert_eq!(found, brute, "{what}");
+                    }
+                }
+            }
+        }
     }
 
     /// A comparison with NaN or infinity, or of a value that does not grow, never turns.

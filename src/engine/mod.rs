@@ -208,8 +208,10 @@ mod tests {
     /// the time from which the program is one number for everyone, where that number is
     /// filled in instead of evaluated (a course's costs after its last week, the dose after
     /// the follow-up): over the lifetime horizon, 5,324 entries each, most of them filled in.
-    /// Each entry is compared with the program evaluated afresh, its variables evaluated
-    /// from their programs instead of read from their tables.
+    /// Each entry of every such table (variables, payoffs, transitions) is compared with the
+    /// program evaluated afresh, its variables evaluated from their programs instead of read
+    /// from their tables; and where the fill starts is checked for the EKO course's admission
+    /// and the maintenance dose.
     #[test]
     fn tables_filled_in_past_their_last_change_hold_each_entrys_own_value() {
         for path in [
@@ -218,31 +220,71 @@ mod tests {
         ] {
             let model = scenario(path);
             let vdeps = prepare::variable_deps(&model);
-            let mut filled = 0;
-            for p in &prepared(&model) {
+            for (p, strategy) in prepared(&model).iter().zip(&model.strategies) {
                 let fresh = val::TabulateCx::new(&model, &p.params, &vdeps);
-                for (j, v) in p.var_vals.iter().enumerate() {
-                    let program = &model.variables[j].program;
+                let mut checked = 0;
+                let mut check = |what: &str, v: &Val, program: &crate::expr::Program| {
                     let (entries, at): (&[f64], &dyn Fn(usize) -> (usize, usize)) = match v {
                         Val::ByModelTime(e) => (e, &|i| (i, 1)),
                         Val::ByStateTime(e) => (e, &|i| (0, i + 1)),
-                        _ => continue,
+                        _ => return,
                     };
-                    let last = entries[entries.len() - 1];
-                    filled += entries.iter().rev().take_while(|x| **x == last).count();
+                    checked += 1;
                     for (i, x) in entries.iter().enumerate() {
                         let (t, st) = at(i);
                         let want = fresh.eval(program, t, st, None);
                         assert_eq!(
                             x.to_bits(),
                             want.to_bits(),
-                            "{path}: {} entry {i}: {x} vs {want}",
-                            model.variables[j].name
+                            "{path}: {what} entry {i}: {x} vs {want}"
                         );
                     }
+                };
+                for (j, v) in p.var_vals.iter().enumerate() {
+                    check(&model.variables[j].name, v, &model.variables[j].program);
                 }
+                for (s, ps) in p.states.iter().enumerate() {
+                    let state = &model.states[s];
+                    for (c, v) in &ps.costs {
+                        let program = state.costs[*c].as_ref().expect("a cost");
+                        check(&format!("{} cost {c}", state.name), v, program);
+                    }
+                    check(
+                        &format!("{} utility", state.name),
+                        &ps.utility,
+                        &state.utility,
+                    );
+                }
+                for (row, transitions) in p.rows.iter().zip(&strategy.rows) {
+                    for (tr, model_tr) in row.transitions.iter().zip(transitions) {
+                        if let (Some(v), crate::model::Probability::Expr(program)) =
+                            (&tr.probability, &model_tr.probability)
+                        {
+                            check(&model_tr.origin, v, program);
+                        }
+                    }
+                }
+                assert!(checked >= 10, "{path}: {checked} tables");
             }
-            assert!(filled > 0, "{path}: no table ends in a run of one value");
+            // Where the fill starts: the EKO course's admission costs nothing after its
+            // first week (`state_time <= n_eko_inpatient_weeks`), from time in state 2 on;
+            // the maintenance dose after a first course is 0 from model week 61, boundary
+            // 60, past the follow-up's last week. (The interval evaluation decides
+            // comparisons, not arithmetic: the ECT course's sessions, `max(0, min(2, 9 − 2 ·
+            // (state_time − 1)))`, are evaluated at every entry.)
+            let p = &prepared(&model)[0];
+            let cx = val::TabulateCx::new(&model, &p.params, &vdeps);
+            let program = |name: &str| &model.variables[variable(&model, name)].program;
+            let weeks = param(&model, p, "n_eko_inpatient_weeks");
+            assert_eq!(
+                val::state_time_tail(program("eko_inpatient"), &cx),
+                Some((weeks as usize + 1, 0.0))
+            );
+            let end = param(&model, p, "n_followup_end_week");
+            assert_eq!(
+                val::known_from_boundary(program("dose_first"), &cx),
+                Some((end as usize, 0.0))
+            );
         }
     }
 

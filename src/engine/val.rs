@@ -691,7 +691,7 @@ pub(super) fn lasting(vals: &[Val], k: usize) -> Option<Option<(usize, usize)>> 
 /// everything individual unknown) gives one value, and that value: the smallest such
 /// boundary, by bisection (knowing more as model time grows). `None` when even the last
 /// boundary leaves the value open.
-fn known_from_boundary(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
+pub(super) fn known_from_boundary(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
     first_known(0, cx.model.settings.n_cycles, |t| {
         p.bounds(&FromBoundary {
             model: cx.model,
@@ -717,7 +717,7 @@ fn state_time_bounds(p: &Program, cx: &TabulateCx, lo: usize, hi: f64) -> Option
 
 /// The time in state from which `p` is one value for everyone, and that value (found by
 /// bisection, as `known_from_boundary`).
-fn state_time_tail(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
+pub(super) fn state_time_tail(p: &Program, cx: &TabulateCx) -> Option<(usize, f64)> {
     let n = cx.model.settings.n_cycles + 1;
     first_known(1, n, |s| state_time_bounds(p, cx, s, f64::INFINITY))
 }
