@@ -386,9 +386,24 @@ transitions:
             );
             life_table_scenario(120, 13, AGED_70, &rest)
         };
-        let walked = simulate(&load(&text("", "0")), 2000);
-        let every_cycle = simulate(&load(&text(" + 0 * state_time", "0 * age")), 2000);
-        eprintln!("{what}");
-        assert_same(&walked, &every_cycle, 0.0);
+        // With the complement last, a walk computes each probability only as far as the one
+        // chosen (`Competing::draw`); listed first, it computes the whole row every cycle.
+        let last = "  - {from: well, to: well, probability: complement}\n";
+        for first in [false, true] {
+            let text = |x: &str, z: &str| {
+                let t = text(x, z);
+                if first {
+                    assert!(t.contains(last));
+                    let t = t.replace(last, "");
+                    t.replace("transitions:\n", &format!("transitions:\n{last}"))
+                } else {
+                    t
+                }
+            };
+            let walked = simulate(&load(&text("", "0")), 2000);
+            let every_cycle = simulate(&load(&text(" + 0 * state_time", "0 * age")), 2000);
+            eprintln!("{what}, complement first: {first}");
+            assert_same(&walked, &every_cycle, 0.0);
+        }
     }
 }

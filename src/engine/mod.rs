@@ -562,6 +562,9 @@ mod tests {
             ] {
                 assert!(row(followup).steady.is_none(), "{followup}");
                 let c = row(followup).competing.as_ref().expect(followup);
+                // Each lists its complement last: a walk stops computing at the transition
+                // chosen (`Competing::draw`).
+                assert!(c.order.is_some(), "{followup}");
                 let dead = state(&model, "dead");
                 assert_eq!(row(followup).transitions[c.first].to, dead, "{followup}");
                 let to: Vec<&str> = c

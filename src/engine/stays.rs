@@ -27,6 +27,9 @@ pub(crate) struct Competing {
     pub complement: usize,
     /// Per tracker: its step per cycle in the state and its largest value.
     pub steps: Box<[(u32, u32)]>,
+    /// When the complement is the row's last transition: every other transition in row
+    /// order, `None` for D and R_j for the others (`Competing::draw`).
+    pub order: Option<Box<[Option<Along>]>>,
 }
 
 /// R_j of competing risks: a constant (or a parameter's value), or a variable
@@ -70,6 +73,42 @@ impl Competing {
     }
 }
 
+impl Competing {
+    /// The transition a uniform number `u` chooses `k` cycles after boundary `t`, where the
+    /// row's complement is its last transition (`order`): the first in row order whose
+    /// running sum of probabilities exceeds u, each probability computed as `probs_at`
+    /// computes it and summed in the same order, and the complement when none does. Its
+    /// value cannot change which transition is chosen, so it is not computed, nor are the
+    /// probabilities after the one chosen.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn draw(
+        order: &[Option<Along>],
+        d: f64,
+        vals: &[Val],
+        t: usize,
+        s: usize,
+        tracks: &[u32],
+        steps: &[(u32, u32)],
+        k: usize,
+        u: f64,
+    ) -> usize {
+        let mut cum = 0.0;
+        for (j, a) in order.iter().enumerate() {
+            let p = match *a {
+                None => d,
+                Some(Along::Const(r)) => (1.0 - d) * r,
+                Some(Along::Var(v)) => (1.0 - d) * vals[v].along(t, s, tracks, steps, k),
+            };
+            cum += p;
+            if u < cum {
+                return j;
+            }
+        }
+        order.len()
+    }
+}
+
 /// Where a stay in state `state` from boundary `t` ends before boundary `limit`: the boundary
 /// whose move leaves and where to, or `None`. It is drawn as the general kernel draws a row,
 /// one uniform number a cycle and the first transition in row order whose running sum
@@ -95,6 +134,16 @@ pub(crate) fn walk_stay(
         if let Some(c) = &row.competing
             && b > t
         {
+            if let Some(order) = &c.order {
+                let u = params::uniform(rng);
+                let d = probs[c.first];
+                let chosen = Competing::draw(order, d, vals, t, s, tracks, &c.steps, b - t, u);
+                let to = row.transitions[chosen].to;
+                if to != state {
+                    return Some((b, to));
+                }
+                continue;
+            }
             c.probs_at(probs, vals, t, s, tracks, b - t);
         }
         let u = params::uniform(rng);
@@ -362,14 +411,28 @@ pub(super) fn competing_row(
         .iter()
         .map(|tr| (tr.advance(0, s, s), tr.max))
         .collect();
+    let complement = row
+        .transitions
+        .iter()
+        .position(|t| t.probability.is_none())?;
+    let n = row.transitions.len();
+    // Every transition but the complement is D's or one of the R_j's.
+    let order = if complement == n - 1 {
+        (0..n - 1)
+            .map(|j| match rest.iter().find(|(i, _)| *i == j) {
+                Some((_, a)) => Some(Some(*a)),
+                None => (j == first).then_some(None),
+            })
+            .collect()
+    } else {
+        None
+    };
     Some(Competing {
         first,
         memos,
         rest: rest.into(),
-        complement: row
-            .transitions
-            .iter()
-            .position(|t| t.probability.is_none())?,
+        complement,
         steps,
+        order,
     })
 }

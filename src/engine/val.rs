@@ -418,7 +418,7 @@ impl<'m> Val<'m> {
     /// For a value that follows a stay (`follows_stay`): its value `j` cycles after boundary
     /// `t`, where time in state is `s` and the trackers read `tracks`, each moving by
     /// `steps[k].0` a cycle in the state up to `steps[k].1` (NaN for any other value).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn along(
         &self,
         t: usize,
