@@ -71,9 +71,7 @@ impl Competing {
         }
         probs[self.complement] = (1.0 - sum).max(0.0);
     }
-}
 
-impl Competing {
     /// The transition a uniform number `u` chooses `k` cycles after boundary `t`, where the
     /// row's complement is its last transition (`order`): the first in row order whose
     /// running sum of probabilities exceeds u, each probability computed as `probs_at`
@@ -83,13 +81,13 @@ impl Competing {
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn draw(
+        &self,
         order: &[Option<Along>],
         d: f64,
         vals: &[Val],
         t: usize,
         s: usize,
         tracks: &[u32],
-        steps: &[(u32, u32)],
         k: usize,
         u: f64,
     ) -> usize {
@@ -98,7 +96,7 @@ impl Competing {
             let p = match *a {
                 None => d,
                 Some(Along::Const(r)) => (1.0 - d) * r,
-                Some(Along::Var(v)) => (1.0 - d) * vals[v].along(t, s, tracks, steps, k),
+                Some(Along::Var(v)) => (1.0 - d) * vals[v].along(t, s, tracks, &self.steps, k),
             };
             cum += p;
             if u < cum {
@@ -137,7 +135,7 @@ pub(crate) fn walk_stay(
             if let Some(order) = &c.order {
                 let u = params::uniform(rng);
                 let d = probs[c.first];
-                let chosen = Competing::draw(order, d, vals, t, s, tracks, &c.steps, b - t, u);
+                let chosen = c.draw(order, d, vals, t, s, tracks, b - t, u);
                 let to = row.transitions[chosen].to;
                 if to != state {
                     return Some((b, to));
