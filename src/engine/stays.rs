@@ -3,7 +3,7 @@
 //! of it (`steady_row`) or competing risks whose probabilities follow the stay
 //! (`Competing`), with the numbers and moves of evaluating it every cycle (`walk_stay`).
 
-use crate::expr::Factor;
+use crate::expr::Key;
 use crate::model::Model;
 use crate::params::{self, ROW_TOLERANCE};
 
@@ -385,9 +385,9 @@ pub(super) fn competing_row(
             return None;
         }
         let (along, values) = match r {
-            Factor::Const(c) => (Along::Const(c), vec![c]),
-            Factor::Param(i) => (Along::Const(params[i]), vec![params[i]]),
-            Factor::Var(v) => {
+            Key::Const(c) => (Along::Const(c), vec![c]),
+            Key::Param(i) => (Along::Const(params[i]), vec![params[i]]),
+            Key::Var(v) => {
                 let k = v.checked_sub(first_var)?;
                 if !vals[k].follows_stay() {
                     return None;

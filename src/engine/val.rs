@@ -148,9 +148,9 @@ impl<'m> Val<'m> {
                 .or_else(|| Val::tracker_from(p, d, cx))
                 .unwrap_or_else(|| Val::known_from(Val::dynamic(p), p, d, cx));
         }
-        // Where a table's value is one number for everyone from some time on (a course's
-        // costs after its last week, a dose after the follow-up), the entries from there on
-        // are that number, not evaluated: over a lifetime horizon most of them.
+        // Where a table's value is one number for everyone from some time on (the EKO
+        // course's admission after its first week, a dose after the follow-up), the entries
+        // from there on are that number, not evaluated: over a lifetime horizon most of them.
         let or_tail = |tail: Option<(usize, f64)>, i: usize, eval: &dyn Fn() -> f64| match tail {
             Some((from, x)) if i >= from => x,
             _ => eval(),

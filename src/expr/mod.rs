@@ -77,7 +77,7 @@ mod tests;
 pub use bounds::{Range, Ranges};
 pub use compile::compile;
 pub use error::ExprError;
-pub use program::{Cmp, Factor, Input, Key, Program};
+pub use program::{Cmp, Input, Key, Program};
 pub use uses::probability_names;
 
 /// Maximum number of values that may be pending on the evaluation stack at once.

@@ -15,7 +15,9 @@ pub struct Program {
     pub(super) depth: usize,
 }
 
-/// A key of a table lookup that `Program::inputs` groups with its lookup.
+/// An operand pushed straight from a variable, a parameter or a constant: a key of a table
+/// lookup or the other side of a comparison that `Program::inputs` groups, or the second
+/// factor of `(1 - d) * r` (`Program::survivors_times`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Key {
     Var(usize),
@@ -23,12 +25,16 @@ pub enum Key {
     Const(f64),
 }
 
-/// The second factor of `(1 - d) * r` (`Program::survivors_times`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Factor {
-    Const(f64),
-    Param(usize),
-    Var(usize),
+impl Key {
+    /// The operand an instruction pushes, when it pushes one straight.
+    fn of(op: &Op) -> Option<Key> {
+        match *op {
+            Op::Var(v) => Some(Key::Var(v)),
+            Op::Param(p) => Some(Key::Param(p)),
+            Op::Const(c) => Some(Key::Const(c)),
+            _ => None,
+        }
+    }
 }
 
 /// A comparison, with the variable on the left (`Input::Compare`).
@@ -143,7 +149,7 @@ impl Program {
     /// variable or a constant: the variable `d` and the factor `r`. A transition written so is
     /// taken only by those who do not take the one whose probability is `d` (competing risks:
     /// the death probability, then the rest among survivors).
-    pub fn survivors_times(&self) -> Option<(usize, Factor)> {
+    pub fn survivors_times(&self) -> Option<(usize, Key)> {
         match self.ops.as_slice() {
             [
                 Op::Const(one),
@@ -151,15 +157,7 @@ impl Program {
                 Op::Binary(Bin::Sub),
                 r,
                 Op::Binary(Bin::Mul),
-            ] if *one == 1.0 => {
-                let r = match *r {
-                    Op::Const(c) => Factor::Const(c),
-                    Op::Param(i) => Factor::Param(i),
-                    Op::Var(v) => Factor::Var(v),
-                    _ => return None,
-                };
-                Some((*d, r))
-            }
+            ] if *one == 1.0 => Some((*d, Key::of(r)?)),
             _ => None,
         }
     }
@@ -219,15 +217,7 @@ impl Program {
             let Some(first) = i.checked_sub(argc) else {
                 continue;
             };
-            let keys: Option<Vec<Key>> = ops[first..i]
-                .iter()
-                .map(|o| match *o {
-                    Op::Var(v) => Some(Key::Var(v)),
-                    Op::Param(p) => Some(Key::Param(p)),
-                    Op::Const(c) => Some(Key::Const(c)),
-                    _ => None,
-                })
-                .collect();
+            let keys: Option<Vec<Key>> = ops[first..i].iter().map(Key::of).collect();
             if let Some(keys) = keys
                 && !landing[first + 1..=i].contains(&true)
             {
@@ -238,11 +228,7 @@ impl Program {
         for i in 2..ops.len() {
             let Op::Binary(b) = ops[i] else { continue };
             let Some(cmp) = Cmp::of(b) else { continue };
-            let key = |o: &Op| match *o {
-                Op::Param(p) => Some(Key::Param(p)),
-                Op::Const(c) => Some(Key::Const(c)),
-                _ => None,
-            };
+            let key = |o: &Op| Key::of(o).filter(|k| !matches!(k, Key::Var(_)));
             let compare = match (&ops[i - 2], &ops[i - 1]) {
                 (Op::Var(v), o) => key(o).map(|other| (*v, cmp, other)),
                 (o, Op::Var(v)) => key(o).map(|other| (*v, cmp.swapped(), other)),
