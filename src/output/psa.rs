@@ -120,8 +120,16 @@ pub fn write_psa_analysis(
         for (w, e) in an.grid.iter().zip(&pa.evpi) {
             let _ = writeln!(evpi_csv, "{persp},{w},{e},{}", e * an.population_factor);
         }
-        figures::psa_figures(dir, data, p, an, a)?;
     }
+    // Each perspective's figures are drawn on a core of their own: rasterising them is most of
+    // the time a large analysis spends after its simulation. The first error in perspective
+    // order is the one reported, whatever the order they finish in.
+    use rayon::prelude::*;
+    let drawn: Vec<Result<(), OutputError>> = (0..data.perspectives.len())
+        .into_par_iter()
+        .map(|p| figures::psa_figures(dir, data, p, an, a))
+        .collect();
+    drawn.into_iter().collect::<Result<(), _>>()?;
     write_file(&dir.join("psa_summary.csv"), &summary)?;
     write_file(&dir.join("ceac.csv"), &ceac_csv)?;
     write_file(&dir.join("evpi.csv"), &evpi_csv)
