@@ -6,11 +6,15 @@
 //! age, so the rate conversions behind them run once a year instead of once a cycle. In the
 //! same way the friction-cost productivity loss reads age and model time only in comparisons
 //! (`age < retirement_age && model_time <= n_friction_weeks`): its inputs are whether each
-//! holds, which changes at most at the pension age and the end of the friction period. A value
+//! holds, which changes at most at the pension age and the end of the friction period. Where
+//! the one input is a lookup, the value at each row of the table is kept for the parameter set
+//! once an individual has read that row (`ByRow`), so the next individual to reach the row
+//! reads it instead of evaluating the program again. A value
 //! is reused only when every input has the same bits as when it was computed, for the same
 //! individual and strategy, so it is the value a new evaluation would give.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::expr::{Cmp, Env, Input, Key, Program};
 use crate::model::{Model, var};
@@ -46,6 +50,38 @@ pub(crate) struct MemoPlan<'m> {
     /// from which they are one value for everyone (`Val::KnownFrom`; `usize::MAX` for none),
     /// whose own boundaries bound its own.
     lasting_vars: Box<[(usize, usize)]>,
+    /// When the one input is a table lookup: the value at each row of the table
+    /// (`Table::row_values`), for the parameter set the plan belongs to.
+    by_row: Option<ByRow>,
+}
+
+/// A program's value at each row of the one table lookup it depends on, filled in as
+/// individuals first read each row: a parameter set evaluates it once a row, not once an
+/// individual and year of age. The program depends on nothing else that differs between
+/// individuals or boundaries (`Program::inputs`), so the value at a row is the value of any
+/// evaluation that reads that row; threads that fill the same row store the same bits.
+#[derive(Debug)]
+struct ByRow {
+    table: usize,
+    /// The value's bits, `UNSET` where no one has read the row yet.
+    values: Box<[AtomicU64]>,
+}
+
+/// A NaN with every bit set: no arithmetic makes it from the values a scenario can hold, and
+/// a program that did would only be evaluated each time.
+const UNSET: u64 = u64::MAX;
+
+impl Clone for ByRow {
+    fn clone(&self) -> Self {
+        ByRow {
+            table: self.table,
+            values: self
+                .values
+                .iter()
+                .map(|v| AtomicU64::new(v.load(Ordering::Relaxed)))
+                .collect(),
+        }
+    }
 }
 
 /// How a variable that only grows with the boundary is computed at boundary u, as `set_time`
@@ -166,6 +202,16 @@ impl<'m> MemoPlan<'m> {
                 Key::Param(_) | Key::Const(_) => true,
             }),
         });
+        let by_row = match inputs.as_slice() {
+            [Input::Lookup { table, .. }] => Some(ByRow {
+                table: *table,
+                values: model.tables[*table]
+                    .row_values()
+                    .map(|_| AtomicU64::new(UNSET))
+                    .collect(),
+            }),
+            _ => None,
+        };
         fits.then(|| MemoPlan {
             program,
             id,
@@ -173,6 +219,7 @@ impl<'m> MemoPlan<'m> {
             lasting,
             age,
             lasting_vars: lasting_vars.into(),
+            by_row,
         })
     }
 
@@ -271,6 +318,32 @@ impl<'m> MemoPlan<'m> {
         until
     }
 
+    /// A new evaluation of the program: the value at the row of its one lookup where that row
+    /// has been read before.
+    #[inline]
+    fn evaluate(&self, env: &IndEnv) -> f64 {
+        let Some(by_row) = &self.by_row else {
+            return self.program.eval(env);
+        };
+        let Some(Input::Lookup { keys, .. }) = self.inputs.first() else {
+            return self.program.eval(env);
+        };
+        let args = Self::args(keys, env);
+        let Some(cell) = env.tables[by_row.table]
+            .lookup_row(&args[..keys.len()])
+            .and_then(|r| by_row.values.get(r))
+        else {
+            return self.program.eval(env);
+        };
+        let bits = cell.load(Ordering::Relaxed);
+        if bits != UNSET {
+            return f64::from_bits(bits);
+        }
+        let x = self.program.eval(env);
+        cell.store(x.to_bits(), Ordering::Relaxed);
+        x
+    }
+
     /// The variable's value: the memo when every input is unchanged, else a new evaluation.
     #[inline]
     pub(super) fn get(&self, env: &IndEnv) -> f64 {
@@ -280,7 +353,7 @@ impl<'m> MemoPlan<'m> {
             if memo.held(self.id, env.t).is_some() {
                 return memo.values[self.id].get();
             }
-            let x = self.program.eval(env);
+            let x = self.evaluate(env);
             memo.lasting[self.id].set((env.t, self.lasting_until(env)));
             memo.values[self.id].set(x);
             memo.valid.set(memo.valid.get() | bit);
@@ -315,7 +388,7 @@ impl<'m> MemoPlan<'m> {
         if hit {
             return memo.values[self.id].get();
         }
-        let x = self.program.eval(env);
+        let x = self.evaluate(env);
         memo.values[self.id].set(x);
         memo.valid.set(memo.valid.get() | bit);
         x

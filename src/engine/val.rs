@@ -301,8 +301,21 @@ impl<'m> Val<'m> {
         })
     }
 
-    #[inline]
+    /// The value for an individual at its boundary. The table reads most payoffs are, and
+    /// constants, are read where they are asked for; the rest is a call.
+    #[inline(always)]
     pub(crate) fn get(&self, env: &IndEnv) -> f64 {
+        match self {
+            Val::Const(x) => *x,
+            Val::ByModelTime(v) => v[env.t],
+            Val::ByStateTime(v) => v[env.state_time - 1],
+            _ => self.get_other(env),
+        }
+    }
+
+    /// `get` for the variants it does not read inline.
+    #[inline(never)]
+    fn get_other(&self, env: &IndEnv) -> f64 {
         match self {
             Val::Const(x) => *x,
             Val::ByModelTime(v) => v[env.t],

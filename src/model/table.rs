@@ -289,25 +289,64 @@ impl Table {
     /// infinity when out-of-range arguments are clamped); a linear one's, one without a
     /// numeric key, and a missing value's, is empty, so a caller that reuses the value within the span is exact.
     pub fn lookup_span(&self, args: &[f64]) -> (f64, f64, f64) {
+        let f = self.locate(args);
+        (f.value, f.lo, f.hi)
+    }
+
+    /// The row whose value `lookup` gives at `args`, numbered as `row_values` lists them,
+    /// when it gives a row's value as it is (not interpolated between rows, not NaN).
+    pub fn lookup_row(&self, args: &[f64]) -> Option<usize> {
+        self.locate(args).row
+    }
+
+    /// Every row's value, groups of categorical levels one after another: what `lookup`
+    /// gives where `lookup_row` gives the row's number.
+    pub fn row_values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.groups.iter().flat_map(|g| g.values.iter().copied())
+    }
+
+    /// `lookup_span` with the number of the row read (`lookup_row`).
+    fn locate(&self, args: &[f64]) -> Found {
         const NONE: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
-        let at = |x: f64, (lo, hi): (f64, f64)| (x, lo, hi);
+        let missing = Found {
+            value: f64::NAN,
+            lo: NONE.0,
+            hi: NONE.1,
+            row: None,
+        };
         let (x, codes) = if self.numeric_key.is_some() {
             match args.split_first() {
                 Some((x, rest)) => (*x, rest),
-                None => return at(f64::NAN, NONE),
+                None => return missing,
             }
         } else {
             (0.0, args)
         };
-        let Some(group) = self.groups.iter().find(|g| g.codes == codes) else {
-            return at(f64::NAN, NONE);
+        let mut first_row = 0;
+        let mut found = None;
+        for g in &self.groups {
+            if g.codes == codes {
+                found = Some(g);
+                break;
+            }
+            first_row += g.values.len();
+        }
+        let Some(group) = found else {
+            return missing;
+        };
+        // Row i of the group, valid over `(lo, hi)`.
+        let at = |i: usize, (lo, hi): (f64, f64)| Found {
+            value: group.values[i],
+            lo,
+            hi,
+            row: Some(first_row + i),
         };
         if self.numeric_key.is_none() {
             // No numeric key: the first argument is a level, so no span is given.
-            return at(group.values[0], NONE);
+            return at(0, NONE);
         }
         if x.is_nan() {
-            return at(f64::NAN, NONE);
+            return missing;
         }
         let keys = &group.keys;
         let last = keys.len() - 1;
@@ -315,32 +354,40 @@ impl Table {
         let span = |lo: f64, hi: f64| if step { (lo, hi) } else { NONE };
         if x < keys[0] || x > keys[last] {
             return match self.out_of_range {
-                OutOfRange::Error => at(f64::NAN, NONE),
-                OutOfRange::Clamp if x < keys[0] => {
-                    at(group.values[0], span(f64::NEG_INFINITY, keys[0]))
-                }
-                OutOfRange::Clamp => at(group.values[last], span(keys[last], f64::INFINITY)),
+                OutOfRange::Error => missing,
+                OutOfRange::Clamp if x < keys[0] => at(0, span(f64::NEG_INFINITY, keys[0])),
+                OutOfRange::Clamp => at(last, span(keys[last], f64::INFINITY)),
             };
         }
         // Index of the last key <= x.
         let i = keys.partition_point(|k| *k <= x) - 1;
         match self.interpolation {
             Interpolation::Step if i == last => match self.out_of_range {
-                OutOfRange::Clamp => at(group.values[i], (keys[last], f64::INFINITY)),
+                OutOfRange::Clamp => at(i, (keys[last], f64::INFINITY)),
                 // Only the last key itself reads the last row: no span worth keeping.
-                OutOfRange::Error => at(group.values[i], NONE),
+                OutOfRange::Error => at(i, NONE),
             },
-            Interpolation::Step => at(group.values[i], (keys[i], keys[i + 1])),
-            Interpolation::Linear if i == last => at(group.values[last], NONE),
+            Interpolation::Step => at(i, (keys[i], keys[i + 1])),
+            Interpolation::Linear if i == last => at(last, NONE),
             Interpolation::Linear => {
                 let w = (x - keys[i]) / (keys[i + 1] - keys[i]);
-                at(
-                    group.values[i] + w * (group.values[i + 1] - group.values[i]),
-                    NONE,
-                )
+                Found {
+                    value: group.values[i] + w * (group.values[i + 1] - group.values[i]),
+                    lo: NONE.0,
+                    hi: NONE.1,
+                    row: None,
+                }
             }
         }
     }
+}
+
+/// What `Table::locate` finds: the value, the span over which it holds, and the row read.
+struct Found {
+    value: f64,
+    lo: f64,
+    hi: f64,
+    row: Option<usize>,
 }
 
 #[cfg(test)]
@@ -406,6 +453,16 @@ mod tests {
             // under `error`, which only that key reads).
             if !linear && !v.is_nan() && (clamp || (x != 41.0 && x != 55.0)) {
                 proptest::prop_assert!(lo <= x && x < hi, "{x} outside [{lo}, {hi})");
+            }
+            // The row a lookup reads holds its value, in its own group (male rows first, as
+            // the file lists them); a step table always names it, an interpolated value never.
+            match t.lookup_row(&[x, code]) {
+                Some(r) => {
+                    let row = t.row_values().nth(r).map(f64::to_bits);
+                    proptest::prop_assert_eq!(row, Some(v.to_bits()));
+                    proptest::prop_assert_eq!(r >= 4, sex == 1);
+                }
+                None => proptest::prop_assert!(v.is_nan() || linear),
             }
         }
     }
