@@ -71,6 +71,21 @@ struct ByRow {
 /// a program that did would only be evaluated each time.
 const UNSET: u64 = u64::MAX;
 
+impl ByRow {
+    /// Cells for a program whose one input is a lookup of a table that gives its rows' values
+    /// as they are (a step table, or one without a numeric key: `Table::gives_rows`).
+    fn of(model: &Model, inputs: &[Input]) -> Option<ByRow> {
+        let [Input::Lookup { table, .. }] = inputs else {
+            return None;
+        };
+        let t = &model.tables[*table];
+        t.gives_rows().then(|| ByRow {
+            table: *table,
+            values: t.row_values().map(|_| AtomicU64::new(UNSET)).collect(),
+        })
+    }
+}
+
 impl Clone for ByRow {
     fn clone(&self) -> Self {
         ByRow {
@@ -202,24 +217,14 @@ impl<'m> MemoPlan<'m> {
                 Key::Param(_) | Key::Const(_) => true,
             }),
         });
-        let by_row = match inputs.as_slice() {
-            [Input::Lookup { table, .. }] => Some(ByRow {
-                table: *table,
-                values: model.tables[*table]
-                    .row_values()
-                    .map(|_| AtomicU64::new(UNSET))
-                    .collect(),
-            }),
-            _ => None,
-        };
         fits.then(|| MemoPlan {
             program,
             id,
+            by_row: ByRow::of(model, &inputs),
             inputs: inputs.into(),
             lasting,
             age,
             lasting_vars: lasting_vars.into(),
-            by_row,
         })
     }
 

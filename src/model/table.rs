@@ -293,10 +293,18 @@ impl Table {
         (f.value, f.lo, f.hi)
     }
 
-    /// The row whose value `lookup` gives at `args`, numbered as `row_values` lists them,
-    /// when it gives a row's value as it is (not interpolated between rows, not NaN).
+    /// The row whose value `lookup` gives at `args`, numbered as `row_values` lists them: only
+    /// where it gives a row's value as it is, never for a value interpolated between rows or
+    /// NaN (and not at an inner key of a linear table, where the value is the row's).
+    /// Wherever a step table's `lookup` is not NaN, it names the row.
     pub fn lookup_row(&self, args: &[f64]) -> Option<usize> {
         self.locate(args).row
+    }
+
+    /// Whether every `lookup` that is not NaN reads one row's value as it is (`lookup_row`
+    /// names it): a step table, or one without a numeric key.
+    pub fn gives_rows(&self) -> bool {
+        self.numeric_key.is_none() || self.interpolation == Interpolation::Step
     }
 
     /// Every row's value, groups of categorical levels one after another: what `lookup`
@@ -432,7 +440,10 @@ mod tests {
         /// interpolation and out-of-range policy (the memo of `engine::memo` relies on it).
         #[test]
         fn a_lookup_holds_over_its_span(
-            x in -5.0f64..60.0,
+            x in proptest::prop_oneof![
+                -5.0f64..60.0,
+                proptest::sample::select(vec![0.0, 18.0, 40.0, 41.0, 55.0]),
+            ],
             y in -5.0f64..60.0,
             sex in 0u8..3,
             linear: bool,
@@ -464,7 +475,37 @@ mod tests {
                 }
                 None => proptest::prop_assert!(v.is_nan() || linear),
             }
+            if t.gives_rows() && !v.is_nan() {
+                proptest::prop_assert!(t.lookup_row(&[x, code]).is_some());
+            }
         }
+    }
+
+    #[test]
+    fn a_table_without_a_numeric_key_names_its_rows() {
+        let mut levels: Vec<String> = Vec::new();
+        let cats = vec!["sex".to_string()];
+        let spec = TableSpec {
+            name: "t",
+            numeric_key: None,
+            categorical_keys: &cats,
+            value: "qx",
+            interpolation: Interpolation::Linear,
+            out_of_range: OutOfRange::Error,
+            filters: &[],
+        };
+        let t = parse("sex,qx\nmale,0.25\nfemale,0.5\n", &spec, &mut |s| {
+            levels.iter().position(|l| l == s).unwrap_or_else(|| {
+                levels.push(s.to_string());
+                levels.len() - 1
+            })
+        })
+        .unwrap();
+        assert!(t.gives_rows());
+        assert_eq!(t.row_values().collect::<Vec<_>>(), [0.25, 0.5]);
+        assert_eq!((t.lookup(&[1.0]), t.lookup_row(&[1.0])), (0.5, Some(1)));
+        assert_eq!((t.lookup(&[0.0]), t.lookup_row(&[0.0])), (0.25, Some(0)));
+        assert!(t.lookup(&[2.0]).is_nan() && t.lookup_row(&[2.0]).is_none());
     }
 
     #[test]
