@@ -6,13 +6,16 @@
 //! criterion reports "thrpt" in elements/s, where one element is one patient-cycle. At the
 //! end the bench prints each workload's throughput as a ratio to the kernel's, read back
 //! from criterion's estimates of this run: absolute speeds differ from machine to machine
-//! and day to day, ratios measured in one run much less (`docs/performance.md`).
+//! and day to day, ratios measured in one run much less (`docs/performance.md`). It then
+//! measures the ratios again in pairs, each workload timed between two timings of the
+//! kernel (`print_paired_ratios`), which a machine whose speed drifts during the run moves
+//! less.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
+use criterion::{Criterion, Throughput};
 use rayon::prelude::*;
 use trdsim::engine::{self, SimSpec};
 use trdsim::model::Model;
@@ -158,34 +161,46 @@ fn spec(model: &Model, n: usize) -> SimSpec {
     }
 }
 
+/// One bench: its name, patient-cycles per iteration, and one iteration.
+struct Workload {
+    name: &'static str,
+    elements: u64,
+    run: Box<dyn Fn()>,
+}
+
 /// A base case of `n` individuals; one element per individual, cycle and strategy.
-fn bench_base_case(g: &mut BenchmarkGroup<WallTime>, name: &str, path: &str, n: usize) {
+fn base_case(name: &'static str, path: &str, n: usize) -> Workload {
     let model = load(path);
     let base = params::point_values(&model);
     let spec = spec(&model, n);
-    let cycles = (n * model.settings.n_cycles * model.strategies.len()) as u64;
-    g.throughput(Throughput::Elements(cycles));
-    g.bench_function(name, |b| {
-        b.iter(|| engine::simulate(&model, &base, &spec, &|_| {}).expect("runs"))
-    });
+    let elements = (n * model.settings.n_cycles * model.strategies.len()) as u64;
+    Workload {
+        name,
+        elements,
+        run: Box::new(move || {
+            black_box(engine::simulate(&model, &base, &spec, &|_| {}).expect("runs"));
+        }),
+    }
 }
 
 /// A PSA of `draws` draws of `n` individuals.
-fn bench_psa(g: &mut BenchmarkGroup<WallTime>, name: &str, path: &str, draws: u64, n: usize) {
+fn psa(name: &'static str, path: &str, draws: u64, n: usize) -> Workload {
     let model = load(path);
-    let cycles = draws * (n * model.settings.n_cycles * model.strategies.len()) as u64;
-    g.throughput(Throughput::Elements(cycles));
-    g.bench_function(name, |b| {
-        b.iter(|| {
-            engine::simulate_draws(&model, 1, draws, n, model.settings.seed, &|_| {}).expect("runs")
-        })
-    });
+    let elements = draws * (n * model.settings.n_cycles * model.strategies.len()) as u64;
+    Workload {
+        name,
+        elements,
+        run: Box::new(move || {
+            let seed = model.settings.seed;
+            black_box(engine::simulate_draws(&model, 1, draws, n, seed, &|_| {}).expect("runs"));
+        }),
+    }
 }
 
 /// A lifetime base case: the horizon lasts until everyone has died, so one element is a
 /// cycle actually lived (the trace's occupancy of the living states before the last
 /// boundary, counted in a first run), not a cycle of the whole horizon.
-fn bench_lifetime(g: &mut BenchmarkGroup<WallTime>, name: &str, path: &str, n: usize) {
+fn lifetime(name: &'static str, path: &str, n: usize) -> Workload {
     let model = load(path);
     let base = params::point_values(&model);
     let spec = spec(&model, n);
@@ -202,33 +217,54 @@ fn bench_lifetime(g: &mut BenchmarkGroup<WallTime>, name: &str, path: &str, n: u
                 .sum::<f64>()
         })
         .sum();
-    g.throughput(Throughput::Elements((lived * n as f64).round() as u64));
-    g.bench_function(name, |b| {
-        b.iter(|| engine::simulate(&model, &base, &spec, &|_| {}).expect("runs"))
-    });
+    Workload {
+        name,
+        elements: (lived * n as f64).round() as u64,
+        run: Box::new(move || {
+            black_box(engine::simulate(&model, &base, &spec, &|_| {}).expect("runs"));
+        }),
+    }
 }
 
-fn throughput(c: &mut Criterion) {
-    let mut g = c.benchmark_group(GROUP);
-    g.sample_size(10);
+/// The kernel and every workload, the kernel first.
+fn workloads() -> Vec<Workload> {
     let m = kernel_model();
-    let cycles = (KERNEL_INDIVIDUALS * KERNEL_CYCLES * 2) as u64;
-    g.throughput(Throughput::Elements(cycles));
-    g.bench_function(KERNEL, |b| {
-        b.iter(|| kernel(&m, black_box(KERNEL_INDIVIDUALS), black_box(42)))
-    });
+    let kernel = Workload {
+        name: KERNEL,
+        elements: (KERNEL_INDIVIDUALS * KERNEL_CYCLES * 2) as u64,
+        run: Box::new(move || {
+            black_box(kernel(&m, black_box(KERNEL_INDIVIDUALS), black_box(42)));
+        }),
+    };
     let five = "benches/data/five-state-weekly.yaml";
     let flagship = "scenarios/eko-vs-ect.yaml";
-    bench_base_case(&mut g, "five-state-weekly", five, 10_000);
-    bench_psa(&mut g, "five-state-weekly-psa", five, 10, 10_000);
-    bench_base_case(&mut g, "eko-vs-ect", flagship, 10_000);
-    bench_psa(&mut g, "eko-vs-ect-psa", flagship, 10, 1_000);
-    let lifetime = "scenarios/analyses/lifetime.yaml";
-    bench_lifetime(&mut g, "eko-vs-ect-lifetime", lifetime, 1_000);
-    let three = "scenarios/examples/three-state.yaml";
-    bench_base_case(&mut g, "three-state", three, 10_000);
-    let relapse = "scenarios/examples/relapse-life-table.yaml";
-    bench_base_case(&mut g, "relapse-life-table", relapse, 10_000);
+    vec![
+        kernel,
+        base_case("five-state-weekly", five, 10_000),
+        psa("five-state-weekly-psa", five, 10, 10_000),
+        base_case("eko-vs-ect", flagship, 10_000),
+        psa("eko-vs-ect-psa", flagship, 10, 1_000),
+        lifetime(
+            "eko-vs-ect-lifetime",
+            "scenarios/analyses/lifetime.yaml",
+            1_000,
+        ),
+        base_case("three-state", "scenarios/examples/three-state.yaml", 10_000),
+        base_case(
+            "relapse-life-table",
+            "scenarios/examples/relapse-life-table.yaml",
+            10_000,
+        ),
+    ]
+}
+
+fn throughput(c: &mut Criterion, workloads: &[Workload]) {
+    let mut g = c.benchmark_group(GROUP);
+    g.sample_size(10);
+    for w in workloads {
+        g.throughput(Throughput::Elements(w.elements));
+        g.bench_function(w.name, |b| b.iter(|| (w.run)()));
+    }
     g.finish();
 }
 
@@ -282,10 +318,62 @@ fn print_ratios(since: SystemTime) {
     }
 }
 
+/// Rounds of the paired measurement.
+const ROUNDS: usize = 7;
+/// Each timing repeats its workload until at least this long has passed.
+const MIN_TIMING: Duration = Duration::from_millis(100);
+
+/// Seconds per iteration of `w`, over as many iterations as fill `MIN_TIMING`.
+fn seconds_per_iteration(w: &Workload) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while n == 0 || start.elapsed() < MIN_TIMING {
+        (w.run)();
+        n += 1;
+    }
+    start.elapsed().as_secs_f64() / f64::from(n)
+}
+
+/// Each workload's throughput as a ratio to the kernel's, measured in pairs: in each of
+/// `ROUNDS` rounds every workload is timed between two timings of the kernel, and its ratio
+/// is to their mean, so a machine whose speed drifts over the minutes of a criterion run
+/// (by a fifth between two runs on 2026-12-02) moves both sides of a ratio alike. Prints
+/// the median ratio of the rounds, with the lowest and highest.
+fn print_paired_ratios(workloads: &[Workload]) {
+    let Some((kernel, rest)) = workloads.split_first() else {
+        return;
+    };
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); rest.len()];
+    for _ in 0..ROUNDS {
+        for (w, r) in rest.iter().zip(&mut ratios) {
+            let before = seconds_per_iteration(kernel);
+            let t = seconds_per_iteration(w);
+            let after = seconds_per_iteration(kernel);
+            let kernel_rate = kernel.elements as f64 / ((before + after) / 2.0);
+            r.push(w.elements as f64 / t / kernel_rate);
+        }
+    }
+    println!(
+        "\nthroughput as a ratio to the kernel, each workload timed between two timings of the \
+         kernel, {ROUNDS} rounds:"
+    );
+    println!("{:<24} {:>8} {:>16}", "bench", "median", "lowest-highest");
+    for (w, r) in rest.iter().zip(&mut ratios) {
+        r.sort_by(f64::total_cmp);
+        let (lo, mid, hi) = (r[0], r[r.len() / 2], r[r.len() - 1]);
+        println!("{:<24} {mid:>8.3} {lo:>8.3}-{hi:.3}", w.name);
+    }
+}
+
 fn main() {
     let since = SystemTime::now();
     let mut c = Criterion::default().configure_from_args();
-    throughput(&mut c);
+    let workloads = workloads();
+    throughput(&mut c, &workloads);
     c.final_summary();
     print_ratios(since);
+    // Only where the benches ran, not when criterion lists or tests them.
+    if std::env::args().any(|a| a == "--bench") {
+        print_paired_ratios(&workloads);
+    }
 }
