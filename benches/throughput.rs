@@ -373,7 +373,8 @@ fn main() {
     c.final_summary();
     print_ratios(since);
     // Only where the benches ran, not when criterion lists or tests them.
-    if std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--list") {
         print_paired_ratios(&workloads);
     }
 }

@@ -62,7 +62,6 @@ pub(crate) struct MemoPlan<'m> {
 /// evaluation that reads that row; threads that fill the same row store the same bits.
 #[derive(Debug)]
 struct ByRow {
-    table: usize,
     /// The value's bits, `UNSET` where no one has read the row yet.
     values: Box<[AtomicU64]>,
 }
@@ -80,7 +79,6 @@ impl ByRow {
         };
         let t = &model.tables[*table];
         t.gives_rows().then(|| ByRow {
-            table: *table,
             values: t.row_values().map(|_| AtomicU64::new(UNSET)).collect(),
         })
     }
@@ -89,7 +87,6 @@ impl ByRow {
 impl Clone for ByRow {
     fn clone(&self) -> Self {
         ByRow {
-            table: self.table,
             values: self
                 .values
                 .iter()
@@ -330,11 +327,12 @@ impl<'m> MemoPlan<'m> {
         let Some(by_row) = &self.by_row else {
             return self.program.eval(env);
         };
-        let Some(Input::Lookup { keys, .. }) = self.inputs.first() else {
+        // `ByRow::of` made cells only for a plan whose one input is this lookup.
+        let Some(Input::Lookup { table, keys }) = self.inputs.first() else {
             return self.program.eval(env);
         };
         let args = Self::args(keys, env);
-        let Some(cell) = env.tables[by_row.table]
+        let Some(cell) = env.tables[*table]
             .lookup_row(&args[..keys.len()])
             .and_then(|r| by_row.values.get(r))
         else {

@@ -313,7 +313,8 @@ impl<'m> Val<'m> {
         }
     }
 
-    /// `get` for the variants it does not read inline.
+    /// The value for every variant, so the match stays whole; `get` answers the three it
+    /// reads inline before calling this.
     #[inline(never)]
     fn get_other(&self, env: &IndEnv) -> f64 {
         match self {

@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::analysis::psa::{AnalysisSettings, PsaAnalysis, PsaFindings};
 use crate::analysis::read::PsaData;
 use crate::engine::{DrawOutcome, Layout};
@@ -124,7 +126,6 @@ pub fn write_psa_analysis(
     // Each perspective's figures are drawn on a core of their own: rasterising them is most of
     // the time a large analysis spends after its simulation. The first error in perspective
     // order is the one reported, whatever the order they finish in.
-    use rayon::prelude::*;
     let drawn: Vec<Result<(), OutputError>> = (0..data.perspectives.len())
         .into_par_iter()
         .map(|p| figures::psa_figures(dir, data, p, an, a))
